@@ -1,0 +1,22 @@
+# The two commands of the README:
+#   make run    set everything up, then run the main job on the bundled data
+#   make test   set everything up, then run the test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup run test test-slow bench
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	$(VENV)/bin/skillfit curves
+
+test: setup
+	$(PY) -m pytest
+
+test-slow: setup
+	$(PY) -m pytest --run-slow
+
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
