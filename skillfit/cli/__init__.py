@@ -20,6 +20,8 @@ from skillfit.errors import SkillfitError
 COMMANDS: tuple[str, ...] = (
     "curves",
     "simulate",
+    "datasets",
+    "validate",
 )
 
 

@@ -1,0 +1,77 @@
+"""Read a CSV file of a known table kind and validate it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+from skillfit.data.validate import validate
+from skillfit.errors import DataValidationError
+
+__all__ = ["read_csv"]
+
+#: First data row of a CSV file with one header line is line 2.
+CSV_FIRST_DATA_LINE = 2
+
+
+def read_csv(
+    path: str | os.PathLike[str] | IO[str], kind: str, *, source: str | None = None
+) -> pd.DataFrame:
+    """Read a CSV table and validate it as ``kind``.
+
+    Errors name the file and the 1-based line number of each offending row (the header is
+    line 1).
+
+    Parameters
+    ----------
+    path : str, path-like or text file object
+        The CSV file (comma-separated, one header line).
+    kind : {"chinchilla", "skillmix", "llm_catalog", "llm_losses"}
+        Table kind; see :data:`skillfit.data.SCHEMAS`.
+    source : str, optional
+        Name used in error messages (default: the path).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The cleaned table (see :func:`skillfit.data.validate`), with a fresh RangeIndex.
+
+    Raises
+    ------
+    skillfit.errors.DataValidationError
+        If the file is missing, unreadable, not CSV, or fails validation.
+
+    Examples
+    --------
+    >>> import io
+    >>> from skillfit.data import read_csv
+    >>> text = "llm,corpus,unit,value\\nm,c,bits/char,0.5\\nm,c,bits/char,0.6\\n"
+    >>> read_csv(io.StringIO(text), "llm_losses", source="losses.csv")
+    Traceback (most recent call last):
+    ...
+    skillfit.errors.DataValidationError: losses.csv: duplicate rows on the key (llm, corpus, unit), e.g. ('m', 'c', 'bits/char'), at lines 2, 3
+    """
+    name = source if source is not None else (
+        str(path) if isinstance(path, str | os.PathLike) else getattr(path, "name", "<stream>")
+    )
+    if isinstance(path, str | os.PathLike):
+        p = Path(path)
+        if not p.exists():
+            raise DataValidationError(f"{name}: file not found")
+        if p.is_dir():
+            raise DataValidationError(f"{name}: is a directory, not a CSV file")
+    try:
+        df = pd.read_csv(path, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise DataValidationError(f"{name}: is empty (no header, no rows)") from None
+    except pd.errors.ParserError as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataValidationError(f"{name}: not a readable CSV file ({detail})") from None
+    except UnicodeDecodeError:
+        raise DataValidationError(f"{name}: not a UTF-8 text file") from None
+    except OSError as exc:
+        raise DataValidationError(f"{name}: cannot read file ({exc.strerror or exc})") from None
+    return validate(df, kind, name, line_offset=CSV_FIRST_DATA_LINE)

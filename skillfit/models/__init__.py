@@ -1,0 +1,1 @@
+"""Bayesian models (PyMC 6, ArviZ 1) of scaling laws and Skill-Mix competence."""

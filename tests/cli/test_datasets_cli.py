@@ -1,0 +1,96 @@
+"""``skillfit datasets`` and ``skillfit validate``, run in-process through the real entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skillfit import datasets
+from skillfit.cli import main
+
+
+def test_datasets_lists_names_with_row_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[1:] if line.strip()}
+    assert rows["chinchilla"] == "245"
+    assert rows["skillmix"] == "102"
+    assert rows["llm_catalog"] == str(len(datasets.load("llm_catalog")))
+    assert rows["llm_losses"] == str(len(datasets.load("llm_losses")))
+    assert datasets.description("skillmix") in out
+
+
+def test_datasets_preview_shows_shape_and_head(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["datasets", "skillmix", "--rows", "4"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("skillmix: 102 rows x 9 columns (first 4 rows)")
+    assert "LLaMA-2-7B-Chat" in out and "GPT-3.5-turbo" not in out  # its rows come later
+    table_lines = out.split("\n\n", 1)[1].strip().splitlines()
+    assert len(table_lines) == 1 + 4  # header + 4 rows
+
+
+def test_datasets_all_prints_every_row(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["datasets", "chinchilla", "--all"]) == 0
+    out = capsys.readouterr().out
+    table_lines = out.split("\n\n", 1)[1].strip().splitlines()
+    assert len(table_lines) == 1 + 245
+
+
+def test_datasets_datasheet(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["datasets", "llm_losses", "--datasheet"]) == 0
+    assert capsys.readouterr().out == datasets.datasheet("llm_losses")
+
+
+def test_datasets_unknown_name_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["datasets", "mmlu"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "unknown dataset 'mmlu'" in err and "skillmix" in err
+
+
+def test_validate_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "runs.csv"
+    f.write_text("params,tokens,loss\n1e8,2e9,3.0\n2e8,4e9,2.8\n3e8,6e9,2.7\n")
+    assert main(["validate", str(f), "--as", "chinchilla"]) == 0
+    assert capsys.readouterr().out == f"OK: {f} is a valid chinchilla table (3 rows)\n"
+
+
+def test_validate_bundled_file(capsys: pytest.CaptureFixture[str]) -> None:
+    f = datasets.path("skillmix")
+    assert main(["validate", str(f), "--as", "skillmix"]) == 0
+    assert "(102 rows)" in capsys.readouterr().out
+
+
+def test_validate_bad_csv_names_column_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "scores.csv"
+    f.write_text("llm,k,metric,value\nA,2,skill_fraction,0.5\nA,0,skill_fraction,0.2\n")
+    assert main(["validate", str(f), "--as", "skillmix"]) != 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert str(f) in captured.err and "column 'k'" in captured.err and "line 3" in captured.err
+
+
+def test_validate_missing_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "losses.csv"
+    f.write_text("llm,corpus,value\nA,c,0.5\n")
+    assert main(["validate", str(f), "--as", "llm_losses"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "missing column 'unit'" in err
+
+
+def test_validate_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "absent.csv"
+    assert main(["validate", str(f), "--as", "skillmix"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"skillfit validate: error: {f}: file not found\n"
+
+
+def test_validate_requires_a_known_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", str(tmp_path / "x.csv"), "--as", "mmlu"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'mmlu'" in capsys.readouterr().err

@@ -1,0 +1,306 @@
+"""Every error path of skillfit.data: the message must name source, column and row/line."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skillfit.data import (
+    SCHEMAS,
+    check_known_llms,
+    read_csv,
+    validate,
+    validate_chinchilla,
+    validate_llm_catalog,
+    validate_llm_losses,
+    validate_skillmix,
+)
+from skillfit.errors import DataValidationError, SkillfitError
+
+
+def raises(pattern: str) -> pytest.RaisesExc[DataValidationError]:
+    """``pytest.raises(DataValidationError, match=pattern)``."""
+    return pytest.raises(DataValidationError, match=pattern)
+
+
+def chinchilla(**over: object) -> pd.DataFrame:
+    data = {"params": [1e8, 2e8, 4e8], "tokens": [2e9, 4e9, 8e9], "loss": [3.1, 2.9, 2.7]}
+    data.update(over)
+    return pd.DataFrame(data)
+
+
+def skillmix(**over: object) -> pd.DataFrame:
+    data = {
+        "llm": ["A", "A", "B"],
+        "k": [2, 3, 2],
+        "metric": ["ratio_of_full_marks"] * 3,
+        "value": [0.5, 0.25, 0.1],
+    }
+    data.update(over)
+    return pd.DataFrame(data)
+
+
+def catalog(**over: object) -> pd.DataFrame:
+    data = {
+        "llm": ["Base-7B", "Base-7B-Chat", "Closed"],
+        "family": ["F", "F", "G"],
+        "base_model": [None, "Base-7B", None],
+        "params": [7e9, 7e9, np.nan],
+        "tokens": [2e12, 2e12, np.nan],
+        "kind": ["base", "chat", "chat"],
+    }
+    data.update(over)
+    return pd.DataFrame(data)
+
+
+def losses(**over: object) -> pd.DataFrame:
+    data = {
+        "llm": ["A", "A", "B"],
+        "corpus": ["c1", "c2", "c1"],
+        "unit": ["bits/char", "bits/char", "bits/byte"],
+        "value": [0.5, 0.6, 0.7],
+    }
+    data.update(over)
+    return pd.DataFrame(data)
+
+
+# --- valid input: cleaned dtypes ------------------------------------------------------------
+
+
+def test_valid_tables_come_back_with_documented_dtypes() -> None:
+    c = validate_chinchilla(chinchilla(params=["1e8", "2e8", "4e8"]))
+    assert c["params"].dtype == np.float64 and c["params"].iloc[0] == 1e8
+    assert c["flops"].tolist() == [6 * 1e8 * 2e9, 6 * 2e8 * 4e9, 6 * 4e8 * 8e9]
+    s = validate_skillmix(skillmix(k=[2.0, 3.0, 2.0], n_combinations=[69, None, 69]))
+    assert s["k"].dtype == np.int64
+    assert str(s["n_combinations"].dtype) == "Int64" and s["n_combinations"].isna().sum() == 1
+    cat = validate_llm_catalog(catalog())
+    assert cat["base_model"].isna().tolist() == [True, False, True]
+    assert list(validate_llm_losses(losses()).columns) == ["llm", "corpus", "unit", "value"]
+
+
+def test_extra_columns_are_kept_after_the_known_ones() -> None:
+    out = validate_llm_losses(losses(note=["x", "y", "z"], source=["s"] * 3))
+    assert list(out.columns) == ["llm", "corpus", "unit", "value", "source", "note"]
+
+
+def test_validate_does_not_modify_its_input() -> None:
+    df = chinchilla(params=["1e8", "2e8", "4e8"])
+    validate_chinchilla(df)
+    assert df["params"].tolist() == ["1e8", "2e8", "4e8"] and "flops" not in df
+
+
+def test_generic_validate_matches_specific_validators() -> None:
+    pd.testing.assert_frame_equal(validate(skillmix(), "skillmix"), validate_skillmix(skillmix()))
+    assert set(SCHEMAS) == {"chinchilla", "skillmix", "llm_catalog", "llm_losses"}
+
+
+def test_unknown_kind_is_rejected() -> None:
+    with raises("unknown table kind 'scores'"):
+        validate(skillmix(), "scores")
+
+
+def test_errors_are_skillfit_errors() -> None:
+    assert issubclass(DataValidationError, SkillfitError)
+
+
+# --- error paths ------------------------------------------------------------------------------
+
+
+def test_missing_column() -> None:
+    with raises(r"^mine: missing column 'loss'"):
+        validate_chinchilla(chinchilla().drop(columns="loss"), source="mine")
+
+
+def test_repeated_column_names() -> None:
+    df = pd.DataFrame([[1e9, 1e10, 2.0, 3.0]], columns=["params", "tokens", "loss", "loss"])
+    with raises("repeated column names: 'loss'"):
+        validate_chinchilla(df)
+
+
+def test_empty_table() -> None:
+    with raises("DataFrame: is an empty table"):
+        validate_skillmix(skillmix().iloc[:0])
+
+
+@pytest.mark.parametrize("column", ["params", "tokens", "loss"])
+def test_nan_in_required_column(column: str) -> None:
+    df = chinchilla(**{column: [1.0, np.nan, 2.0]})
+    with raises(rf"column '{column}' has missing values.* row 1$"):
+        validate_chinchilla(df)
+
+
+@pytest.mark.parametrize("column", ["params", "tokens", "loss", "flops"])
+@pytest.mark.parametrize("bad", [0.0, -2.5])
+def test_non_positive_values(column: str, bad: float) -> None:
+    df = chinchilla(flops=[1e18, 1e18, 1e18])
+    df.loc[2, column] = bad
+    with raises(rf"column '{column}' must be > 0.*at row 2"):
+        validate_chinchilla(df)
+
+
+def test_inf_is_rejected() -> None:
+    with raises(r"column 'loss' has infinite values at row 0"):
+        validate_chinchilla(chinchilla(loss=[math.inf, 2.9, 2.7]))
+
+
+def test_non_numeric_values_are_named() -> None:
+    with raises(r"column 'tokens' has non-numeric values at row 1 \(value: 'lots'\)"):
+        validate_chinchilla(chinchilla(tokens=[2e9, "lots", 8e9]))
+
+
+@pytest.mark.parametrize("bad", [1.2, -0.01])
+def test_score_outside_unit_interval(bad: float) -> None:
+    with raises(r"column 'value' must lie in \[0, 1\].*row 1"):
+        validate_skillmix(skillmix(value=[0.5, bad, 0.1]))
+
+
+@pytest.mark.parametrize("bad, problem", [(0, "must be >= 1"), (-3, "must be >= 1"),
+                                          (2.5, "must hold whole numbers")])
+def test_bad_k(bad: float, problem: str) -> None:
+    with raises(rf"column 'k' {problem}.*row 2"):
+        validate_skillmix(skillmix(k=[2, 3, bad]))
+
+
+def test_duplicate_key_rows() -> None:
+    df = skillmix(llm=["A", "A", "A"], k=[2, 3, 2])
+    with raises(r"duplicate rows on the key \(llm, k, metric\).*rows 0, 2"):
+        validate_skillmix(df)
+
+
+def test_duplicate_llm_in_catalog() -> None:
+    with raises(r"key \(llm\).*rows 0, 1"):
+        validate_llm_catalog(catalog(llm=["X", "X", "Y"], base_model=[None, None, None]))
+
+
+def test_successes_above_trials() -> None:
+    df = skillmix(successes=[3, 12, 1], trials=[10, 10, 10])
+    with raises(r"column 'successes' exceeds 'trials' at row 1 \(value: '12 > 10'\)"):
+        validate_skillmix(df)
+
+
+def test_value_is_derived_from_counts_when_absent() -> None:
+    df = skillmix(successes=[3, 0, 1], trials=[4, 5, 10]).drop(columns="value")
+    assert validate_skillmix(df)["value"].tolist() == [0.75, 0.0, 0.1]
+
+
+def test_value_cannot_be_derived_without_counts() -> None:
+    df = skillmix(successes=[3, None, 1], trials=[4, 5, 10]).drop(columns="value")
+    with raises(r"column 'value' is absent.*row 1"):
+        validate_skillmix(df)
+
+
+def test_negative_successes() -> None:
+    with raises(r"column 'successes' must be >= 0.*row 0"):
+        validate_skillmix(skillmix(successes=[-1, 0, 1], trials=[4, 5, 10]))
+
+
+def test_unknown_metric_name() -> None:
+    with raises(r"column 'metric' has unknown values.*row 1 \(value: 'accuracy'\)"):
+        validate_skillmix(skillmix(metric=["skill_fraction", "accuracy", "skill_fraction"]))
+
+
+def test_unknown_unit_name() -> None:
+    allowed = r"\(allowed: bits/char, bits/byte, nats/token\)"
+    with raises(rf"column 'unit' has unknown values {allowed} at row 2"):
+        validate_llm_losses(losses(unit=["bits/char", "bits/char", "bpc"]))
+
+
+def test_unknown_kind_of_llm() -> None:
+    with raises(r"column 'kind' has unknown values.*row 1"):
+        validate_llm_catalog(catalog(kind=["base", "rlhf", "chat"]))
+
+
+def test_base_model_must_be_a_catalog_row() -> None:
+    with raises(r"column 'base_model' names LLMs that are not rows.*row 1 \(value: 'Nope'\)"):
+        validate_llm_catalog(catalog(base_model=[None, "Nope", None]))
+
+
+def test_non_positive_params_in_catalog_but_nan_allowed() -> None:
+    with raises(r"column 'params' must be > 0.*row 1"):
+        validate_llm_catalog(catalog(params=[7e9, 0.0, np.nan]))
+
+
+def test_bool_column_rejects_garbage() -> None:
+    with raises(r"column 'excluded_by_epoch' must be true/false at row 0"):
+        validate_chinchilla(chinchilla(excluded_by_epoch=["maybe", True, False]))
+
+
+def test_bool_column_accepts_text_and_01() -> None:
+    out = validate_chinchilla(chinchilla(excluded_by_epoch=["True", 0, "false"]))
+    assert out["excluded_by_epoch"].dtype == bool
+    assert out["excluded_by_epoch"].tolist() == [True, False, False]
+
+
+def test_dataframe_rows_are_named_by_index_label() -> None:
+    df = chinchilla(loss=[3.0, -1.0, 2.0])
+    df.index = ["a", "b", "c"]
+    with raises(r"at row b \(value: -1.0\)"):
+        validate_chinchilla(df)
+
+
+def test_many_bad_rows_are_summarised() -> None:
+    df = pd.DataFrame({"params": [-1.0] * 9, "tokens": [1.0] * 9, "loss": [1.0] * 9})
+    with raises(r"rows 0, 1, 2, 3, 4 and 4 more"):
+        validate_chinchilla(df)
+
+
+def test_check_known_llms() -> None:
+    check_known_llms(skillmix(llm=["Base-7B"] * 3), catalog())
+    with raises(r"^scores: column 'llm' names LLMs missing from the catalogue at rows 0, 1"):
+        check_known_llms(skillmix(llm=["Q", "Q", "Base-7B"]), catalog(), "scores")
+
+
+# --- files: errors name the file and the 1-based CSV line ------------------------------------
+
+
+def test_read_csv_reports_file_and_line(tmp_path) -> None:
+    f = tmp_path / "scores.csv"
+    f.write_text("llm,k,metric,value\nA,2,skill_fraction,0.5\nA,3,skill_fraction,1.5\n")
+    with raises(rf"^{re.escape(str(f))}: column 'value' must lie in \[0, 1\].* at line 3 "):
+        read_csv(f, "skillmix")
+
+
+def test_read_csv_valid_file(tmp_path) -> None:
+    f = tmp_path / "runs.csv"
+    f.write_text("params,tokens,loss\n1e8,2e9,3.0\n2e8,4e9,2.8\n")
+    out = read_csv(f, "chinchilla")
+    assert out.shape == (2, 4) and out["flops"].iloc[1] == 6 * 2e8 * 4e9
+
+
+def test_read_csv_missing_file(tmp_path) -> None:
+    f = tmp_path / "nope.csv"
+    with raises(rf"{re.escape(str(f))}: file not found"):
+        read_csv(f, "skillmix")
+
+
+def test_read_csv_empty_file(tmp_path) -> None:
+    f = tmp_path / "empty.csv"
+    f.write_text("")
+    with raises(rf"{re.escape(str(f))}: is empty"):
+        read_csv(f, "skillmix")
+
+
+def test_read_csv_header_only(tmp_path) -> None:
+    f = tmp_path / "header.csv"
+    f.write_text("llm,corpus,unit,value\n")
+    with raises(rf"{re.escape(str(f))}: is an empty table"):
+        read_csv(f, "llm_losses")
+
+
+def test_read_csv_ragged_file(tmp_path) -> None:
+    f = tmp_path / "ragged.csv"
+    f.write_text("llm,corpus,unit,value\nA,c,bits/char,0.5\nA,c,bits/char,0.5,9,9\n")
+    with raises(rf"{re.escape(str(f))}: not a readable CSV file.*line 3"):
+        read_csv(f, "llm_losses")
+
+
+def test_read_csv_binary_file(tmp_path) -> None:
+    f = tmp_path / "bin.csv"
+    f.write_bytes(b"\xff\xfe\x00\x81\x00garbage")
+    with raises(rf"{re.escape(str(f))}: not a UTF-8 text file"):
+        read_csv(f, "llm_losses")
