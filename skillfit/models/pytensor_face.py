@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytensor.tensor as pt
+from pytensor.gradient import zero_grad
 
 from skillfit import scaling
 from skillfit.theory import kernels
@@ -29,6 +30,7 @@ PT = SimpleNamespace(
     minimum=pt.minimum,
     maximum=pt.maximum,
     clip=pt.clip,
+    stop_gradient=zero_grad,
 )
 
 

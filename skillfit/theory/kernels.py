@@ -76,6 +76,23 @@ def entropy_per_edge(theta: Any, degree: Any, xp: Any) -> Any:
     return binary_entropy(theta, xp) / (degree * theta)
 
 
+def _newton(step: Any, h: Any, other: Any, start: Any, xp: Any, steps: int) -> Any:
+    """``steps`` Newton iterations, then one more that carries the gradient.
+
+    If ``xp`` has ``stop_gradient`` (the PyTensor face), the iterations run on inputs cut off
+    from differentiation and only the last step is differentiated. At a converged root this
+    gives exactly the implicit-function gradient ``dx*/dz = -(dg/dz) / (dg/dx)`` and keeps the
+    symbolic gradient graph small: differentiating through unrolled iterations grows the graph
+    exponentially (4 steps did not compile in 5 minutes). NumPy simply takes one more step.
+    """
+    stop = getattr(xp, "stop_gradient", lambda x: x)
+    h0, other0 = stop(h), stop(other)
+    x = start(h0, other0)
+    for _ in range(steps):
+        x = step(x, h0, other0)
+    return step(stop(x), h, other)
+
+
 def solve_alpha_star(h: Any, beta: Any, xp: Any, steps: int = NEWTON_STEPS) -> Any:
     """Smallest skill fraction ``alpha`` with ``KL(alpha*beta || alpha) >= h``, for ``beta > 1``.
 
@@ -84,11 +101,8 @@ def solve_alpha_star(h: Any, beta: Any, xp: Any, steps: int = NEWTON_STEPS) -> A
     ``min(h / (beta ln beta - beta + 1), 1/beta)``, which lies right of the root because
     ``KL(alpha*beta || alpha) >= alpha * (beta ln beta - beta + 1)`` by convexity.
     """
-    inv_beta = 1.0 / beta
-    hi = inv_beta * (1.0 - _EDGE)
-    slope0 = beta * xp.log(beta) - beta + 1.0
-    alpha = xp.minimum(h / slope0, hi)
-    for _ in range(steps):
+
+    def step(alpha: Any, h: Any, beta: Any) -> Any:
         p = alpha * beta
         g = kl_bernoulli(p, alpha, xp) - h
         dg = (
@@ -97,8 +111,10 @@ def solve_alpha_star(h: Any, beta: Any, xp: Any, steps: int = NEWTON_STEPS) -> A
             - beta
             + (1.0 - p) / (1.0 - alpha)
         )
-        alpha = xp.clip(alpha - g / dg, _TINY, hi)
-    return alpha
+        return xp.clip(alpha - g / dg, _TINY, (1.0 - _EDGE) / beta)
+
+    return _newton(step, h, beta, lambda h_, b_: xp.minimum(
+        h_ / (b_ * xp.log(b_) - b_ + 1.0), (1.0 - _EDGE) / b_), xp, steps)
 
 
 def solve_beta_star(h: Any, alpha: Any, xp: Any, steps: int = NEWTON_STEPS) -> Any:
@@ -107,13 +123,14 @@ def solve_beta_star(h: Any, alpha: Any, xp: Any, steps: int = NEWTON_STEPS) -> A
     Only meaningful where ``ln(1/alpha) > h``. Newton in ``p = alpha*beta`` from
     ``min(alpha + sqrt(h/2), 1)``, right of the root by Pinsker's ``KL(p||q) >= 2 (p-q)^2``.
     """
-    hi = 1.0 - _EDGE
-    lo = alpha * (1.0 + 1e-15)
-    p = xp.minimum(alpha + xp.sqrt(h / 2.0), hi)
-    for _ in range(steps):
+
+    def step(p: Any, h: Any, alpha: Any) -> Any:
         g = kl_bernoulli(p, alpha, xp) - h
         dg = xp.log(p) - xp.log(alpha) - xp.log1p(-p) + xp.log1p(-alpha)
-        p = xp.clip(p - g / dg, lo, hi)
+        return xp.clip(p - g / dg, alpha * (1.0 + 1e-15), 1.0 - _EDGE)
+
+    p = _newton(step, h, alpha, lambda h_, a_: xp.minimum(a_ + xp.sqrt(h_ / 2.0), 1.0 - _EDGE),
+                xp, steps)
     return p / alpha
 
 

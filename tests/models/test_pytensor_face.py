@@ -1,0 +1,70 @@
+"""The PyTensor face of the theory agrees with the NumPy face, values and gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+import pytest
+
+from skillfit import scaling, theory
+from skillfit.models import pytensor_face
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    theta, tau = pt.dvector("theta"), pt.dscalar("tau")
+    degree, k = pt.dscalar("degree"), pt.dvector("k")
+    out = {}
+    for mode in ("union", "linear"):
+        frac = pytensor_face.competent_fraction(theta, degree, tau, k, mode)
+        grads = pytensor.grad(frac.sum(), [theta, degree, tau])
+        out[mode] = pytensor.function([theta, degree, tau, k], [frac, *grads])
+    return out
+
+
+def _grid():
+    rng = np.random.default_rng(7)
+    theta = 10 ** rng.uniform(-4, np.log10(0.6), 400)
+    k = rng.integers(1, 7, 400).astype(float)
+    return theta, k
+
+
+@pytest.mark.parametrize("mode", ["union", "linear"])
+@pytest.mark.parametrize(("degree", "tau"), [(8.0, 0.5), (2.0, 0.1), (40.0, 0.8)])
+def test_values_agree_to_1e8(compiled, mode, degree, tau):
+    theta, k = _grid()
+    symbolic = compiled[mode](theta, degree, tau, k)[0]
+    numeric = theory.competent_fraction(theta, degree, tau, k, mode)
+    np.testing.assert_allclose(symbolic, numeric, atol=1e-8, rtol=0)
+    assert (numeric > 0).sum() > 100  # the grid exercises the interesting region
+
+
+@pytest.mark.parametrize(("degree", "tau"), [(8.0, 0.5), (40.0, 0.8)])
+def test_gradients_match_finite_differences(compiled, degree, tau):
+    theta, k = _grid()
+    _, d_theta, d_degree, d_tau = compiled["union"](theta, degree, tau, k)
+    eps = 1e-6
+
+    def f(t=theta, d=degree, ta=tau):
+        return theory.competent_fraction(t, d, ta, k)
+
+    fd_theta = (f(t=theta * (1 + eps)) - f(t=theta * (1 - eps))) / (2 * eps * theta)
+    # Away from the kinks (Markov switch, beta = 1) the gradient is smooth.
+    smooth = np.abs(fd_theta - (f(t=theta * (1 + 2 * eps)) - f(t=theta)) / (2 * eps * theta)) < 1e-3
+    np.testing.assert_allclose(d_theta[smooth], fd_theta[smooth], rtol=1e-4, atol=1e-6)
+    fd_degree = (f(d=degree + eps).sum() - f(d=degree - eps).sum()) / (2 * eps)
+    fd_tau = (f(ta=tau + eps).sum() - f(ta=tau - eps).sum()) / (2 * eps)
+    assert d_degree == pytest.approx(fd_degree, rel=1e-4)
+    assert d_tau == pytest.approx(fd_tau, rel=1e-4)
+    assert np.all(np.isfinite(d_theta))
+
+
+def test_theta_map_and_tuple_theta_agree():
+    r, c, kk = pt.dvector("r"), pt.dscalar("c"), pt.dscalar("k")
+    f = pytensor.function([r, c, kk], [pytensor_face.theta_from_reducible(r, c),
+                                       pytensor_face.tuple_theta(r, kk)])
+    values = np.array([0.0, 0.01, 0.3, 0.9])
+    th, tup = f(values, 1.7, 3.0)
+    np.testing.assert_allclose(th, scaling.theta_from_reducible(values, 1.7), atol=1e-15)
+    np.testing.assert_allclose(tup, theory.tuple_theta(values, 3.0), atol=1e-15)

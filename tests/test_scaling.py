@@ -1,0 +1,62 @@
+"""Tests of skillfit.scaling: the Chinchilla law, allocation and the two meanings of 'scale'."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from skillfit.scaling import EPOCH, HOFFMANN, ChinchillaLaw, theta_from_reducible
+
+
+def test_hoffmann_loss_matches_formula():
+    n, d = 70e9, 1.4e12
+    expected = 1.69 + 406.4 / n**0.34 + 410.7 / d**0.28
+    assert HOFFMANN.loss(n, d) == pytest.approx(expected, rel=1e-12)
+    assert HOFFMANN.reducible(n, d) == pytest.approx(expected - 1.69, rel=1e-12)
+
+
+@given(st.floats(1e18, 1e27))
+def test_optimal_allocation_uses_the_budget_and_minimises_loss(compute):
+    for law in (HOFFMANN, EPOCH):
+        n, d = law.optimal_allocation(compute)
+        assert 6 * n * d == pytest.approx(compute, rel=1e-9)
+        best = law.loss(n, d)
+        for f in (0.7, 1.4):  # moving along the iso-compute line only raises the loss
+            assert law.loss(n * f, d / f) > best
+
+
+def test_compute_scaling_ratio_is_exact_power_law():
+    n1, d1 = HOFFMANN.optimal_allocation(1e23)
+    n2, d2 = HOFFMANN.optimal_allocation(1e24)
+    ratio = HOFFMANN.reducible(n2, d2) / HOFFMANN.reducible(n1, d1)
+    assert ratio == pytest.approx(HOFFMANN.reducible_ratio_compute(10.0), rel=1e-10)
+    assert ratio == pytest.approx(10 ** (-0.34 * 0.28 / 0.62), rel=1e-10)
+
+
+def test_ten_x_scale_roughly_halves_reducible_loss_but_ten_x_compute_does_not():
+    # theory.md §2: 10x N and D multiplies the two terms by 0.457 and 0.525; 10x compute by 0.70.
+    r = HOFFMANN.reducible_ratio_scaled(7e9, 2e12, 10.0)
+    assert 0.457 <= r <= 0.525
+    assert HOFFMANN.reducible_ratio_compute(10.0) == pytest.approx(0.70, abs=0.005)
+
+
+@given(st.floats(0.0, 50.0), st.floats(0.01, 10.0))
+def test_theta_from_reducible_in_unit_interval_and_linear_at_zero(r, c):
+    th = theta_from_reducible(r, c)
+    assert 0.0 <= th < 1.0 or (th == 1.0 and c * r > 36)
+    assert theta_from_reducible(1e-9, c) == pytest.approx(c * 1e-9, rel=1e-6)
+
+
+def test_bad_inputs_raise():
+    with pytest.raises(ValueError, match="A must be a positive"):
+        ChinchillaLaw(E=1.7, A=-1, B=1, a=0.3, b=0.3)
+    with pytest.raises(ValueError, match="unknown scaling-law preset 'openai'"):
+        ChinchillaLaw.preset("openai")
+    with pytest.raises(ValueError, match="positive"):
+        HOFFMANN.loss(0, 1e12)
+    assert math.isnan(theta_from_reducible(-0.1, 1.0))
+    assert np.isnan(theta_from_reducible([0.1], [0.0])).all()
