@@ -22,6 +22,8 @@ COMMANDS: tuple[str, ...] = (
     "simulate",
     "datasets",
     "validate",
+    "fit",
+    "diagnose",
 )
 
 

@@ -1,0 +1,236 @@
+"""Declarative model specs (TOML): which model, which data, priors, sampler settings, output.
+
+A spec names a model type, its data (a bundled dataset or a CSV path, relative to the spec
+file), ``model_config`` (priors as ``{dist = "Normal", mu = 0, sigma = 1}`` tables and options)
+and ``sampler_config``. Specs shipped in the repository's top-level ``models/`` folder are bundled
+in the wheel as ``skillfit/_bundled/models`` and can be named without a path
+(``skillfit fit chinchilla``)::
+
+    [model]
+    type = "scaling_law"
+    description = "Chinchilla L(N, D) on Epoch's 240 points"
+
+    [data]
+    dataset = "chinchilla"          # or: path = "my_runs.csv"
+
+    [model_config]
+    alpha = {dist = "TruncatedNormal", mu = 0.33, sigma = 0.1, lower = 0.0, upper = 1.0}
+
+    [sampler_config]
+    draws = 1000
+
+    [output]
+    dir = "runs/chinchilla"
+
+Every unknown key is a :class:`~skillfit.errors.SpecError` naming the file and suggesting the
+closest valid key.
+
+Examples
+--------
+>>> spec = load_spec("chinchilla")
+>>> spec.model_type, spec.data["dataset"]
+('scaling_law', 'chinchilla')
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from skillfit.errors import DifferentModelError, SkillfitError, SpecError
+
+__all__ = ["MODEL_TYPES", "Spec", "list_specs", "load_model", "load_spec", "model_class",
+           "resolve_spec", "specs_dir"]
+
+#: model type -> ("module:Class", table kind of its data)
+MODEL_TYPES: dict[str, tuple[str, str]] = {
+    "scaling_law": ("skillfit.models.scaling_law:ScalingLawModel", "chinchilla"),
+}
+
+_SECTIONS: dict[str, set[str] | None] = {
+    "model": {"type", "name", "description"},
+    "data": {"dataset", "path"},
+    "model_config": None,  # checked by the model class
+    "sampler_config": None,  # checked by the model class
+    "output": {"dir", "plots"},
+}
+
+
+def _suggest(word: str, options: Any) -> str:
+    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def specs_dir() -> Path:
+    """``skillfit/_bundled/models`` in a wheel, else the repository's top-level ``models/``."""
+    bundled = files("skillfit") / "_bundled" / "models"
+    if bundled.is_dir():
+        return Path(str(bundled))
+    return Path(__file__).resolve().parent.parent / "models"
+
+
+def list_specs() -> list[str]:
+    """Names of the bundled specs."""
+    folder = specs_dir()
+    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+
+
+def resolve_spec(name_or_path: str | os.PathLike[str]) -> Path:
+    """Path of a spec given a file path or the name of a bundled spec."""
+    text = str(name_or_path)
+    path = Path(text)
+    if path.is_file():
+        return path
+    looks_like_path = text.endswith(".toml") or os.sep in text or "/" in text
+    if looks_like_path:
+        raise SpecError(f"no such spec file: {text}")
+    bundled = specs_dir() / f"{text}.toml"
+    if bundled.is_file():
+        return bundled
+    names = list_specs()
+    raise SpecError(
+        f"unknown model spec {text!r}{_suggest(text, names)}; bundled specs: "
+        f"{', '.join(names) or '(none)'}; or give the path of a .toml file"
+    )
+
+
+def model_class(model_type: str) -> type:
+    """The model class registered for ``model_type``."""
+    if model_type not in MODEL_TYPES:
+        raise SpecError(
+            f"unknown model type {model_type!r}{_suggest(model_type, MODEL_TYPES)}; "
+            f"known: {', '.join(MODEL_TYPES)}"
+        )
+    module, cls = MODEL_TYPES[model_type][0].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+@dataclass
+class Spec:
+    """A loaded, validated model spec."""
+
+    name: str
+    model_type: str
+    data: dict[str, str]
+    model_config: dict[str, Any] = field(default_factory=dict)
+    sampler_config: dict[str, Any] = field(default_factory=dict)
+    output: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    path: Path | None = None
+
+    def make_model(self, **sampler_overrides: Any) -> Any:
+        """Instantiate the model with the spec's configs (``sampler_overrides`` win)."""
+        sampler = dict(self.sampler_config)
+        sampler.update({k: v for k, v in sampler_overrides.items() if v is not None})
+        try:
+            return model_class(self.model_type)(
+                model_config=self.model_config, sampler_config=sampler
+            )
+        except SpecError as exc:
+            raise SpecError(f"{self._where()}: {exc}") from None
+
+    def load_data(self) -> pd.DataFrame:
+        """The spec's data as a validated DataFrame."""
+        from skillfit import datasets
+        from skillfit.data import read_csv
+
+        kind = MODEL_TYPES[self.model_type][1]
+        if "dataset" in self.data:
+            return datasets.load(self.data["dataset"])
+        path = Path(self.data["path"])
+        if not path.is_absolute() and self.path is not None:
+            path = self.path.parent / path
+        return read_csv(path, kind=kind)
+
+    def output_dir(self) -> Path:
+        """Output folder: ``[output] dir`` (relative to the working directory) or runs/NAME."""
+        return Path(self.output.get("dir", f"runs/{self.name}"))
+
+    def _where(self) -> str:
+        return str(self.path) if self.path is not None else f"spec {self.name!r}"
+
+
+def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
+    """Load and validate a spec (bundled name or path).
+
+    Raises
+    ------
+    SpecError
+        Missing file, invalid TOML, unknown section/key (with a suggestion), unknown model type,
+        bad data section, or an invalid prior / sampler setting.
+    """
+    path = resolve_spec(name_or_path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror}") from None
+    for section, value in raw.items():
+        if section not in _SECTIONS:
+            raise SpecError(
+                f"{path}: unknown section [{section}]{_suggest(section, _SECTIONS)}; "
+                f"valid: {', '.join(_SECTIONS)}"
+            )
+        if not isinstance(value, dict):
+            raise SpecError(f"{path}: [{section}] must be a table")
+        allowed = _SECTIONS[section]
+        if allowed is not None:
+            for key in value:
+                if key not in allowed:
+                    raise SpecError(
+                        f"{path}: unknown key {key!r} in [{section}]{_suggest(key, allowed)}; "
+                        f"valid: {', '.join(sorted(allowed))}"
+                    )
+    model = raw.get("model", {})
+    if "type" not in model:
+        raise SpecError(f"{path}: [model] needs a type (one of {', '.join(MODEL_TYPES)})")
+    data = raw.get("data", {})
+    if len(data) != 1:
+        raise SpecError(f"{path}: [data] needs exactly one of dataset = \"NAME\" or path = \"FILE.csv\"")
+    spec = Spec(
+        name=str(model.get("name", path.stem)),
+        model_type=str(model["type"]),
+        data={k: str(v) for k, v in data.items()},
+        model_config=dict(raw.get("model_config", {})),
+        sampler_config=dict(raw.get("sampler_config", {})),
+        output=dict(raw.get("output", {})),
+        description=str(model.get("description", "")),
+        path=path,
+    )
+    try:
+        model_class(spec.model_type)
+    except SpecError as exc:
+        raise SpecError(f"{path}: {exc}") from None
+    spec.make_model()  # validates model_config and sampler_config
+    return spec
+
+
+def load_model(path: str | os.PathLike[str]) -> Any:
+    """Load a saved model file of any registered type (dispatch on its ``model_type``)."""
+    import xarray as xr
+
+    path = Path(path)
+    if not path.is_file():
+        raise SkillfitError(f"no such model file: {path}")
+    try:
+        with xr.open_datatree(path, engine="h5netcdf") as tree:
+            model_type = tree.attrs.get("model_type")
+            config = tree.attrs.get("model_config")
+    except (OSError, ValueError) as exc:
+        raise DifferentModelError(f"{path} is not a netCDF file saved by skillfit ({type(exc).__name__})") from None
+    if model_type is None or config is None:
+        raise DifferentModelError(f"{path} was not saved by a skillfit model (no model_type attribute)")
+    if model_type not in MODEL_TYPES:
+        raise DifferentModelError(f"{path} holds an unknown model type {model_type!r}")
+    json.loads(config)
+    return model_class(model_type).load(path)

@@ -1,0 +1,231 @@
+"""Tests of the generic ModelBuilder (via a tiny Normal-mean model) and of the prior specs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytest
+import xarray as xr
+
+from skillfit import __version__
+from skillfit.errors import DataValidationError, DifferentModelError, SkillfitError, SpecError
+from skillfit.models.base import HDI_PROB, ModelBuilder, default_nuts_sampler
+from skillfit.models.priors import SUPPORTED, make_prior, validate_prior
+
+
+from _mean_model import DATA, MeanModel  # noqa: E402  (tests/models is on sys.path)
+
+
+# ------------------------------------------------------------------------------ priors
+@pytest.mark.parametrize("dist", sorted(SUPPORTED))
+def test_every_supported_prior_builds(dist: str) -> None:
+    params = {"mu": 0.5, "sigma": 1.0, "lower": 0.0, "upper": 1.0, "alpha": 2.0, "beta": 2.0,
+              "lam": 1.0, "nu": 3.0}
+    required, optional = SUPPORTED[dist]
+    spec = {"dist": dist, **{k: params[k] for k in required + optional}}
+    with pm.Model() as m:
+        make_prior("x", spec)
+    assert np.isfinite(m.compile_logp()(m.initial_point()))
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        ({"dist": "Normall", "mu": 0, "sigma": 1}, "unknown distribution 'Normall'.*did you mean 'Normal'"),
+        ({"dist": "Normal", "mean": 0, "sigma": 1}, "unknown parameter 'mean'.*did you mean 'mu'"),
+        ({"dist": "Normal", "mu": 0}, "needs parameter.*sigma"),
+        ({"dist": "HalfNormal", "sigma": -1}, "'sigma' must be > 0"),
+        ({"dist": "Uniform", "lower": 1, "upper": 0}, "lower .* must be below upper"),
+        ({"mu": 0}, "missing 'dist'"),
+        ({"dist": "Normal", "mu": "a", "sigma": 1}, "must be a number"),
+        (3.0, "expected a table"),
+    ],
+)
+def test_bad_prior_spec(spec: Any, match: str) -> None:
+    with pytest.raises(SpecError, match=match):
+        validate_prior("x", spec)
+
+
+# ------------------------------------------------------------------------------ config
+def test_config_merge_and_defaults() -> None:
+    m = MeanModel(model_config={"mu": {"dist": "Normal", "mu": 1, "sigma": 2}},
+                  sampler_config={"draws": 7})
+    assert m.model_config["mu"] == {"dist": "Normal", "mu": 1.0, "sigma": 2.0}
+    assert m.model_config["sigma"] == {"dist": "HalfNormal", "sigma": 2.0}
+    assert m.sampler_config["draws"] == 7 and m.sampler_config["tune"] == 50
+    assert default_nuts_sampler() == "nutpie"
+
+
+def test_unknown_model_config_key_suggests() -> None:
+    with pytest.raises(SpecError, match=r"unknown model_config key 'sigm'.*did you mean 'sigma'.*valid keys: mu, sigma, center"):
+        MeanModel(model_config={"sigm": {"dist": "HalfNormal", "sigma": 1}})
+
+
+def test_bad_model_config_value_types() -> None:
+    with pytest.raises(SpecError, match="'center' must be true or false"):
+        MeanModel(model_config={"center": "yes"})
+    with pytest.raises(SpecError, match="unknown parameter 'sd'"):
+        MeanModel(model_config={"mu": {"dist": "Normal", "mu": 0, "sd": 1}})
+
+
+@pytest.mark.parametrize(
+    ("cfg", "match"),
+    [
+        ({"nut_sampler": "pymc"}, "unknown sampler_config key 'nut_sampler'.*did you mean 'nuts_sampler'"),
+        ({"draws": 0}, "'draws' must be a positive integer"),
+        ({"chains": 2.5}, "'chains' must be a positive integer"),
+        ({"target_accept": 1.5}, r"'target_accept' must be in \(0, 1\)"),
+        ({"nuts_sampler": "stan"}, "'nuts_sampler' must be"),
+    ],
+)
+def test_bad_sampler_config(cfg: dict[str, Any], match: str) -> None:
+    with pytest.raises(SpecError, match=match):
+        MeanModel(sampler_config=cfg)
+
+
+def test_sample_kwargs_route_nuts_options() -> None:
+    m = MeanModel(sampler_config={"target_accept": 0.95, "max_treedepth": 8})
+    kw = m._sample_kwargs(3, False, {})
+    assert kw["nuts"] == {"target_accept": 0.95, "max_treedepth": 8}
+    assert "target_accept" not in kw and kw["random_seed"] == 3 and kw["progressbar"] is False
+    with pytest.raises(SpecError, match="unknown sampler_config key 'draw'"):
+        m._sample_kwargs(None, None, {"draw": 3})
+
+
+# ------------------------------------------------------------------------------ lifecycle
+def test_accessors_before_fit_raise() -> None:
+    m = MeanModel()
+    for attr in ("idata", "posterior", "fit_data"):
+        with pytest.raises(RuntimeError, match=r"call \.fit\(\) first"):
+            getattr(m, attr)
+    with pytest.raises(RuntimeError, match="build_model"):
+        m.sample_prior_predictive()
+    assert not m.is_fitted
+
+
+def test_prior_predictive_before_fit() -> None:
+    m = MeanModel()
+    prior = m.sample_prior_predictive(DATA, samples=40, random_seed=1)
+    assert prior["prior"]["mu"].shape == (1, 40)
+    assert prior["prior_predictive"]["y"].shape == (1, 40, 30)
+    assert m.prior_idata is prior and not m.is_fitted
+
+
+def test_bad_data_names_column() -> None:
+    with pytest.raises(DataValidationError, match="'y'"):
+        MeanModel().fit(pd.DataFrame({"x": [1.0]}))
+
+
+@pytest.fixture(scope="module")
+def mocked_fit(mock_pymc_sample: None) -> MeanModel:
+    m = MeanModel()
+    m.fit(DATA, random_seed=11)
+    return m
+
+
+def test_fit_stamps_attrs_and_data(mocked_fit: MeanModel) -> None:
+    idata = mocked_fit.idata
+    assert isinstance(idata, xr.DataTree)
+    assert idata.attrs["model_type"] == "test_mean"
+    assert idata.attrs["skillfit_version"] == __version__
+    assert idata.attrs["id"] == mocked_fit.id and len(mocked_fit.id) == 16
+    assert json.loads(idata.attrs["model_config"]) == mocked_fit.model_config
+    assert idata.attrs["random_seed"] == 11
+    pd.testing.assert_frame_equal(mocked_fit.fit_data, DATA)
+    assert idata["fit_data"]["y"].shape == (30,)
+    assert set(mocked_fit.posterior.data_vars) >= {"mu", "sigma"}
+
+
+def test_id_depends_on_config() -> None:
+    a, b = MeanModel(), MeanModel(model_config={"center": True})
+    assert a.id != b.id and a.id == MeanModel().id
+    assert a.id == MeanModel(sampler_config={"draws": 3}).id  # sampler settings don't change the model
+
+
+def test_summary_uses_explicit_hdi(mocked_fit: MeanModel) -> None:
+    table = mocked_fit.summary()
+    label = f"hdi{round(HDI_PROB * 100)}"
+    assert {f"{label}_lb", f"{label}_ub", "r_hat", "ess_bulk"} <= set(table.columns)
+    assert set(table.index) == {"mu", "sigma"}
+
+
+def test_compute_log_likelihood(mocked_fit: MeanModel) -> None:
+    idata = mocked_fit.compute_log_likelihood()
+    assert idata["log_likelihood"]["y"].shape[-1] == 30
+
+
+def test_save_load_round_trip(mocked_fit: MeanModel, tmp_path) -> None:
+    path = mocked_fit.save(tmp_path / "m.nc")
+    loaded = MeanModel.load(path)
+    xr.testing.assert_identical(loaded.posterior, mocked_fit.posterior)
+    assert loaded.model_config == mocked_fit.model_config
+    assert loaded.sampler_config == mocked_fit.sampler_config
+    assert loaded.id == mocked_fit.id
+    pd.testing.assert_frame_equal(loaded.fit_data, mocked_fit.fit_data)
+    assert loaded.model is not None
+
+
+def test_load_foreign_and_mismatched_files(mocked_fit: MeanModel, tmp_path) -> None:
+    foreign = tmp_path / "foreign.nc"
+    xr.DataTree(xr.Dataset({"a": ("x", np.arange(3.0))})).to_netcdf(foreign, engine="h5netcdf")
+    with pytest.raises(DifferentModelError, match="not saved by a skillfit model"):
+        MeanModel.load(foreign)
+    text = tmp_path / "text.nc"
+    text.write_text("hello")
+    with pytest.raises(DifferentModelError, match="not a netCDF file"):
+        MeanModel.load(text)
+    with pytest.raises(SkillfitError, match="no such model file"):
+        MeanModel.load(tmp_path / "missing.nc")
+
+    path = mocked_fit.save(tmp_path / "m.nc")
+
+    class OtherModel(MeanModel):
+        _model_type = "other"
+
+    with pytest.raises(DifferentModelError, match="holds a 'test_mean' model, not 'other'"):
+        OtherModel.load(path)
+
+    tampered = mocked_fit.idata.copy()
+    tampered.attrs["model_config"] = json.dumps(
+        {**mocked_fit.model_config, "center": True}, sort_keys=True)
+    tampered.to_netcdf(tmp_path / "t.nc", engine="h5netcdf")
+    with pytest.raises(DifferentModelError, match="configuration or the skillfit version differs"):
+        MeanModel.load(tmp_path / "t.nc")
+
+
+# ------------------------------------------------------------------------------ diagnostics
+def _fake_fit(divergent: int, shift_chain: float = 0.0, draws: int = 500) -> MeanModel:
+    import arviz as az
+
+    rng = np.random.default_rng(0)
+    mu = rng.normal(size=(4, draws))
+    mu[0] += shift_chain
+    div = np.zeros((4, draws), bool)
+    div.flat[:divergent] = True
+    m = MeanModel()
+    m._idata = az.from_dict({"posterior": {"mu": mu, "sigma": np.abs(rng.normal(size=(4, draws)))},
+                             "sample_stats": {"diverging": div}})
+    return m
+
+
+def test_diagnostics_clean() -> None:
+    d = _fake_fit(0).diagnostics()
+    assert d["divergences"] == 0 and d["max_r_hat"] < 1.01 and d["min_ess_bulk"] > 400
+    assert d["converged"] and set(d["parameters"]) == {"mu", "sigma"}
+    assert _fake_fit(0).warnings() == []
+    json.dumps(d)  # serialisable
+
+
+def test_diagnostics_problems_give_advice() -> None:
+    m = _fake_fit(7, shift_chain=2.0, draws=100)
+    d = m.diagnostics()
+    assert d["divergences"] == 7 and d["max_r_hat"] > 1.01 and not d["converged"]
+    assert d["worst_r_hat"] == "mu"
+    text = " ".join(m.warnings(d))
+    assert "7 of 400 draws diverged" in text and "target_accept" in text
+    assert "R-hat" in text and "chains disagree" in text
+    assert "bulk ESS" in text and "more draws" in text

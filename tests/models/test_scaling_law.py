@@ -1,0 +1,244 @@
+"""Tests of ScalingLawModel: plumbing with mocked sampling, tiny real fits, recovery (slow)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytest
+import xarray as xr
+from pymc.testing import mock_sample
+from pytensor.graph.replace import graph_replace
+
+from skillfit import datasets
+from skillfit.errors import DataValidationError, DifferentModelError, SpecError
+from skillfit.models.scaling_law import ScalingLawModel, hdi_bounds
+from skillfit.scaling import EPOCH, ChinchillaLaw
+
+CHIN = datasets.load("chinchilla")
+TINY = {"draws": 150, "tune": 150, "chains": 2, "cores": 1, "nuts_sampler": "pymc",
+        "compute_convergence_checks": False}
+
+
+@pytest.fixture(scope="module")
+def mocked() -> Iterator[ScalingLawModel]:
+    """A model 'fitted' with prior draws (pm.sample mocked only while fitting)."""
+    original = pm.sample
+    pm.sample = mock_sample
+    try:
+        m = ScalingLawModel(sampler_config={"draws": 100, "chains": 2})
+        m.fit(CHIN, random_seed=3)
+    finally:
+        pm.sample = original
+    yield m
+
+
+@pytest.fixture(scope="module")
+def real() -> ScalingLawModel:
+    """A tiny real fit (PyMC NUTS) on every third of Epoch's 240 runs."""
+    subset = CHIN[~CHIN["excluded_by_epoch"]].iloc[::3]
+    m = ScalingLawModel(sampler_config=TINY)
+    m.fit(subset, random_seed=7)
+    return m
+
+
+# ------------------------------------------------------------------------------ config + data
+def test_defaults_and_exclusion() -> None:
+    m = ScalingLawModel()
+    assert m.sampler_config["chains"] == 4 and m.sampler_config["nuts_sampler"] == "nutpie"
+    model = m.build_model(CHIN)
+    assert len(model.coords["obs"]) == 240
+    assert {v.name for v in model.free_RVs} == {
+        "E", "alpha", "beta", "r_params_ref", "r_tokens_ref", "sigma", "nu"}
+    assert {"A", "B"} <= {v.name for v in model.deterministics}
+    all_rows = ScalingLawModel(model_config={"exclude_epoch_outliers": False}).build_model(CHIN)
+    assert len(all_rows.coords["obs"]) == 245
+    logps = model.point_logps()
+    assert all(np.isfinite(v) for v in logps.values())
+    assert np.all(np.isfinite(model.compile_dlogp()(model.initial_point())))
+
+
+def test_fixed_nu() -> None:
+    model = ScalingLawModel(model_config={"nu": 4}).build_model(CHIN)
+    assert "nu" not in {v.name for v in model.free_RVs}
+    with pytest.raises(SpecError, match="'nu' must be > 0"):
+        ScalingLawModel(model_config={"nu": 0})
+    with pytest.raises(SpecError, match="'E' must be a prior table"):
+        ScalingLawModel(model_config={"E": 1.8})
+
+
+def test_law_matches_scaling_module() -> None:
+    """The PyMC mean equals ChinchillaLaw.loss at the Epoch point (one definition of the law)."""
+    m = ScalingLawModel()
+    model = m.build_model(CHIN)
+    point = {
+        "E": EPOCH.E, "alpha": EPOCH.a, "beta": EPOCH.b,
+        "r_params_ref": EPOCH.A * 1e9 ** -EPOCH.a, "r_tokens_ref": EPOCH.B * 2e10 ** -EPOCH.b,
+    }
+    mu = model["log_loss_obs"].owner.inputs[-2]  # the StudentT's mu
+    fn = pm.compile([], graph_replace(mu, {model[k]: pm.math.constant(v) for k, v in point.items()}))
+    used = CHIN[~CHIN["excluded_by_epoch"]]
+    np.testing.assert_allclose(np.exp(fn()), EPOCH.loss(used["params"], used["tokens"]), rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("bad", "column"),
+    [
+        (CHIN.drop(columns="loss"), "loss"),
+        (CHIN.assign(params=-CHIN["params"]), "params"),
+        (CHIN.assign(tokens=np.where(CHIN.index == 3, np.nan, CHIN["tokens"])), "tokens"),
+    ],
+)
+def test_bad_data_names_column(bad: pd.DataFrame, column: str) -> None:
+    with pytest.raises(DataValidationError, match=f"'{column}'"):
+        ScalingLawModel().build_model(bad)
+
+
+def test_bad_input_type_and_too_few_rows() -> None:
+    with pytest.raises(DataValidationError, match="DataFrame"):
+        ScalingLawModel().build_model([1, 2, 3])  # type: ignore[arg-type]
+    with pytest.raises(DataValidationError, match="at least 6 runs"):
+        ScalingLawModel().build_model(CHIN.iloc[5:8])
+
+
+def test_bad_config_key() -> None:
+    with pytest.raises(SpecError, match=r"unknown model_config key 'aplha'.*did you mean 'alpha'"):
+        ScalingLawModel(model_config={"aplha": {"dist": "Normal", "mu": 0.3, "sigma": 0.1}})
+    with pytest.raises(SpecError, match="'ref_params' must be a positive number"):
+        ScalingLawModel(model_config={"ref_params": -1.0})
+
+
+def test_prior_predictive_before_fit() -> None:
+    m = ScalingLawModel()
+    prior = m.sample_prior_predictive(CHIN, samples=200, random_seed=2)
+    e = prior["prior"]["E"].values
+    assert 1.3 < np.median(e) < 2.2 and prior["prior_predictive"]["log_loss_obs"].shape == (1, 200, 240)
+
+
+# ------------------------------------------------------------------------------ mocked plumbing
+def test_mocked_fit_outputs(mocked: ScalingLawModel) -> None:
+    post = mocked.posterior
+    assert {"E", "A", "B", "alpha", "beta", "sigma", "nu"} <= set(post.data_vars)
+    assert post.sizes["chain"] == 2 and post.sizes["draw"] == 100
+    np.testing.assert_allclose(post["A"], post["r_params_ref"] * 1e9 ** post["alpha"], rtol=1e-10)
+    laws = mocked.posterior_laws()
+    assert laws["E"].shape == (200,)
+
+
+def test_predict_columns_and_order(mocked: ScalingLawModel) -> None:
+    pred = mocked.predict([1e9, 7e10], [2e10, 1.4e12], hdi_prob=0.89)
+    assert list(pred.columns) == ["params", "tokens", "mean", "median", "lower", "upper"]
+    assert len(pred) == 2 and (pred["lower"] <= pred["median"]).all()
+    assert (pred["median"] <= pred["upper"]).all()
+    mean = mocked.predict(1e9, [1e10, 2e10, 4e10], kind="mean")
+    assert len(mean) == 3 and mean["params"].eq(1e9).all()
+    assert mean["median"].is_monotonic_decreasing  # more data, lower loss (per draw)
+    again = mocked.predict([1e9, 7e10], [2e10, 1.4e12], hdi_prob=0.89)
+    pd.testing.assert_frame_equal(pred, again)  # seeded noise
+    with pytest.raises(DataValidationError, match="positive"):
+        mocked.predict(-1.0, 1e10)
+    with pytest.raises(ValueError, match="kind"):
+        mocked.predict(1e9, 1e10, kind="bogus")  # type: ignore[arg-type]
+
+
+def test_optimal_allocation_matches_chinchilla_law(mocked: ScalingLawModel) -> None:
+    c = [1e21, 5.76e23]
+    table = mocked.optimal_allocation(c)
+    assert set(table["quantity"]) == {"params", "tokens", "tokens_per_param", "loss"}
+    assert len(table) == 8 and (table["lower"] <= table["upper"]).all()
+    d = mocked.posterior_laws()
+    law0 = ChinchillaLaw(E=d["E"][0], A=d["A"][0], B=d["B"][0], a=d["alpha"][0], b=d["beta"][0])
+    n, t = law0.optimal_allocation(np.array(c))
+    law_arr, _ = mocked.law_draws(1)
+    n_all, t_all = law_arr.optimal_allocation(np.array(c)[None, :])
+    np.testing.assert_allclose(n_all[0], n, rtol=1e-12)
+    np.testing.assert_allclose(t_all[0], t, rtol=1e-12)
+    p = table[table.quantity == "params"]
+    np.testing.assert_allclose(p["median"], np.median(n_all, axis=0))
+    with pytest.raises(DataValidationError, match="compute"):
+        mocked.optimal_allocation(0)
+
+
+def test_hdi_bounds() -> None:
+    x = np.random.default_rng(0).normal(size=(20000, 2))
+    lo, hi = hdi_bounds(x, 0.95)
+    np.testing.assert_allclose(lo, -1.96, atol=0.06)
+    np.testing.assert_allclose(hi, 1.96, atol=0.06)
+    with pytest.raises(ValueError):
+        hdi_bounds(x, 1.5)
+
+
+def test_mocked_save_load_round_trip(mocked: ScalingLawModel, tmp_path) -> None:
+    path = mocked.save(tmp_path / "fit.nc")
+    loaded = ScalingLawModel.load(path)
+    xr.testing.assert_identical(loaded.posterior, mocked.posterior)
+    assert loaded.model_config == mocked.model_config
+    assert loaded.sampler_config == mocked.sampler_config
+    pd.testing.assert_frame_equal(loaded.fit_data, mocked.fit_data)
+    pd.testing.assert_frame_equal(loaded.predict([1e9, 1e10], 2e10), mocked.predict([1e9, 1e10], 2e10))
+    pd.testing.assert_frame_equal(loaded.optimal_allocation(1e22), mocked.optimal_allocation(1e22))
+    foreign = tmp_path / "foreign.nc"
+    xr.DataTree(xr.Dataset({"E": ("draw", np.ones(3))})).to_netcdf(foreign, engine="h5netcdf")
+    with pytest.raises(DifferentModelError, match="not saved by a skillfit model"):
+        ScalingLawModel.load(foreign)
+
+
+# ------------------------------------------------------------------------------ real sampling
+def test_real_fit_tiny(real: ScalingLawModel) -> None:
+    s = real.summary()
+    assert 1.6 < s.loc["E", "mean"] < 2.0
+    assert 0.25 < s.loc["alpha", "mean"] < 0.45 and 0.25 < s.loc["beta", "mean"] < 0.45
+    d = real.diagnostics()
+    assert d["chains"] == 2 and d["draws"] == 150 and d["divergences"] <= 2
+    pred = real.predict([1e9, 7e10], [2e10, 1.4e12])
+    assert ((pred["lower"] <= pred["mean"]) & (pred["mean"] <= pred["upper"])).all()
+    chin = pred.iloc[1]
+    assert 1.85 < chin["mean"] < 2.1  # Chinchilla-70B: about 1.94-1.97 under published fits
+    narrow = real.predict([7e10], [1.4e12], kind="mean")
+    assert narrow["upper"].item() - narrow["lower"].item() < chin["upper"] - chin["lower"]
+    opt = real.optimal_allocation(5.76e23)
+    ratio = opt[opt.quantity == "tokens_per_param"].iloc[0]
+    assert 5 < ratio["median"] < 80
+
+
+def test_real_round_trip_and_seed(real: ScalingLawModel, tmp_path) -> None:
+    loaded = ScalingLawModel.load(real.save(tmp_path / "real.nc"))
+    xr.testing.assert_identical(loaded.posterior, real.posterior)
+    pd.testing.assert_frame_equal(loaded.predict(1e10, 1e11), real.predict(1e10, 1e11))
+    subset = real.fit_data
+    again = ScalingLawModel(sampler_config=TINY).fit(subset, random_seed=7)
+    xr.testing.assert_equal(again["posterior"].to_dataset(), real.posterior)
+
+
+def test_nutpie_same_seed_same_posterior() -> None:
+    subset = CHIN[~CHIN["excluded_by_epoch"]].iloc[::4]
+    cfg = {"draws": 60, "tune": 60, "chains": 2, "nuts_sampler": "nutpie"}
+    a = ScalingLawModel(sampler_config=cfg).fit(subset, random_seed=12)
+    b = ScalingLawModel(sampler_config=cfg).fit(subset, random_seed=12)
+    assert a.attrs["nuts_sampler"] == "nutpie"
+    xr.testing.assert_equal(a["posterior"].to_dataset(), b["posterior"].to_dataset())
+
+
+# ------------------------------------------------------------------------------ slow
+@pytest.mark.slow
+def test_parameter_recovery_simulated() -> None:
+    """Simulate runs on the bundled (N, D) grid from a known law; the posterior recovers it."""
+    truth = ChinchillaLaw(E=1.9, A=300.0, B=3000.0, a=0.32, b=0.38)
+    rng = np.random.default_rng(2024)
+    grid = CHIN[~CHIN["excluded_by_epoch"]][["params", "tokens"]].reset_index(drop=True)
+    mu = np.log(truth.loss(grid["params"], grid["tokens"]))
+    loss = np.exp(mu + 0.006 * rng.standard_t(5.0, size=len(grid)))
+    sim = grid.assign(loss=loss)
+    m = ScalingLawModel()
+    m.fit(sim, random_seed=1)
+    d = m.diagnostics()
+    assert d["converged"], m.warnings(d)
+    laws = m.posterior_laws()
+    for name, true in [("E", truth.E), ("alpha", truth.a), ("beta", truth.b), ("A", truth.A),
+                       ("B", truth.B)]:
+        lo, med, hi = np.percentile(laws[name], [1, 50, 99])
+        assert lo < true < hi, (name, lo, true, hi)
+        rtol = 0.05 if name in ("E", "alpha", "beta") else 0.5
+        assert abs(med - true) / true < rtol, (name, med, true)
