@@ -76,21 +76,42 @@ def entropy_per_edge(theta: Any, degree: Any, xp: Any) -> Any:
     return binary_entropy(theta, xp) / (degree * theta)
 
 
-def _newton(step: Any, h: Any, other: Any, start: Any, xp: Any, steps: int) -> Any:
-    """``steps`` Newton iterations, then one more that carries the gradient.
+def _newton(step: Any, slopes: Any, h: Any, other: Any, start: Any, xp: Any, steps: int) -> Any:
+    """Solve ``g(x; h, other) = 0`` by ``steps`` Newton steps, with an implicit-function gradient.
 
-    If ``xp`` has ``stop_gradient`` (the PyTensor face), the iterations run on inputs cut off
-    from differentiation and only the last step is differentiated. At a converged root this
-    gives exactly the implicit-function gradient ``dx*/dz = -(dg/dz) / (dg/dx)`` and keeps the
-    symbolic gradient graph small: differentiating through unrolled iterations grows the graph
-    exponentially (4 steps did not compile in 5 minutes). NumPy simply takes one more step.
+    ``step(x, h, other)`` is one Newton step; ``slopes(x, h, other)`` returns
+    ``(dg/dx, dg/dother)`` (and ``dg/dh = -1`` for every solver here). If ``xp`` has
+    ``stop_gradient`` (the PyTensor face), the iterations run on inputs cut off from
+    differentiation and the result is returned as
+
+        x* + (h - h0) / g_x - (other - other0) * g_other / g_x,
+
+    whose value is ``x*`` (``h - h0 = 0``) and whose gradient is exactly the implicit-function
+    gradient ``dx*/dz = -(dg/dz) / (dg/dx)``. Differentiating through the unrolled steps instead
+    grows the graph exponentially (4 steps did not compile in 5 minutes) and triggers
+    rewrite loops in PyTensor; this form adds a handful of nodes. NumPy gets ``x*`` unchanged.
     """
-    stop = getattr(xp, "stop_gradient", lambda x: x)
+    stop = getattr(xp, "stop_gradient", None)
+    if stop is None:
+        x = start(h, other)
+        for _ in range(steps):
+            x = step(x, h, other)
+        return x
     h0, other0 = stop(h), stop(other)
-    x = start(h0, other0)
-    for _ in range(steps):
-        x = step(x, h0, other0)
-    return step(stop(x), h, other)
+
+    def iterate(h_: Any, other_: Any) -> Any:
+        x = start(h_, other_)
+        for _ in range(steps):
+            x = step(x, h_, other_)
+        return x
+
+    # ``opaque`` hides the unrolled iterations from algebraic graph rewrites (PyTensor's
+    # distributor otherwise expands them for minutes); their gradient is never needed.
+    opaque = getattr(xp, "opaque", None)
+    x = stop(opaque(iterate, h0, other0) if opaque else iterate(h0, other0))
+    g_x, g_other = slopes(x, h0, other0)
+    g_x, g_other = stop(g_x), stop(g_other)
+    return x + (h - h0) / g_x - (other - other0) * g_other / g_x
 
 
 def solve_alpha_star(h: Any, beta: Any, xp: Any, steps: int = NEWTON_STEPS) -> Any:
@@ -102,19 +123,27 @@ def solve_alpha_star(h: Any, beta: Any, xp: Any, steps: int = NEWTON_STEPS) -> A
     ``KL(alpha*beta || alpha) >= alpha * (beta ln beta - beta + 1)`` by convexity.
     """
 
-    def step(alpha: Any, h: Any, beta: Any) -> Any:
+    def slopes(alpha: Any, h: Any, beta: Any) -> Any:
         p = alpha * beta
-        g = kl_bernoulli(p, alpha, xp) - h
-        dg = (
+        g_alpha = (
             beta * xp.log(beta)
             - beta * (xp.log1p(-p) - xp.log1p(-alpha))
             - beta
             + (1.0 - p) / (1.0 - alpha)
         )
-        return xp.clip(alpha - g / dg, _TINY, (1.0 - _EDGE) / beta)
+        # d/dbeta KL(alpha beta || alpha) = alpha (logit(p) - logit(alpha))
+        g_beta = alpha * (xp.log(p) - xp.log1p(-p) - xp.log(alpha) + xp.log1p(-alpha))
+        return g_alpha, g_beta
 
-    return _newton(step, h, beta, lambda h_, b_: xp.minimum(
-        h_ / (b_ * xp.log(b_) - b_ + 1.0), (1.0 - _EDGE) / b_), xp, steps)
+    def step(alpha: Any, h: Any, beta: Any) -> Any:
+        g = kl_bernoulli(alpha * beta, alpha, xp) - h
+        g_alpha, _ = slopes(alpha, h, beta)
+        return xp.clip(alpha - g / g_alpha, _TINY, (1.0 - _EDGE) / beta)
+
+    def start(h: Any, beta: Any) -> Any:
+        return xp.minimum(h / (beta * xp.log(beta) - beta + 1.0), (1.0 - _EDGE) / beta)
+
+    return _newton(step, slopes, h, beta, start, xp, steps)
 
 
 def solve_beta_star(h: Any, alpha: Any, xp: Any, steps: int = NEWTON_STEPS) -> Any:
@@ -124,14 +153,20 @@ def solve_beta_star(h: Any, alpha: Any, xp: Any, steps: int = NEWTON_STEPS) -> A
     ``min(alpha + sqrt(h/2), 1)``, right of the root by Pinsker's ``KL(p||q) >= 2 (p-q)^2``.
     """
 
+    def slopes(p: Any, h: Any, alpha: Any) -> Any:
+        g_p = xp.log(p) - xp.log(alpha) - xp.log1p(-p) + xp.log1p(-alpha)
+        g_alpha = (alpha - p) / (alpha * (1.0 - alpha))
+        return g_p, g_alpha
+
     def step(p: Any, h: Any, alpha: Any) -> Any:
         g = kl_bernoulli(p, alpha, xp) - h
-        dg = xp.log(p) - xp.log(alpha) - xp.log1p(-p) + xp.log1p(-alpha)
-        return xp.clip(p - g / dg, alpha * (1.0 + 1e-15), 1.0 - _EDGE)
+        g_p, _ = slopes(p, h, alpha)
+        return xp.clip(p - g / g_p, alpha * (1.0 + 1e-15), 1.0 - _EDGE)
 
-    p = _newton(step, h, alpha, lambda h_, a_: xp.minimum(a_ + xp.sqrt(h_ / 2.0), 1.0 - _EDGE),
-                xp, steps)
-    return p / alpha
+    def start(h: Any, alpha: Any) -> Any:
+        return xp.minimum(alpha + xp.sqrt(h / 2.0), 1.0 - _EDGE)
+
+    return _newton(step, slopes, h, alpha, start, xp, steps) / alpha
 
 
 def competent_fraction(

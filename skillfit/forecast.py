@@ -1,0 +1,230 @@
+"""Forecasts of k-skill competence for hypothetical LLMs from a fitted :class:`SkillGraphModel`.
+
+Every forecast is computed per posterior draw in NumPy with the same link code the model
+samples with (:mod:`skillfit.models.links`, hence :mod:`skillfit.theory.kernels`), vectorised
+over draws, LLMs and k. A hypothetical LLM is given in one of three ways (DESIGN §5):
+
+- ``{"name": ..., "params": N, "tokens": D}`` (optionally ``"family"``): a new model;
+- ``{"name": ..., "compute": C}`` (optionally ``"tokens_per_param"``): compute-optimal under
+  the model's scaling law, or at the given tokens-per-parameter ratio;
+- ``{"name": ..., "of": "LLaMA-2-70B-Chat", "factor": 10}``: an observed Skill-Mix LLM trained
+  with ``factor`` times its compute at its own tokens-per-parameter ratio (N and D each times
+  ``sqrt(factor)``), keeping its family and fine-tuning offsets. For closed models (no N, D) the
+  reducible loss is scaled by the law's compute-optimal ratio ``factor**(-ab/(a+b))``.
+
+New models (the first two ways) draw a fresh family offset (unless ``family`` names a fitted
+family) and a fresh fine-tuning offset from their fitted hierarchical priors: they are
+forecast as "a typical chat-tuned model of that size", with that spread in the interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from skillfit import scaling
+from skillfit.errors import SkillfitError
+from skillfit.models.links import link_probability, score_probability
+
+if TYPE_CHECKING:
+    from skillfit.models.skill_graph import SkillGraphModel
+
+__all__ = ["DEFAULT_HYPOTHETICAL_LLMS", "compute_for", "forecast", "resolve_llms"]
+
+#: The documented default set printed by ``skillfit forecast``.
+DEFAULT_HYPOTHETICAL_LLMS: tuple[dict[str, Any], ...] = (
+    {"name": "LLaMA-2-70B-Chat x10 compute", "of": "LLaMA-2-70B-Chat", "factor": 10.0},
+    {"name": "LLaMA-2-70B-Chat x100 compute", "of": "LLaMA-2-70B-Chat", "factor": 100.0},
+    {"name": "405B params, 15T tokens", "params": 405e9, "tokens": 15e12},
+    {"name": "GPT-4 x10 compute", "of": "GPT-4", "factor": 10.0},
+)
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """Posterior draws flattened over (chain, draw), plus the model's fixed settings."""
+
+    log_r: np.ndarray  # (n_llm_hyp, S)
+    params: dict[str, np.ndarray]  # link parameters, each (S,)
+    c: np.ndarray
+    gamma: np.ndarray
+
+
+def _flat(post: Any, name: str) -> np.ndarray:
+    da = post[name]
+    values = da.values
+    return values.reshape(values.shape[0] * values.shape[1], *values.shape[2:])
+
+
+def _shared(model: SkillGraphModel) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, float) for k, v in model.shared_parameters().items()}
+
+
+def resolve_llms(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.DataFrame,
+                 random_seed: int | None = 0) -> tuple[list[str], np.ndarray]:
+    """Posterior draws of ``log r`` (nats/token) for each hypothetical LLM: ``(names, (n, S))``."""
+    rows = llms.to_dict("records") if isinstance(llms, pd.DataFrame) else [dict(x) for x in llms]
+    if not rows:
+        raise SkillfitError("forecast: no hypothetical LLMs given")
+    post = model.posterior
+    x = model.inputs
+    law = scaling.ChinchillaLaw.preset(model.model_config["law"])
+    shared = _shared(model)
+    n_draws = shared["c"].size
+    # Common random numbers: every new LLM shares the same standard-normal offset draws, so
+    # forecasts along a compute grid differ only by compute (smooth curves, exact inverses).
+    rng = np.random.default_rng(random_seed)
+    z_family, z_tune = rng.standard_normal(n_draws), rng.standard_normal(n_draws)
+    fam_offset = _flat(post, "family_offset")  # (S, n_family)
+    log_r_llm = np.log(_flat(post, "r"))  # (S, n_llm)
+    names, out = [], []
+    for i, row in enumerate(rows):
+        name = str(row.get("name") or f"llm{i + 1}")
+        keys = {k for k, v in row.items() if v is not None and not (isinstance(v, float) and np.isnan(v))}
+        if "of" in keys:
+            base = row["of"]
+            if base not in x.llms:
+                raise SkillfitError(
+                    f"forecast {name!r}: 'of' must be a fitted Skill-Mix LLM, got {base!r}; "
+                    f"known: {', '.join(x.llms)}"
+                )
+            factor = float(row.get("factor", 1.0))
+            if not np.isfinite(factor) or factor <= 0:
+                raise SkillfitError(f"forecast {name!r}: 'factor' must be positive, got {factor}")
+            j = x.llms.index(base)
+            b = x.base_of_llm[j]
+            log_n, log_d = x.log_params[b], x.log_tokens[b]
+            if np.isfinite(log_n) and np.isfinite(log_d):
+                ratio = law.reducible_ratio_scaled(np.exp(log_n), np.exp(log_d), np.sqrt(factor))
+            else:
+                ratio = law.reducible_ratio_compute(factor)
+            draws = log_r_llm[:, j] + np.log(ratio)
+        else:
+            if "compute" in keys:
+                compute = _positive(row, "compute", name)
+                if "tokens_per_param" in keys:
+                    tpp = _positive(row, "tokens_per_param", name)
+                    n = np.sqrt(compute / (6.0 * tpp))
+                    d = tpp * n
+                else:
+                    n, d = law.optimal_allocation(compute)
+            elif {"params", "tokens"} <= keys:
+                n, d = _positive(row, "params", name), _positive(row, "tokens", name)
+            else:
+                raise SkillfitError(
+                    f"forecast {name!r}: give params and tokens, or compute (and optionally "
+                    "tokens_per_param), or of and factor"
+                )
+            family = row.get("family")
+            if family is not None and family in x.families:
+                u = fam_offset[:, x.families.index(family)]
+            else:
+                u = z_family * shared["sigma_family"]
+            v = z_tune * shared["sigma_tune"]
+            draws = np.log(law.reducible(n, d)) + u + v
+        names.append(name)
+        out.append(draws)
+    return names, np.vstack(out)
+
+
+def _positive(row: Mapping[str, Any], key: str, name: str) -> float:
+    try:
+        value = float(row[key])
+    except (TypeError, ValueError):
+        raise SkillfitError(f"forecast {name!r}: {key} must be a number, got {row[key]!r}") from None
+    if not np.isfinite(value) or value <= 0:
+        raise SkillfitError(f"forecast {name!r}: {key} must be positive, got {row[key]!r}")
+    return value
+
+
+def _pi_and_score(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray):
+    """pi and expected score arrays of shape (n, K, S) from log r of shape (n, S)."""
+    shared = _shared(model)
+    theta = scaling.theta_expr(np.exp(log_r), shared["c"], np)  # (n, S)
+    params = {k: v[None, None, :] for k, v in shared.items()}
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        pi = link_probability(model.link, theta[:, None, :], log_r[:, None, :],
+                              ks[None, :, None], params, np)
+    pi = np.broadcast_to(pi, (log_r.shape[0], ks.size, log_r.shape[1]))
+    score = score_probability(pi, shared["gamma"][None, None, :], np)
+    return pi, score
+
+
+def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.DataFrame,
+             k_max: int = 8, hdi_prob: float = 0.89, score_at_least: Sequence[float] = (0.5,),
+             random_seed: int | None = 0) -> pd.DataFrame:
+    """Tidy forecast table for hypothetical LLMs, k = 1..k_max.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``llm, k, quantity, mean, median, lower, upper``. Quantities: ``pi`` (chance a
+        random k-tuple is handled), ``score`` (expected Skill-Mix ratio of full marks, best of
+        3), ``P(score>=x)`` (posterior probability, in ``mean``; interval columns NaN), and one
+        ``k_max_pi50`` row per LLM (largest k whose median pi is at least 0.5; ``k`` is NaN).
+        Intervals are equal-tailed with mass ``hdi_prob``.
+    """
+    if not 0 < hdi_prob < 1:
+        raise SkillfitError(f"hdi_prob must be in (0, 1), got {hdi_prob}")
+    if int(k_max) < 1:
+        raise SkillfitError(f"k_max must be at least 1, got {k_max}")
+    names, log_r = resolve_llms(model, llms, random_seed)
+    ks = np.arange(1, int(k_max) + 1, dtype=float)
+    pi, score = _pi_and_score(model, log_r, ks)
+    lo_q, hi_q = (1 - hdi_prob) / 2, 1 - (1 - hdi_prob) / 2
+    rows = []
+    for i, name in enumerate(names):
+        for q_name, arr in (("pi", pi[i]), ("score", score[i])):
+            qs = np.quantile(arr, [0.5, lo_q, hi_q], axis=-1)
+            for j, k in enumerate(ks):
+                rows.append((name, int(k), q_name, arr[j].mean(), qs[0, j], qs[1, j], qs[2, j]))
+        for x in score_at_least:
+            prob = (score[i] >= x).mean(axis=-1)
+            for j, k in enumerate(ks):
+                rows.append((name, int(k), f"P(score>={x:g})", prob[j], np.nan, np.nan, np.nan))
+        med = np.median(pi[i], axis=-1)
+        above = np.flatnonzero(med >= 0.5)
+        kmax = float(ks[above[-1]]) if above.size else 0.0
+        rows.append((name, np.nan, "k_max_pi50", kmax, kmax, np.nan, np.nan))
+    table = pd.DataFrame(rows, columns=["llm", "k", "quantity", "mean", "median", "lower", "upper"])
+    table["k"] = table["k"].astype("Int64")
+    return table
+
+
+def compute_for(model: SkillGraphModel, k: int, level: float, prob: float = 0.5,
+                tokens_per_param: float | None = None, family: str | None = None,
+                compute_range: tuple[float, float] = (1e20, 1e31),
+                random_seed: int | None = 0) -> float:
+    """Smallest training compute (FLOP) with ``P(pi_k >= level) >= prob`` for a new LLM.
+
+    The LLM is compute-optimal under the model's law (or at ``tokens_per_param``) and a typical
+    fine-tuned member of ``family`` (or of a new family). Returns NaN if ``compute_range`` does
+    not reach the target.
+    """
+    if int(k) < 1:
+        raise SkillfitError(f"k must be at least 1, got {k}")
+    for label, value in (("level", level), ("prob", prob)):
+        if not 0 < value < 1:
+            raise SkillfitError(f"{label} must be in (0, 1), got {value}")
+    grid = np.logspace(np.log10(compute_range[0]), np.log10(compute_range[1]), 221)
+    rows = [{"name": f"C={c:.3g}", "compute": c, "tokens_per_param": tokens_per_param,
+             "family": family} for c in grid]
+    # Common random numbers (see resolve_llms): the same new model at every compute.
+    names, log_r = resolve_llms(model, rows, random_seed)
+    del names
+    pi, _ = _pi_and_score(model, log_r, np.array([float(k)]))
+    reach = (pi[:, 0, :] >= level).mean(axis=-1)
+    hit = np.flatnonzero(reach >= prob)
+    if hit.size == 0:
+        return float("nan")
+    i = hit[0]
+    if i == 0:
+        return float(grid[0])
+    # interpolate in log compute between the last miss and the first hit
+    lo, hi = reach[i - 1], reach[i]
+    w = (prob - lo) / (hi - lo) if hi > lo else 1.0
+    return float(10 ** (np.log10(grid[i - 1]) + w * (np.log10(grid[i]) - np.log10(grid[i - 1]))))

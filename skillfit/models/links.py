@@ -1,0 +1,53 @@
+"""Links from the failed-text measure theta to pi, the chance a random k-tuple is handled.
+
+Written once for any array namespace ``xp`` (NumPy for forecasts, PyTensor inside the PyMC
+model), like :mod:`skillfit.theory.kernels`:
+
+- ``threshold`` (theory, default): the Arora-Goyal competent fraction, i.e. the fraction of
+  k-tuples of skills guaranteed competence ``>= tau`` on a graph with ``degree`` skills per piece.
+- ``independent``: each skill is mastered independently with ``m = 1 + ln(1 - theta)/degree``
+  (the per-skill share of the failed text's log-survival) and ``pi = m^k``: the geometric law.
+- ``logistic``: the peers' phenomenological sigmoid in ``log r`` and ``k``, a baseline to beat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from skillfit.theory import kernels
+
+__all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "link_probability", "score_probability"]
+
+LINKS = ("threshold", "independent", "logistic")
+#: Skill-Mix keeps the best of G = 3 generations per combination.
+GENERATIONS = 3
+#: log r around which the logistic link's intercept is defined (r = 0.2 nats/token).
+LOGISTIC_CENTRE = float(np.log(0.2))
+
+
+def link_probability(link: str, theta: Any, log_r: Any, k: Any, params: Mapping[str, Any],
+                     xp: Any) -> Any:
+    """``pi``, the chance a k-tuple is handled, under ``link``.
+
+    ``params`` holds ``degree`` and ``tau`` (threshold), ``degree`` (independent) or
+    ``logistic_intercept``, ``logistic_slope_r``, ``logistic_slope_k`` (logistic); arrays
+    broadcast against ``theta``, ``log_r`` and ``k``.
+    """
+    if link == "threshold":
+        return kernels.competent_fraction(theta, params["degree"], params["tau"], k, "union", xp)
+    if link == "independent":
+        m = xp.clip(1.0 + xp.log1p(-theta) / params["degree"], 1e-12, 1.0)
+        return xp.exp(k * xp.log(m))
+    if link == "logistic":
+        z = (params["logistic_intercept"] + params["logistic_slope_r"] * (log_r - LOGISTIC_CENTRE)
+             + params["logistic_slope_k"] * (k - 3.0))
+        return 1.0 / (1.0 + xp.exp(-z))
+    raise ValueError(f"unknown link {link!r}; choose one of {', '.join(LINKS)}")
+
+
+def score_probability(pi: Any, gamma: Any, xp: Any, generations: int = GENERATIONS) -> Any:
+    """Expected Skill-Mix ratio of full marks: ``1 - (1 - gamma pi)^G`` (best of G generations)."""
+    return 1.0 - (1.0 - gamma * pi) ** generations

@@ -1,0 +1,140 @@
+"""Assemble the joint model's inputs from the Skill-Mix, catalog and loss tables.
+
+The joint model sees three tables (DESIGN §4, §6): Skill-Mix cells (``llm, k, metric, value,
+n_combinations``), the LLM catalog (``llm, family, base_model, params, tokens``) and held-out
+losses (``llm, corpus, unit, value``). :func:`combine` stacks them into one long DataFrame (a
+``table`` column says which) so that a fitted model stores a single ``fit_data`` group, and
+:func:`split` undoes it. :func:`assemble` turns them into the index arrays the PyMC model needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from skillfit.data import validate_llm_catalog, validate_llm_losses, validate_skillmix
+from skillfit.errors import DataValidationError
+
+__all__ = ["JointInputs", "assemble", "combine", "split"]
+
+_TABLES = ("skillmix", "catalog", "losses")
+
+
+def combine(skillmix: pd.DataFrame, catalog: pd.DataFrame, losses: pd.DataFrame) -> pd.DataFrame:
+    """Stack the three tables into one long frame with a ``table`` column."""
+    parts = []
+    for name, df in zip(_TABLES, (skillmix, catalog, losses), strict=True):
+        part = df.copy()
+        part.insert(0, "table", name)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True, sort=False)
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].astype("str").where(out[col].notna(), None)
+    return out
+
+
+def split(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Undo :func:`combine`: ``(skillmix, catalog, losses)``, each with its own columns."""
+    if "table" not in data.columns:
+        raise DataValidationError(
+            "joint data: expected a 'table' column (use skillfit.models.skill_graph_data.combine)"
+        )
+    out = []
+    for name in _TABLES:
+        part = data[data["table"] == name].drop(columns="table").dropna(axis=1, how="all")
+        out.append(part.reset_index(drop=True))
+    return out[0], out[1], out[2]
+
+
+@dataclass(frozen=True)
+class JointInputs:
+    """Index arrays and values for the joint model (all numpy)."""
+
+    llms: list[str]  # Skill-Mix LLMs
+    bases: list[str]  # models with a latent reducible loss (bases of the LLMs + loss models)
+    families: list[str]
+    corpora: list[str]
+    base_of_llm: np.ndarray  # (n_llm,) index into bases
+    own_loss_llm: np.ndarray  # (n_llm,) bool: the LLM *is* its base (closed models): no tuning offset
+    family_of_base: np.ndarray  # (n_base,)
+    log_params: np.ndarray  # (n_base,) NaN where unknown
+    log_tokens: np.ndarray  # (n_base,) NaN where unknown
+    cell_llm: np.ndarray  # (n_cell,)
+    cell_k: np.ndarray
+    cell_n: np.ndarray
+    cell_successes: np.ndarray
+    cell_value: np.ndarray
+    loss_base: np.ndarray  # (n_loss,)
+    loss_corpus: np.ndarray
+    loss_value: np.ndarray
+
+
+def assemble(
+    skillmix: pd.DataFrame,
+    catalog: pd.DataFrame,
+    losses: pd.DataFrame,
+    *,
+    metric: str = "ratio_of_full_marks",
+    corpora: list[str] | None = None,
+) -> JointInputs:
+    """Validate the tables and build :class:`JointInputs`.
+
+    Skill-Mix rows of ``metric`` are the observations; successes are ``round(value * n)``.
+    Losses on ``corpora`` (default: every corpus present) inform the latent reducible losses of
+    the models they were measured on; chat models use their base model's loss as a declared proxy.
+    """
+    sm = validate_skillmix(skillmix, source="skillmix data")
+    cat = validate_llm_catalog(catalog, source="catalog")
+    lo = validate_llm_losses(losses, source="losses")
+    sm = sm[sm["metric"] == metric].reset_index(drop=True)
+    if sm.empty:
+        raise DataValidationError(f"skillmix data: no rows with metric {metric!r}")
+    known = set(cat["llm"])
+    for source, names in (("skillmix data", sm["llm"]), ("losses", lo["llm"])):
+        missing = sorted(set(names) - known)
+        if missing:
+            raise DataValidationError(
+                f"{source}: LLM(s) not in the catalog: {', '.join(missing)} "
+                "(add a catalog row with family, base_model, params, tokens)"
+            )
+    if corpora is not None:
+        unknown = sorted(set(corpora) - set(lo["corpus"]))
+        if unknown:
+            raise DataValidationError(
+                f"losses: no rows for corpus {', '.join(unknown)}; available: "
+                f"{', '.join(sorted(set(lo['corpus'])))}"
+            )
+        lo = lo[lo["corpus"].isin(corpora)]
+    cat = cat.set_index("llm")
+    llms = list(dict.fromkeys(sm["llm"]))
+    base_name = {m: (cat.at[m, "base_model"] if pd.notna(cat.at[m, "base_model"]) else m) for m in llms}
+    loss_models = list(dict.fromkeys(lo["llm"]))
+    bases = list(dict.fromkeys([base_name[m] for m in llms] + loss_models))
+    families = list(dict.fromkeys(cat.loc[bases, "family"].astype(str)))
+    corpus_names = list(dict.fromkeys(lo["corpus"]))
+    bidx = {b: i for i, b in enumerate(bases)}
+    params = cat.loc[bases, "params"].to_numpy(float)
+    tokens = cat.loc[bases, "tokens"].to_numpy(float)
+    successes = np.rint(sm["value"].to_numpy(float) * sm["n_combinations"].to_numpy(float))
+    return JointInputs(
+        llms=llms,
+        bases=bases,
+        families=families,
+        corpora=corpus_names,
+        base_of_llm=np.array([bidx[base_name[m]] for m in llms]),
+        own_loss_llm=np.array([base_name[m] == m for m in llms]),
+        family_of_base=np.array([families.index(str(cat.at[b, "family"])) for b in bases]),
+        log_params=np.log(params),
+        log_tokens=np.log(tokens),
+        cell_llm=np.array([llms.index(m) for m in sm["llm"]]),
+        cell_k=sm["k"].to_numpy(float),
+        cell_n=sm["n_combinations"].to_numpy(int),
+        cell_successes=successes.astype(int),
+        cell_value=sm["value"].to_numpy(float),
+        loss_base=np.array([bidx[m] for m in lo["llm"]]),
+        loss_corpus=np.array([corpus_names.index(c) for c in lo["corpus"]]),
+        loss_value=lo["value"].to_numpy(float),
+    )

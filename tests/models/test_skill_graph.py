@@ -1,0 +1,154 @@
+"""SkillGraphModel: data assembly, graph, links, bad input, save/load (mocked sampling)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+import pytest
+from pymc.testing import mock_sample
+
+from skillfit import datasets, theory
+from skillfit.errors import DataValidationError, DifferentModelError, SpecError
+from skillfit.models.links import link_probability
+from skillfit.models.skill_graph import SkillGraphModel
+from skillfit.models.skill_graph_data import assemble, combine, split
+
+
+@pytest.fixture(scope="module")
+def tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    return datasets.load("skillmix"), datasets.load("llm_catalog"), datasets.load("llm_losses")
+
+
+@pytest.fixture(scope="module")
+def mocked() -> Iterator[SkillGraphModel]:
+    """A model 'fitted' with prior draws (pm.sample mocked only while fitting)."""
+    original = pm.sample
+    pm.sample = mock_sample
+    try:
+        model = SkillGraphModel(sampler_config={"draws": 30, "chains": 2})
+        model.fit(random_seed=3)
+    finally:
+        pm.sample = original
+    yield model
+
+
+def test_assemble_bundled_tables(tables):
+    x = assemble(*tables)
+    assert len(x.llms) == 10 and len(x.cell_k) == 34
+    # successes = round(value * n_k); GPT-4 k=5: 0.12 * 39 = 4.68 -> 5
+    i = np.flatnonzero((np.array(x.llms)[x.cell_llm] == "GPT-4") & (x.cell_k == 5))[0]
+    assert x.cell_n[i] == 39 and x.cell_successes[i] == 5
+    # chat models point to their base; closed models are their own base
+    b = x.bases[x.base_of_llm[x.llms.index("Xwin-LM-70B-V0.1")]]
+    assert b == "Llama-2-70B"
+    assert x.own_loss_llm[x.llms.index("GPT-4")] and not x.own_loss_llm[x.llms.index("LLaMA-2-7B-Chat")]
+    assert np.isnan(x.log_params[x.bases.index("GPT-4")])
+
+
+def test_combine_split_round_trip(tables):
+    sm, cat, lo = split(combine(*tables))
+    assert list(sm.columns) == list(tables[0].columns)
+    assert len(sm) == len(tables[0]) and len(cat) == len(tables[1]) and len(lo) == len(tables[2])
+    pd.testing.assert_series_equal(sm["value"], tables[0]["value"], check_names=False)
+
+
+@pytest.mark.parametrize("link", ["threshold", "independent", "logistic"])
+def test_graph_logp_finite(link):
+    model = SkillGraphModel({"link": link}).build_model()
+    logps = model.point_logps()
+    assert all(np.isfinite(v) for v in logps.values()), logps
+    assert set(model.named_vars) >= {"theta", "r", "pi", "successes", "loss"}
+
+
+def test_threshold_gradient_compiles_and_is_finite():
+    from skillfit.models.pytensor_face import theory_mode
+
+    model = SkillGraphModel().build_model()
+    dlogp = model.compile_dlogp(mode=theory_mode())(model.initial_point())
+    assert np.all(np.isfinite(dlogp)) and np.any(dlogp != 0)
+
+
+def test_links_agree_with_theory_numpy_face():
+    theta = np.array([0.01, 0.05, 0.2])
+    params = {"degree": 8.0, "tau": 0.5}
+    pi = link_probability("threshold", theta, np.log(theta), 3.0, params, np)
+    np.testing.assert_allclose(pi, theory.competent_fraction(theta, 8.0, 0.5, 3.0))
+    ind = link_probability("independent", theta, np.log(theta), 3.0, {"degree": 8.0}, np)
+    np.testing.assert_allclose(ind, (1 + np.log1p(-theta) / 8.0) ** 3)
+
+
+def test_bad_config_rejected():
+    with pytest.raises(SpecError, match="link"):
+        SkillGraphModel({"link": "probit"})
+    with pytest.raises(SpecError, match="did you mean 'degree'"):
+        SkillGraphModel({"degre": {"dist": "LogNormal", "mu": 2, "sigma": 1}})
+
+
+def _with(tables, **changes):
+    sm, cat, lo = (t.copy() for t in tables)
+    for key, fn in changes.items():
+        if key == "skillmix":
+            sm = fn(sm)
+        elif key == "catalog":
+            cat = fn(cat)
+    return combine(sm, cat, lo)
+
+
+def test_unknown_llm_in_skillmix_rejected(tables):
+    def add_unknown(sm):
+        row = sm.iloc[[0]].copy()
+        row["llm"] = "Mystery-1T"
+        return pd.concat([sm, row], ignore_index=True)
+
+    with pytest.raises(DataValidationError, match="Mystery-1T"):
+        SkillGraphModel().build_model(_with(tables, skillmix=add_unknown))
+
+
+@pytest.mark.parametrize(("column", "value", "needle"), [
+    ("k", 0, "k"),
+    ("value", 1.3, "value"),
+    ("value", -0.1, "value"),
+])
+def test_bad_skillmix_values_rejected(tables, column, value, needle):
+    def spoil(sm):
+        sm.loc[0, column] = value
+        return sm
+
+    with pytest.raises(DataValidationError, match=needle):
+        SkillGraphModel().build_model(_with(tables, skillmix=spoil))
+
+
+def test_mocked_fit_has_named_dims(mocked):
+    post = mocked.posterior
+    assert list(post["theta"].coords["llm"].values) == mocked.inputs.llms
+    assert post["pi"].sizes["cell"] == 34
+    assert "fit_data" in mocked.idata
+    shared = mocked.shared_parameters()
+    assert np.all(shared["tau"] == 0.5)  # fixed by default
+
+
+def test_save_load_round_trip(mocked, tmp_path):
+    path = mocked.save(tmp_path / "joint.nc")
+    loaded = SkillGraphModel.load(path)
+    np.testing.assert_array_equal(loaded.posterior["theta"].values, mocked.posterior["theta"].values)
+    assert loaded.model_config == mocked.model_config
+    assert loaded.inputs.llms == mocked.inputs.llms
+    np.testing.assert_array_equal(loaded.inputs.cell_successes, mocked.inputs.cell_successes)
+
+
+def test_load_other_model_type_fails(tmp_path):
+    from skillfit.models.scaling_law import ScalingLawModel
+
+    original = pm.sample
+    pm.sample = mock_sample
+    try:
+        other = ScalingLawModel(sampler_config={"draws": 10, "chains": 1})
+        other.fit(datasets.load("chinchilla"), random_seed=1)
+    finally:
+        pm.sample = original
+    path = other.save(tmp_path / "scaling.nc")
+    with pytest.raises(DifferentModelError, match="scaling_law"):
+        SkillGraphModel.load(path)
