@@ -274,3 +274,35 @@ class SkillGraphModel(ModelBuilder):
                 out[name] = np.full(post.sizes["chain"] * post.sizes["draw"],
                                     self.model_config[name])
         return out
+
+    # ----------------------------------------------------------------- posterior checks
+    def posterior_predictive_check(self, hdi_prob: float = 0.89,
+                                   random_seed: int | None = 0) -> pd.DataFrame:
+        """Posterior predictive of every observed Skill-Mix cell, with its coverage.
+
+        For each posterior draw, successes are simulated from the Beta-Binomial observation
+        model; the table gives the observed rate and the predictive median and equal-tailed
+        ``hdi_prob`` interval of ``successes / n`` per cell, and whether the observation is
+        inside. ``table.attrs["coverage"]`` is the fraction of cells inside.
+        """
+        x = self.inputs
+        post = self.posterior
+        pi = post["pi"].values.reshape(-1, len(x.cell_k))
+        shared = self.shared_parameters()
+        gamma, kappa = shared["gamma"][:, None], shared["kappa"][:, None]
+        p = np.clip(score_probability(pi, gamma, np), 1e-6, 1 - 1e-6)
+        rng = np.random.default_rng(random_seed)
+        q = rng.beta(p * kappa, (1 - p) * kappa)
+        sims = rng.binomial(x.cell_n[None, :], q) / x.cell_n[None, :]
+        lo, med, hi = np.quantile(sims, [(1 - hdi_prob) / 2, 0.5, 1 - (1 - hdi_prob) / 2], axis=0)
+        observed = x.cell_successes / x.cell_n
+        table = pd.DataFrame({
+            "llm": np.array(x.llms)[x.cell_llm], "k": x.cell_k.astype(int),
+            "observed": observed, "published": x.cell_value,
+            "median": med, "lower": lo, "upper": hi,
+            "expected_score": p.mean(axis=0),
+        })
+        table["inside"] = (table["observed"] >= table["lower"]) & (table["observed"] <= table["upper"])
+        table.attrs["coverage"] = float(table["inside"].mean())
+        table.attrs["hdi_prob"] = hdi_prob
+        return table

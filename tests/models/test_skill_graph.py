@@ -152,3 +152,40 @@ def test_load_other_model_type_fails(tmp_path):
     path = other.save(tmp_path / "scaling.nc")
     with pytest.raises(DifferentModelError, match="scaling_law"):
         SkillGraphModel.load(path)
+
+
+def test_posterior_predictive_check_table(mocked):
+    table = mocked.posterior_predictive_check(hdi_prob=0.89, random_seed=1)
+    x = mocked.inputs
+    assert len(table) == len(x.cell_k)
+    np.testing.assert_allclose(table["observed"], x.cell_successes / x.cell_n)
+    assert (table["lower"] <= table["median"]).all() and (table["median"] <= table["upper"]).all()
+    assert table.attrs["coverage"] == pytest.approx(table["inside"].mean())
+    # the same seed gives the same table
+    pd.testing.assert_frame_equal(table, mocked.posterior_predictive_check(random_seed=1))
+
+
+@pytest.mark.slow
+def test_parameter_recovery_on_simulated_data():
+    """Simulate Skill-Mix and loss data from the model at known parameters, refit, and check
+    the truth lies in the 95% posterior interval of the shared parameters."""
+    truth = {"c": 1.5, "degree": 6.0, "gamma": 0.7}
+    fixed = SkillGraphModel({k: v for k, v in truth.items()})
+    model = fixed.build_model()
+    with model:
+        draw = pm.sample_prior_predictive(draws=1, random_seed=11)
+    sims = draw["prior_predictive"]
+    succ = sims["successes"].values.reshape(-1)
+    loss = sims["loss"].values.reshape(-1)
+    sm, cat, lo = split(fixed.bundled_data())
+    x = fixed.inputs
+    sm = sm[sm["metric"] == "ratio_of_full_marks"].reset_index(drop=True)
+    sm["value"] = succ / x.cell_n
+    lo = lo[lo["corpus"] == "hkust_average"].reset_index(drop=True)
+    lo["value"] = loss
+    free = SkillGraphModel(sampler_config={"draws": 500, "tune": 700, "chains": 2})
+    free.fit(combine(sm, cat, lo), random_seed=5, progressbar=False)
+    post = free.posterior
+    for name, value in truth.items():
+        lo_q, hi_q = np.quantile(post[name].values, [0.025, 0.975])
+        assert lo_q <= value <= hi_q, (name, value, lo_q, hi_q)
