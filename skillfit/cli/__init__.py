@@ -24,6 +24,9 @@ COMMANDS: tuple[str, ...] = (
     "validate",
     "fit",
     "diagnose",
+    "forecast",
+    "compare",
+    "backtest",
 )
 
 
@@ -34,6 +37,16 @@ class _Parser(argparse.ArgumentParser):
         prog = self.prog
         sys.stderr.write(f"{prog}: error: {message}\n")
         raise SystemExit(2)
+
+
+def _headless_matplotlib() -> None:
+    """The CLI only writes PNG files: use the Agg backend unless the user chose one."""
+    import os
+
+    if not os.environ.get("MPLBACKEND"):
+        import matplotlib
+
+        matplotlib.use("Agg")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["curves", "--theta", "0.1", "--degree", "8", "--no-plot"])  # doctest: +SKIP
     0
     """
+    _headless_matplotlib()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import os
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use(os.environ.get("MPLBACKEND", "Agg"))
-
-from matplotlib.figure import Figure  # noqa: E402
-
-from skillfit.outputs import atomic_path  # noqa: E402
+from skillfit.outputs import atomic_path
 
 __all__ = ["save_png"]
 
