@@ -22,6 +22,11 @@ in the wheel as ``skillfit/_bundled/models`` and can be named without a path
     [output]
     dir = "runs/chinchilla"
 
+A ``skill_graph`` spec (e.g. the bundled ``skillmix``) takes ``[data] dataset = "bundled"`` or
+per-table CSV paths ``skillmix``, ``catalog``, ``losses`` (tables not given are the bundled ones),
+and an optional ``[forecast]`` section (``k_max``, ``hdi_prob``, ``score_at_least`` and the
+hypothetical LLMs as ``[[forecast.llms]]`` tables) read by ``skillfit forecast``.
+
 Every unknown key is a :class:`~skillfit.errors.SpecError` naming the file and suggesting the
 closest valid key.
 
@@ -54,14 +59,24 @@ __all__ = ["MODEL_TYPES", "Spec", "list_specs", "load_model", "load_spec", "mode
 #: model type -> ("module:Class", table kind of its data)
 MODEL_TYPES: dict[str, tuple[str, str]] = {
     "scaling_law": ("skillfit.models.scaling_law:ScalingLawModel", "chinchilla"),
+    "skill_graph": ("skillfit.models.skill_graph:SkillGraphModel", "joint"),
 }
+
+#: ``[data]`` keys of a ``joint`` spec: ``dataset = "bundled"`` and/or one CSV path per table
+#: (tables not given come from the bundled datasets), with the table kind of each path.
+_JOINT_TABLES: dict[str, str] = {"skillmix": "skillmix", "catalog": "llm_catalog",
+                                 "losses": "llm_losses"}
+#: keys of one hypothetical LLM in ``[[forecast.llms]]`` (see skillfit.forecast).
+_FORECAST_LLM_KEYS = {"name", "params", "tokens", "family", "compute", "tokens_per_param",
+                      "of", "factor"}
 
 _SECTIONS: dict[str, set[str] | None] = {
     "model": {"type", "name", "description"},
-    "data": {"dataset", "path"},
+    "data": {"dataset", "path", *_JOINT_TABLES},
     "model_config": None,  # checked by the model class
     "sampler_config": None,  # checked by the model class
     "output": {"dir", "plots"},
+    "forecast": {"k_max", "hdi_prob", "score_at_least", "llms"},  # skill_graph specs only
 }
 
 
@@ -124,6 +139,7 @@ class Spec:
     model_config: dict[str, Any] = field(default_factory=dict)
     sampler_config: dict[str, Any] = field(default_factory=dict)
     output: dict[str, Any] = field(default_factory=dict)
+    forecast: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     path: Path | None = None
 
@@ -144,12 +160,25 @@ class Spec:
         from skillfit.data import read_csv
 
         kind = MODEL_TYPES[self.model_type][1]
+        if kind == "joint":
+            from skillfit.models.skill_graph_data import combine
+
+            tables = []
+            for key, table_kind in _JOINT_TABLES.items():
+                if key in self.data:
+                    tables.append(read_csv(self._resolve(self.data[key]), kind=table_kind))
+                else:
+                    tables.append(datasets.load(table_kind))
+            return combine(*tables)
         if "dataset" in self.data:
             return datasets.load(self.data["dataset"])
-        path = Path(self.data["path"])
+        return read_csv(self._resolve(self.data["path"]), kind=kind)
+
+    def _resolve(self, name: str) -> Path:
+        path = Path(name)
         if not path.is_absolute() and self.path is not None:
             path = self.path.parent / path
-        return read_csv(path, kind=kind)
+        return path
 
     def output_dir(self) -> Path:
         """Output folder: ``[output] dir`` (relative to the working directory) or runs/NAME."""
@@ -195,8 +224,16 @@ def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
     if "type" not in model:
         raise SpecError(f"{path}: [model] needs a type (one of {', '.join(MODEL_TYPES)})")
     data = raw.get("data", {})
-    if len(data) != 1:
+    model_type = str(model["type"])
+    kind = MODEL_TYPES.get(model_type, ("", ""))[1]
+    if kind == "joint":
+        _check_joint_data(path, data)
+    elif len(data) != 1 or not set(data) <= {"dataset", "path"}:
         raise SpecError(f"{path}: [data] needs exactly one of dataset = \"NAME\" or path = \"FILE.csv\"")
+    if "forecast" in raw:
+        if kind != "joint":
+            raise SpecError(f"{path}: a [forecast] section is only valid for skill_graph specs")
+        _check_forecast(path, raw["forecast"])
     spec = Spec(
         name=str(model.get("name", path.stem)),
         model_type=str(model["type"]),
@@ -204,6 +241,7 @@ def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
         model_config=dict(raw.get("model_config", {})),
         sampler_config=dict(raw.get("sampler_config", {})),
         output=dict(raw.get("output", {})),
+        forecast=dict(raw.get("forecast", {})),
         description=str(model.get("description", "")),
         path=path,
     )
@@ -213,6 +251,53 @@ def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
         raise SpecError(f"{path}: {exc}") from None
     spec.make_model()  # validates model_config and sampler_config
     return spec
+
+
+def _check_joint_data(path: Path, data: dict[str, Any]) -> None:
+    """``[data]`` of a skill_graph spec: ``dataset = "bundled"`` and/or per-table CSV paths."""
+    if "path" in data:
+        raise SpecError(
+            f"{path}: [data] of a skill_graph spec takes skillmix/catalog/losses CSV paths "
+            "(one per table), not a single path"
+        )
+    if "dataset" in data and data["dataset"] != "bundled":
+        raise SpecError(
+            f"{path}: [data] dataset must be \"bundled\" for a skill_graph spec, got "
+            f"{data['dataset']!r} (or give skillmix/catalog/losses CSV paths)"
+        )
+    if not data:
+        raise SpecError(
+            f"{path}: [data] needs dataset = \"bundled\" or skillmix/catalog/losses CSV paths"
+        )
+    for key in _JOINT_TABLES:
+        if key in data and not isinstance(data[key], str):
+            raise SpecError(f"{path}: [data] {key} must be a CSV path (a string)")
+
+
+def _check_forecast(path: Path, section: dict[str, Any]) -> None:
+    """Types of ``[forecast]`` and the keys of every ``[[forecast.llms]]`` table."""
+    k_max = section.get("k_max", 1)
+    if isinstance(k_max, bool) or not isinstance(k_max, int) or k_max < 1:
+        raise SpecError(f"{path}: [forecast] k_max must be a positive integer, got {k_max!r}")
+    hdi = section.get("hdi_prob", 0.5)
+    if isinstance(hdi, bool) or not isinstance(hdi, int | float) or not 0 < hdi < 1:
+        raise SpecError(f"{path}: [forecast] hdi_prob must be in (0, 1), got {hdi!r}")
+    levels = section.get("score_at_least", [0.5])
+    if not isinstance(levels, list) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in levels):
+        raise SpecError(f"{path}: [forecast] score_at_least must be a list of numbers in [0, 1]")
+    llms = section.get("llms", [])
+    if not isinstance(llms, list) or not all(isinstance(x, dict) for x in llms):
+        raise SpecError(f"{path}: [forecast] llms must be an array of tables ([[forecast.llms]])")
+    for i, llm in enumerate(llms, start=1):
+        for key in llm:
+            if key not in _FORECAST_LLM_KEYS:
+                raise SpecError(
+                    f"{path}: unknown key {key!r} in [[forecast.llms]] #{i}"
+                    f"{_suggest(key, _FORECAST_LLM_KEYS)}; valid: {', '.join(sorted(_FORECAST_LLM_KEYS))}"
+                )
+        if "name" not in llm:
+            raise SpecError(f"{path}: [[forecast.llms]] #{i} needs a name")
 
 
 def load_model(path: str | os.PathLike[str]) -> Any:

@@ -1,0 +1,175 @@
+"""Backtest scoring: hold out LLMs, forecast them, score the forecasts (DESIGN §5).
+
+The scoring helpers are plain NumPy/pandas and work on posterior *samples*:
+
+- :func:`crps_from_samples` — the continuous ranked probability score of a predictive
+  distribution given by samples, ``E|X - y| - E|X - X'| / 2`` (exact for the empirical
+  distribution; a point mass gives ``|x - y|``);
+- :func:`interval_coverage` — share of observations inside the equal-tailed ``prob`` interval;
+- :func:`mean_absolute_error` — mean ``|median - y|``;
+- :func:`holdout_split` — drop the held-out LLMs' Skill-Mix rows from a combined joint table
+  (their catalog and loss rows stay: a model's size and loss are known before it is evaluated);
+- :func:`holdout_llms` — the held-out LLMs as new hypothetical models ``{name, params, tokens,
+  family}`` for :func:`skillfit.forecast.forecast`;
+- :func:`score_draws` — posterior draws of the expected Skill-Mix score of such LLMs at given k.
+
+Scores are reported in *points* (ratio of full marks x 100) by :func:`score_table`.
+
+Examples
+--------
+>>> import numpy as np
+>>> round(float(crps_from_samples(np.array([0.3, 0.3, 0.3]), 0.5)), 12)
+0.2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from skillfit.errors import SkillfitError
+
+__all__ = ["HOLDOUT_LLMS", "crps_from_samples", "holdout_llms", "holdout_split",
+           "interval_coverage", "mean_absolute_error", "score_draws", "score_table"]
+
+#: The largest open Skill-Mix LLMs (70B+ parameters), held out by ``skillfit backtest``.
+HOLDOUT_LLMS: tuple[str, ...] = ("LLaMA-2-70B-Chat", "Xwin-LM-70B-V0.1", "Falcon-180B-Chat",
+                                 "Tigerbot-70B-Chat")
+
+
+def crps_from_samples(samples: Any, observed: Any) -> np.ndarray:
+    """CRPS of the empirical distribution of ``samples`` (last axis) at ``observed``.
+
+    ``samples`` has shape ``(..., S)`` and ``observed`` broadcasts against ``(...)``. Uses the
+    sorted-sample identity ``E|X - X'| = 2/S^2 sum_i (2i - S - 1) x_(i)``, O(S log S).
+    """
+    x = np.sort(np.asarray(samples, dtype=float), axis=-1)
+    y = np.asarray(observed, dtype=float)
+    if x.shape[-1] == 0:
+        raise SkillfitError("CRPS needs at least one sample")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise SkillfitError("CRPS: samples and observations must be finite")
+    n = x.shape[-1]
+    abs_err = np.abs(x - y[..., None]).mean(axis=-1)
+    weights = 2.0 * np.arange(1, n + 1) - n - 1
+    spread = (x * weights).sum(axis=-1) / n**2  # = E|X - X'| / 2
+    return np.maximum(abs_err - spread, 0.0)
+
+
+def _interval(samples: Any, prob: float) -> tuple[np.ndarray, np.ndarray]:
+    if not 0 < prob < 1:
+        raise SkillfitError(f"interval probability must be in (0, 1), got {prob}")
+    x = np.asarray(samples, dtype=float)
+    lo, hi = np.quantile(x, [(1 - prob) / 2, 1 - (1 - prob) / 2], axis=-1)
+    return lo, hi
+
+
+def interval_coverage(samples: Any, observed: Any, prob: float = 0.89) -> float:
+    """Share of ``observed`` values inside the equal-tailed ``prob`` interval of ``samples``.
+
+    Bounds count as inside (an observed 0 with a lower bound of exactly 0 is covered).
+    """
+    lo, hi = _interval(samples, prob)
+    y = np.asarray(observed, dtype=float)
+    inside = (y >= lo - 1e-12) & (y <= hi + 1e-12)
+    return float(np.mean(inside))
+
+
+def mean_absolute_error(samples: Any, observed: Any) -> float:
+    """Mean absolute difference between the sample median (last axis) and ``observed``."""
+    med = np.median(np.asarray(samples, dtype=float), axis=-1)
+    return float(np.mean(np.abs(med - np.asarray(observed, dtype=float))))
+
+
+def holdout_split(data: pd.DataFrame, llms: Iterable[str] = HOLDOUT_LLMS
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a combined joint table (see ``skill_graph_data.combine``) into train and held out.
+
+    Returns ``(train, heldout)``: ``train`` is ``data`` without the Skill-Mix rows of ``llms``
+    (catalog and loss rows are kept); ``heldout`` holds exactly those removed rows.
+
+    Raises
+    ------
+    SkillfitError
+        If ``data`` has no ``table`` column, or a name has no Skill-Mix rows.
+    """
+    names = list(dict.fromkeys(llms))
+    if not names:
+        raise SkillfitError("holdout: no LLMs to hold out")
+    if "table" not in data.columns or "llm" not in data.columns:
+        raise SkillfitError("holdout: expected a combined joint table with 'table' and 'llm' columns")
+    is_sm = data["table"] == "skillmix"
+    present = set(data.loc[is_sm, "llm"])
+    missing = [n for n in names if n not in present]
+    if missing:
+        raise SkillfitError(
+            f"holdout: no Skill-Mix rows for {', '.join(missing)}; Skill-Mix LLMs: "
+            f"{', '.join(sorted(present))}"
+        )
+    drop = is_sm & data["llm"].isin(names)
+    if drop.sum() == is_sm.sum():
+        raise SkillfitError("holdout: every Skill-Mix LLM would be held out; keep some to fit on")
+    return data[~drop].reset_index(drop=True), data[drop].reset_index(drop=True)
+
+
+def holdout_llms(data: pd.DataFrame, llms: Sequence[str]) -> list[dict[str, Any]]:
+    """The held-out LLMs as new models ``{name, params, tokens, family}`` from the catalog rows.
+
+    Raises SkillfitError if an LLM has no catalog row or an unknown ``params``/``tokens``.
+    """
+    cat = data[data["table"] == "catalog"].set_index("llm")
+    out = []
+    for name in llms:
+        if name not in cat.index:
+            raise SkillfitError(f"holdout: {name!r} has no catalog row")
+        row = cat.loc[name]
+        params, tokens = float(row["params"]), float(row["tokens"])
+        if not (np.isfinite(params) and np.isfinite(tokens)):
+            raise SkillfitError(
+                f"holdout: {name!r} has unknown params or tokens in the catalog; only LLMs "
+                "of known size can be forecast as new models"
+            )
+        out.append({"name": name, "params": params, "tokens": tokens,
+                    "family": None if pd.isna(row["family"]) else str(row["family"])})
+    return out
+
+
+def score_draws(model: Any, llms: Sequence[dict[str, Any]], ks: Any, random_seed: int | None = 0
+                ) -> np.ndarray:
+    """Posterior draws of the expected Skill-Mix score, shape ``(n_llm, n_k, S)``.
+
+    Same computation as :func:`skillfit.forecast.forecast` (``quantity == "score"``), but
+    returning the draws instead of their summary.
+    """
+    from skillfit import scaling
+    from skillfit.forecast import resolve_llms
+    from skillfit.models.links import link_probability, score_probability
+
+    _, log_r = resolve_llms(model, llms, random_seed)
+    shared = {k: np.asarray(v, float) for k, v in model.shared_parameters().items()}
+    k = np.asarray(ks, dtype=float)
+    theta = scaling.theta_expr(np.exp(log_r), shared["c"], np)
+    params = {name: v[None, None, :] for name, v in shared.items()}
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        pi = link_probability(model.link, theta[:, None, :], log_r[:, None, :],
+                              k[None, :, None], params, np)
+    pi = np.broadcast_to(pi, (log_r.shape[0], k.size, log_r.shape[1]))
+    return np.asarray(score_probability(pi, shared["gamma"][None, None, :], np))
+
+
+def score_table(draws: np.ndarray, observed: Any, prob: float = 0.89) -> dict[str, float]:
+    """CRPS, interval coverage and MAE of ``draws`` (``(..., S)``) against ``observed``, in points.
+
+    Returns ``{"crps": ..., "coverage": ..., "mae": ..., "n": ...}``; CRPS and MAE are
+    multiplied by 100 (Skill-Mix points), coverage is a fraction.
+    """
+    y = np.asarray(observed, dtype=float)
+    return {
+        "crps": float(np.mean(crps_from_samples(draws, y)) * 100.0),
+        "coverage": interval_coverage(draws, y, prob),
+        "mae": mean_absolute_error(draws, y) * 100.0,
+        "n": int(y.size),
+    }

@@ -1,0 +1,361 @@
+"""``skillfit forecast [SPEC]``: fit the joint model and forecast k-skill competence.
+
+With no arguments it fits the bundled ``skillmix`` spec (threshold link) on the bundled tables
+and prints, for each hypothetical LLM of the spec's ``[forecast]`` section (or
+:data:`skillfit.forecast.DEFAULT_HYPOTHETICAL_LLMS`), the posterior median and interval of
+``pi_k`` (chance a random k-tuple of skills is handled) and of the expected Skill-Mix score,
+``P(score >= 0.5)`` and the largest k with median ``pi_k >= 0.5``, followed by the convergence
+diagnostics in plain words. The output folder (default: the spec's ``[output] dir``) gets
+``posterior.nc``, ``summary.csv``, ``forecast.csv``, ``diagnostics.json`` and PNG plots, written
+atomically. ``--from-run DIR`` forecasts from a saved posterior instead of refitting.
+
+The helpers here (:func:`add_sampler_args`, :func:`sampler_overrides`, :func:`load_joint_spec`,
+:func:`diagnostics_line`) are shared with ``skillfit compare`` and ``skillfit backtest``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from skillfit.errors import SkillfitError
+
+__all__ = ["add_sampler_args", "diagnostics_line", "format_forecast", "load_joint_spec",
+           "parse_compute", "parse_compute_for", "parse_llm", "parse_scale", "register", "run",
+           "sampler_overrides"]
+
+DEFAULT_SPEC = "skillmix"
+
+
+# ----------------------------------------------------------------------------- shared helpers
+def add_sampler_args(p: argparse.ArgumentParser) -> None:
+    """``--seed --draws --tune --chains --sampler --progress``."""
+    p.add_argument("--seed", type=int, metavar="N", help="random seed (overrides the spec)")
+    p.add_argument("--draws", type=int, metavar="N", help="posterior draws per chain")
+    p.add_argument("--tune", type=int, metavar="N", help="tuning steps per chain")
+    p.add_argument("--chains", type=int, metavar="N", help="number of chains")
+    p.add_argument("--sampler", choices=["nutpie", "pymc"], help="NUTS implementation")
+    p.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
+
+
+def sampler_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Validated sampler overrides from :func:`add_sampler_args` options (None = spec value)."""
+    overrides = {"draws": args.draws, "tune": args.tune, "chains": args.chains,
+                 "nuts_sampler": args.sampler}
+    for key in ("draws", "chains"):
+        if overrides[key] is not None and overrides[key] < 1:
+            raise SkillfitError(f"--{key} must be at least 1")
+    if args.tune is not None and args.tune < 0:
+        raise SkillfitError("--tune must be >= 0")
+    return overrides
+
+
+def load_joint_spec(name: str | None) -> Any:
+    """Load a spec and check it is a ``skill_graph`` spec."""
+    from skillfit.specs import load_spec
+
+    spec = load_spec(name or DEFAULT_SPEC)
+    if spec.model_type != "skill_graph":
+        raise SkillfitError(
+            f"spec {spec.name!r} is a {spec.model_type!r} model; forecasts need a skill_graph "
+            f"spec (e.g. the bundled {DEFAULT_SPEC!r})"
+        )
+    return spec
+
+
+def diagnostics_line(diag: dict[str, Any]) -> str:
+    """One plain-words line: converged or not, max R-hat, min ESS, divergences."""
+    status = "converged" if diag["converged"] else "NOT converged"
+    return (
+        f"diagnostics ({status}): max R-hat {diag['max_r_hat']:.3f} ({diag['worst_r_hat']}), "
+        f"min bulk ESS {diag['min_ess_bulk']:.0f} ({diag['worst_ess_bulk']}), "
+        f"min tail ESS {diag['min_ess_tail']:.0f}, {diag['divergences']} divergences "
+        f"({diag['chains']} chains x {diag['draws']} draws)"
+    )
+
+
+def check_out_dir(out: Path) -> None:
+    """Fail early (before any sampling) if ``out`` cannot be created or written."""
+    from skillfit.cli.fit import _check_out_dir
+
+    _check_out_dir(out)
+
+
+# ----------------------------------------------------------------------------- argument parsing
+def _number(text: str, what: str, positive: bool = True) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise SkillfitError(f"{what} must be a number, got {text!r}") from None
+    if not math.isfinite(value) or (positive and value <= 0):
+        raise SkillfitError(f"{what} must be a positive number, got {text!r}")
+    return value
+
+
+def parse_llm(text: str) -> dict[str, Any]:
+    """``NAME:PARAMS:TOKENS`` (e.g. ``big:4e11:1.5e13``) -> a new hypothetical LLM."""
+    parts = text.rsplit(":", 2)
+    if len(parts) != 3 or not parts[0]:
+        raise SkillfitError(f"--llm expects NAME:PARAMS:TOKENS (e.g. big:4e11:1.5e13), got {text!r}")
+    name, n, d = parts
+    return {"name": name, "params": _number(n, f"--llm {name}: PARAMS"),
+            "tokens": _number(d, f"--llm {name}: TOKENS")}
+
+
+def parse_compute(text: str) -> dict[str, Any]:
+    """``C`` or ``C:TOKENS_PER_PARAM`` (FLOP) -> a compute-optimal (or fixed-ratio) LLM."""
+    head, _, tpp = text.partition(":")
+    compute = _number(head, "--compute")
+    row: dict[str, Any] = {"name": f"compute {compute:.3g} FLOP", "compute": compute}
+    if tpp:
+        row["tokens_per_param"] = _number(tpp, "--compute TOKENS_PER_PARAM")
+        row["name"] += f", {row['tokens_per_param']:g} tokens/param"
+    return row
+
+
+def parse_scale(text: str) -> dict[str, Any]:
+    """``LLM:FACTOR`` (e.g. ``GPT-4:10``) -> an observed LLM trained with FACTOR x compute."""
+    name, sep, factor = text.rpartition(":")
+    if not sep or not name:
+        raise SkillfitError(f"--scale expects LLM:FACTOR (e.g. GPT-4:10), got {text!r}")
+    value = _number(factor, f"--scale {name}: FACTOR")
+    return {"name": f"{name} x{value:g} compute", "of": name, "factor": value}
+
+
+def parse_compute_for(text: str) -> tuple[int, float, float]:
+    """``K:LEVEL[:PROB]`` -> ``(k, level, prob)`` for :func:`skillfit.forecast.compute_for`."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise SkillfitError(f"--compute-for expects K:LEVEL[:PROB] (e.g. 4:0.5:0.9), got {text!r}")
+    try:
+        k = int(parts[0])
+    except ValueError:
+        raise SkillfitError(f"--compute-for: K must be an integer, got {parts[0]!r}") from None
+    level = _number(parts[1], "--compute-for LEVEL")
+    prob = _number(parts[2], "--compute-for PROB") if len(parts) == 3 else 0.5
+    if k < 1 or not 0 < level < 1 or not 0 < prob < 1:
+        raise SkillfitError(f"--compute-for: need K >= 1 and LEVEL, PROB in (0, 1), got {text!r}")
+    return k, level, prob
+
+
+def _hypothetical(args: argparse.Namespace, spec: Any) -> list[dict[str, Any]]:
+    from skillfit.forecast import DEFAULT_HYPOTHETICAL_LLMS
+
+    given = ([parse_llm(t) for t in args.llm or []] + [parse_compute(t) for t in args.compute or []]
+             + [parse_scale(t) for t in args.scale or []])
+    if given:
+        rows = given
+    elif spec.forecast.get("llms"):
+        rows = [dict(r) for r in spec.forecast["llms"]]
+    else:
+        rows = [dict(r) for r in DEFAULT_HYPOTHETICAL_LLMS]
+    names = [r["name"] for r in rows]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise SkillfitError(f"hypothetical LLM names must be unique; repeated: {', '.join(dupes)}")
+    return rows
+
+
+def _check_known(rows: list[dict[str, Any]], known: list[str]) -> None:
+    """Every ``of`` names a Skill-Mix LLM of the data (checked before the long fit)."""
+    import difflib
+
+    for row in rows:
+        base = row.get("of")
+        if base is not None and base not in known:
+            close = difflib.get_close_matches(str(base), known, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SkillfitError(
+                f"unknown LLM {base!r} in {row['name']!r}{hint}; Skill-Mix LLMs: {', '.join(known)}"
+            )
+
+
+# ----------------------------------------------------------------------------- output
+def _fmt(v: float) -> str:
+    return "  nan" if not math.isfinite(v) else f"{v:.2f}"
+
+
+def format_forecast(table: Any, hdi_prob: float, level: float = 0.5) -> str:
+    """The compact text table printed by ``skillfit forecast``."""
+    pct = f"{hdi_prob:.0%}"
+    prob_q = f"P(score>={level:g})"
+    lines = []
+    for name in dict.fromkeys(table["llm"]):
+        t = table[table["llm"] == name]
+        pi = t[t["quantity"] == "pi"].set_index("k")
+        score = t[t["quantity"] == "score"].set_index("k")
+        prob = t[t["quantity"] == prob_q].set_index("k")
+        kmax = t[t["quantity"] == "k_max_pi50"]["median"].iloc[0]
+        lines.append(name)
+        lines.append(f"  {'k':>2}  {'pi median [' + pct + ']':<22}{'score median [' + pct + ']':<25}"
+                     f"{prob_q if len(prob) else ''}")
+        for k in pi.index:
+            p, s = pi.loc[k], score.loc[k]
+            cols = (f"  {int(k):>2}  {_fmt(p['median'])} [{_fmt(p['lower'])}, {_fmt(p['upper'])}]"
+                    f"{'':<5}{_fmt(s['median'])} [{_fmt(s['lower'])}, {_fmt(s['upper'])}]{'':<8}")
+            if len(prob):
+                cols += f"{prob.loc[k, 'mean']:.2f}"
+            lines.append(cols.rstrip())
+        lines.append(f"  largest k with median pi >= 0.5: {int(kmax) if kmax > 0 else 'none'}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ----------------------------------------------------------------------------- the command
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "forecast",
+        help="fit the joint skill-graph model and forecast k-skill competence of larger LLMs",
+        description=(
+            "Fit SPEC (default: the bundled 'skillmix' spec, threshold link, bundled data) and "
+            "print, for each hypothetical LLM, the posterior median and interval of pi_k (chance "
+            "a random k-tuple of skills is handled) and of the expected Skill-Mix score, "
+            "P(score >= 0.5) and the largest k with median pi_k >= 0.5. Writes posterior.nc, "
+            "summary.csv, forecast.csv, diagnostics.json and plots to the output folder. "
+            "Hypothetical LLMs come from --llm/--compute/--scale, else the spec's [forecast] "
+            "section. The default fit (4 chains x 1000 draws) takes a few minutes on 2 cores."
+        ),
+    )
+    p.add_argument("spec", metavar="SPEC", nargs="?", default=None,
+                   help=f"skill_graph spec name or .toml path (default: {DEFAULT_SPEC})")
+    p.add_argument("--out", metavar="DIR",
+                   help="output folder (default: the spec's [output] dir; with --from-run, the run)")
+    add_sampler_args(p)
+    p.add_argument("--k-max", type=int, metavar="K", help="forecast k = 1..K (default: spec or 8)")
+    p.add_argument("--hdi-prob", type=float, metavar="P", help="interval mass (default: spec or 0.89)")
+    p.add_argument("--llm", action="append", metavar="NAME:PARAMS:TOKENS",
+                   help="a new LLM with PARAMS parameters and TOKENS training tokens (repeatable)")
+    p.add_argument("--compute", action="append", metavar="C[:TPP]",
+                   help="a compute-optimal LLM trained with C FLOP (optionally at TPP tokens "
+                        "per parameter) (repeatable)")
+    p.add_argument("--scale", action="append", metavar="LLM:FACTOR",
+                   help="an observed Skill-Mix LLM trained with FACTOR x its compute (repeatable)")
+    p.add_argument("--compute-for", action="append", metavar="K:LEVEL[:PROB]",
+                   help="also print the training compute a new compute-optimal LLM needs for "
+                        "P(pi_K >= LEVEL) >= PROB (default PROB 0.5) (repeatable)")
+    p.add_argument("--from-run", metavar="RUN_DIR",
+                   help="forecast from a saved run (folder with posterior.nc) instead of refitting")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.set_defaults(func=run)
+
+
+def _load_run(target: Path) -> tuple[Any, Path]:
+    from skillfit.specs import load_model
+
+    nc = target / "posterior.nc" if target.is_dir() else target
+    if not nc.is_file():
+        raise SkillfitError(f"--from-run: no posterior.nc in {target} (is it a forecast/fit output folder?)")
+    model = load_model(nc)
+    if model._model_type != "skill_graph":
+        raise SkillfitError(f"--from-run: {nc} holds a {model._model_type!r} model, not skill_graph")
+    return model, nc.parent
+
+
+def run(args: argparse.Namespace) -> int:
+    from skillfit.forecast import compute_for, forecast
+    from skillfit.outputs import staged_dir, write_text
+
+    spec = load_joint_spec(args.spec)
+    overrides = sampler_overrides(args)
+    k_max = args.k_max if args.k_max is not None else int(spec.forecast.get("k_max", 8))
+    if k_max < 1:
+        raise SkillfitError(f"--k-max must be at least 1, got {k_max}")
+    hdi = args.hdi_prob if args.hdi_prob is not None else float(spec.forecast.get("hdi_prob", 0.89))
+    if not 0 < hdi < 1:
+        raise SkillfitError(f"--hdi-prob must be in (0, 1), got {hdi}")
+    levels = [float(v) for v in spec.forecast.get("score_at_least", [0.5])]
+    rows = _hypothetical(args, spec)
+    targets = [parse_compute_for(t) for t in args.compute_for or []]
+
+    run_dir = None
+    if args.from_run:
+        model, run_dir = _load_run(Path(args.from_run))
+    out = Path(args.out) if args.out else (run_dir or spec.output_dir())
+    check_out_dir(out)
+    wall = None
+    if run_dir is None:
+        data = spec.load_data()
+        known = list(dict.fromkeys(
+            data.loc[(data["table"] == "skillmix")
+                     & (data["metric"] == spec.model_config.get("metric", "ratio_of_full_marks")),
+                     "llm"]))
+        _check_known(rows, known)
+        model = spec.make_model(**overrides)
+        cfg = model.sampler_config
+        print(f"fitting {spec.name} ({model.link} link; {len(known)} Skill-Mix LLMs): "
+              f"{cfg['chains']} chains x {cfg['draws']} draws after {cfg['tune']} tuning steps, "
+              f"{cfg['nuts_sampler']} sampler", flush=True)
+        start = time.perf_counter()
+        model.fit(data, random_seed=args.seed, progressbar=bool(args.progress))
+        wall = time.perf_counter() - start
+        print(f"sampled in {wall:.1f} s", flush=True)
+    else:
+        _check_known(rows, list(model.inputs.llms))
+        print(f"forecasting from {run_dir / 'posterior.nc'} ({model.link} link, seed "
+              f"{model.idata.attrs.get('random_seed')})", flush=True)
+
+    table = forecast(model, rows, k_max=k_max, hdi_prob=hdi, score_at_least=levels)
+    diag = model.diagnostics()
+    warnings = model.warnings(diag)
+    print()
+    print(f"Forecast ({model.link} link): posterior median [{hdi:.0%} interval]; pi = chance a "
+          "random k-tuple of skills is handled, score = expected Skill-Mix ratio of full marks")
+    print()
+    sys.stdout.write(format_forecast(table, hdi, levels[0] if levels else 0.5))
+    inverse = []
+    for k, level, prob in targets:
+        flop = compute_for(model, k, level, prob)
+        inverse.append({"k": k, "level": level, "prob": prob, "compute_flop": flop})
+        where = f"{flop:.3g} FLOP" if math.isfinite(flop) else "not reached below 1e31 FLOP"
+        print(f"compute for P(pi_{k} >= {level:g}) >= {prob:g} (new compute-optimal LLM): {where}")
+    print()
+    print(diagnostics_line(diag))
+    for msg in warnings:
+        print(f"warning: {msg}")
+    if not warnings:
+        print("no convergence warnings: R-hat, ESS and divergences are within the thresholds")
+
+    report = dict(diag)
+    report.update({"warnings": warnings, "link": model.link, "spec": str(spec.path),
+                   "random_seed": int(model.idata.attrs.get("random_seed", -1)),
+                   "nuts_sampler": model.idata.attrs.get("nuts_sampler"),
+                   "hypothetical_llms": rows, "k_max": k_max, "hdi_prob": hdi})
+    if inverse:
+        report["compute_for"] = inverse
+    if wall is not None:
+        report["wall_time_s"] = round(wall, 2)
+    if run_dir is not None:
+        report["from_run"] = str(run_dir)
+    same_run = run_dir is not None and out.resolve() == run_dir.resolve()
+    written = []
+    with staged_dir(out) as stage:
+        if not same_run:
+            model.save(stage / "posterior.nc")
+            model.summary().to_csv(stage / "summary.csv", index_label="parameter")
+            written += ["posterior.nc", "summary.csv"]
+        table.to_csv(stage / "forecast.csv", index=False)
+        write_text(stage / ("forecast_diagnostics.json" if same_run else "diagnostics.json"),
+                   json.dumps(report, indent=2, default=str) + "\n")
+        written += ["forecast.csv", "forecast_diagnostics.json" if same_run else "diagnostics.json"]
+        if not args.no_plots and spec.output.get("plots", True):
+            written += write_forecast_plots(model, stage, diag, trace=not same_run)
+    print(f"wrote {out}: {', '.join(written)}")
+    return 0
+
+
+def write_forecast_plots(model: Any, folder: Path, diag: dict[str, Any], trace: bool = True
+                         ) -> list[str]:
+    """trace_rank.png, skillmix_kcurves.png and forecast_fan.png into ``folder``."""
+    from skillfit.cli.fit import write_plots
+    from skillfit.plots import save_png
+    from skillfit.plots.skillmix import fan_chart_figure, kcurves_figure
+
+    written = write_plots(model, folder, diag) if trace else []
+    save_png(kcurves_figure(model), folder / "skillmix_kcurves.png")
+    save_png(fan_chart_figure(model), folder / "forecast_fan.png")
+    return written + ["skillmix_kcurves.png", "forecast_fan.png"]

@@ -1,0 +1,144 @@
+"""Plots of a fitted :class:`~skillfit.models.skill_graph.SkillGraphModel`.
+
+- :func:`kcurves_figure`: per Skill-Mix LLM, the observed ratio of full marks against k with the
+  posterior of the expected score (median and interval) — per observed cell from the sampled
+  ``pi`` and ``gamma``, and as a curve over k = 1..k_max from :func:`skillfit.forecast.forecast`.
+- :func:`fan_chart_figure`: the forecast ``pi_k`` of a new compute-optimal LLM against training
+  compute (50% and 89% bands) for several k, with the observed open LLMs at 6ND.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from skillfit.forecast import forecast
+from skillfit.models.links import score_probability
+
+__all__ = ["cell_score_draws", "fan_chart_figure", "kcurves_figure", "observed_compute"]
+
+_MARKERS = "osD^v<>pPX*h"
+
+
+def cell_score_draws(model: Any) -> np.ndarray:
+    """Posterior draws of the expected score of every observed cell, shape ``(n_cell, S)``."""
+    post = model.posterior
+    pi = post["pi"].values.reshape(-1, post.sizes["cell"])  # (S, cell)
+    gamma = np.asarray(model.shared_parameters()["gamma"], float)
+    return np.asarray(score_probability(pi, gamma[:, None], np)).T
+
+
+def observed_compute(model: Any) -> dict[str, float]:
+    """Training compute 6ND (FLOP) of each Skill-Mix LLM whose base has known N and D."""
+    x = model.inputs
+    out = {}
+    for i, name in enumerate(x.llms):
+        b = x.base_of_llm[i]
+        if np.isfinite(x.log_params[b]) and np.isfinite(x.log_tokens[b]):
+            out[name] = float(6.0 * np.exp(x.log_params[b] + x.log_tokens[b]))
+    return out
+
+
+def kcurves_figure(model: Any, hdi_prob: float = 0.89, k_max: int = 6, ncols: int = 5) -> Figure:
+    """Observed Skill-Mix ratio of full marks vs k per LLM, with the posterior expected score."""
+    x = model.inputs
+    llms = list(x.llms)
+    cells = cell_score_draws(model)
+    lo_q, hi_q = (1 - hdi_prob) / 2, 1 - (1 - hdi_prob) / 2
+    cell_q = np.quantile(cells, [0.5, lo_q, hi_q], axis=-1)
+    k_max = max(int(k_max), int(np.max(x.cell_k)))
+    table = forecast(model, [{"name": m, "of": m, "factor": 1.0} for m in llms], k_max=k_max,
+                     hdi_prob=hdi_prob, score_at_least=())
+    score = table[table["quantity"] == "score"]
+    nrows = int(np.ceil(len(llms) / ncols))
+    fig = Figure(figsize=(3.1 * ncols, 2.9 * nrows + 0.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True)).ravel()
+    for i, (ax, name) in enumerate(zip(axes, llms, strict=False)):
+        curve = score[score["llm"] == name]
+        ks = curve["k"].to_numpy(float)
+        ax.fill_between(ks, curve["lower"], curve["upper"], color="C0", alpha=0.18, lw=0,
+                        label=f"expected score, {hdi_prob:.0%} interval (any k)")
+        ax.plot(ks, curve["median"], color="C0", lw=1.2, label="posterior median")
+        sel = np.flatnonzero(x.cell_llm == i)
+        kk = x.cell_k[sel]
+        ax.errorbar(kk + 0.08, cell_q[0, sel], yerr=[cell_q[0, sel] - cell_q[1, sel],
+                                                     cell_q[2, sel] - cell_q[0, sel]],
+                    fmt="s", ms=3.5, color="C1", lw=1.2, capsize=2,
+                    label=f"fitted cell: median, {hdi_prob:.0%} interval")
+        ax.plot(kk - 0.08, x.cell_value[sel], "o", color="k", ms=4.5, label="observed (Skill-Mix)")
+        ax.set_title(name, fontsize=9)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xticks(np.arange(1, k_max + 1))
+        ax.grid(alpha=0.3, lw=0.4)
+        ax.tick_params(labelsize=8)
+    for ax in axes[len(llms):]:
+        ax.set_visible(False)
+    for ax in axes[::ncols]:
+        ax.set_ylabel("ratio of full marks", fontsize=8)
+    for ax in axes[max(0, len(llms) - ncols):len(llms)]:
+        ax.set_xlabel("k (skills per task)", fontsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    fig.suptitle(f"Skill-Mix k-curves: observed vs posterior expected score "
+                 f"({model.link} link, best of 3 generations)", fontsize=11)
+    return fig
+
+
+def fan_chart_figure(model: Any, ks: Sequence[int] = (2, 3, 4, 5),
+                     compute_grid: Any = None, quantity: str = "pi") -> Figure:
+    """Forecast ``pi_k`` (or ``score``) of a new compute-optimal LLM vs training compute.
+
+    Bands are equal-tailed 50% and 89% posterior intervals; the new LLM has a typical family
+    and fine-tuning offset (their posterior spread is in the bands). Observed open LLMs are
+    placed at their 6ND compute at their own posterior median; closed LLMs (unknown N, D) and
+    LLMs of unknown D are omitted.
+    """
+    if quantity not in ("pi", "score"):
+        raise ValueError("quantity must be 'pi' or 'score'")
+    grid = np.logspace(22, 27, 30) if compute_grid is None else np.asarray(compute_grid, float)
+    ks = [int(k) for k in ks]
+    rows = [{"name": f"C={c:.4g}", "compute": float(c)} for c in grid]
+    inner = forecast(model, rows, k_max=max(ks), hdi_prob=0.5, score_at_least=())
+    outer = forecast(model, rows, k_max=max(ks), hdi_prob=0.89, score_at_least=())
+    placed = observed_compute(model)
+    own = forecast(model, [{"name": m, "of": m, "factor": 1.0} for m in placed], k_max=max(ks),
+                   score_at_least=()) if placed else None
+    ncols = 2 if len(ks) > 1 else 1
+    nrows = int(np.ceil(len(ks) / ncols))
+    fig = Figure(figsize=(6.2 * ncols, 4.0 * nrows + 0.9), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True)).ravel()
+    ylabel = {"pi": "pi_k: chance a random k-tuple is handled",
+              "score": "expected Skill-Mix ratio of full marks"}[quantity]
+    for ax, k in zip(axes, ks, strict=False):
+        sel_i = inner[(inner["quantity"] == quantity) & (inner["k"] == k)]
+        sel_o = outer[(outer["quantity"] == quantity) & (outer["k"] == k)]
+        ax.fill_between(grid, sel_o["lower"], sel_o["upper"], color="C0", alpha=0.15, lw=0,
+                        label="new compute-optimal LLM: 89% interval")
+        ax.fill_between(grid, sel_i["lower"], sel_i["upper"], color="C0", alpha=0.3, lw=0,
+                        label="50% interval")
+        ax.plot(grid, sel_i["median"], color="C0", lw=1.8, label="median")
+        if own is not None:
+            pts = own[(own["quantity"] == quantity) & (own["k"] == k)].set_index("llm")
+            for j, (name, c) in enumerate(placed.items()):
+                ax.plot(c, pts.at[name, "median"], _MARKERS[j % len(_MARKERS)], ms=6,
+                        color=f"C{(j + 1) % 10}", mec="k", mew=0.5,
+                        label=f"{name} (posterior median)")
+        ax.set_xscale("log")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(f"k = {k}", fontsize=10)
+        ax.grid(alpha=0.3, which="both", lw=0.4)
+        ax.tick_params(labelsize=8)
+    for ax in axes[len(ks):]:
+        ax.set_visible(False)
+    for ax in axes[::ncols]:
+        ax.set_ylabel(ylabel, fontsize=9)
+    for ax in axes[max(0, len(ks) - ncols):len(ks)]:
+        ax.set_xlabel("training compute C = 6ND (FLOP)", fontsize=9)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    fig.suptitle(f"Forecast {quantity} vs training compute ({model.link} link; closed LLMs "
+                 "and LLMs of unknown size not shown)", fontsize=11)
+    return fig

@@ -1,0 +1,124 @@
+"""Tests for ``skillfit forecast`` (in-process, mocked sampling: prior draws, not MCMC)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from skillfit.cli import main
+from skillfit.cli.forecast import parse_compute, parse_llm, parse_scale
+from skillfit.errors import SkillfitError
+
+pytestmark = pytest.mark.usefixtures("mock_pymc_sample")
+FAST = ["--draws", "20", "--tune", "20", "--chains", "2"]
+FILES = ("posterior.nc", "summary.csv", "forecast.csv", "diagnostics.json", "trace_rank.png",
+         "skillmix_kcurves.png", "forecast_fan.png")
+
+
+def _one_error_line(err: str, *needles: str) -> None:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("fc") / "run"
+    assert main(["forecast", "--out", str(out), *FAST]) == 0
+    return out
+
+
+def test_default_forecast_writes_run_folder(run_dir: Path) -> None:
+    for name in FILES:
+        assert (run_dir / name).is_file() and (run_dir / name).stat().st_size > 0, name
+    table = pd.read_csv(run_dir / "forecast.csv")
+    assert list(table.columns) == ["llm", "k", "quantity", "mean", "median", "lower", "upper"]
+    assert list(dict.fromkeys(table["llm"])) == [
+        "LLaMA-2-70B-Chat x10 compute", "LLaMA-2-70B-Chat x100 compute",
+        "405B params, 15T tokens", "GPT-4 x10 compute"]
+    assert table["k"].max() == 8  # the spec's k_max
+    diag = json.loads((run_dir / "diagnostics.json").read_text())
+    assert diag["draws"] == 20 and diag["chains"] == 2 and diag["random_seed"] == 20231027
+    assert diag["link"] == "threshold" and "max_r_hat" in diag and isinstance(diag["warnings"], list)
+    assert not [p for p in run_dir.parent.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_printed_table(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "r"
+    assert main(["forecast", "--out", str(out), *FAST, "--k-max", "3", "--no-plots",
+                 "--llm", "big:4e11:1.5e13", "--compute", "1e25", "--scale", "GPT-4:10",
+                 "--seed", "3", "--compute-for", "2:0.5:0.3"]) == 0
+    stdout = capsys.readouterr().out
+    for needle in ("big", "compute 1e+25 FLOP", "GPT-4 x10 compute", "pi median [89%]",
+                   "score median [89%]", "P(score>=0.5)", "largest k with median pi >= 0.5",
+                   "diagnostics (", "max R-hat", "compute for P(pi_2 >= 0.5) >= 0.3", "divergences", f"wrote {out}"):
+        assert needle in stdout, needle
+    table = pd.read_csv(out / "forecast.csv")
+    assert set(table["llm"]) == {"big", "compute 1e+25 FLOP", "GPT-4 x10 compute"}
+    assert table["k"].max() == 3
+    assert not (out / "forecast_fan.png").exists()
+    assert json.loads((out / "diagnostics.json").read_text())["random_seed"] == 3
+
+
+def test_from_run(run_dir: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "again"
+    assert main(["forecast", "--from-run", str(run_dir), "--out", str(out), "--no-plots",
+                 "--scale", "Xwin-LM-70B-V0.1:10"]) == 0
+    stdout = capsys.readouterr().out
+    assert "forecasting from" in stdout and "sampled in" not in stdout
+    table = pd.read_csv(out / "forecast.csv")
+    assert set(table["llm"]) == {"Xwin-LM-70B-V0.1 x10 compute"}
+    # same posterior, same forecast: the saved run reproduces the original table's rows
+    assert main(["forecast", "--from-run", str(run_dir), "--out", str(tmp_path / "same"),
+                 "--no-plots"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "same" / "forecast.csv"),
+                                  pd.read_csv(run_dir / "forecast.csv"))
+
+
+@pytest.mark.parametrize(("argv", "needles", "code"), [
+    (["--draws", "0"], ["--draws must be at least 1"], 1),
+    (["--k-max", "0"], ["--k-max must be at least 1"], 1),
+    (["--k-max", "two"], ["invalid int value"], 2),
+    (["--llm", "big:4e11"], ["NAME:PARAMS:TOKENS"], 1),
+    (["--llm", "big:-4e11:1e12"], ["PARAMS must be a positive number"], 1),
+    (["--compute=-1e24"], ["--compute must be a positive number"], 1),
+    (["--compute-for", "2:1.5"], ["LEVEL, PROB in (0, 1)"], 1),
+    (["--scale", "GPT-5:10"], ["unknown LLM 'GPT-5'", "did you mean 'GPT-4'"], 1),
+    (["--scale", "GPT-4"], ["LLM:FACTOR"], 1),
+    (["--scale", "GPT-4:0"], ["FACTOR must be a positive number"], 1),
+    (["chinchilla"], ["forecasts need a skill_graph spec"], 1),
+    (["nosuchspec"], ["unknown model spec 'nosuchspec'"], 1),
+    (["--from-run", "/nonexistent/run"], ["no posterior.nc"], 1),
+])
+def test_bad_arguments_one_line(argv, needles, code, tmp_path: Path, capsys) -> None:
+    if code == 2:  # argparse errors exit from the parser
+        with pytest.raises(SystemExit) as exc:
+            main(["forecast", "--out", str(tmp_path / "o"), *argv])
+        assert exc.value.code == 2
+    else:
+        assert main(["forecast", "--out", str(tmp_path / "o"), *argv]) == code
+    captured = capsys.readouterr()
+    _one_error_line(captured.err, *needles)
+    assert not (tmp_path / "o").exists()
+
+
+def test_unwritable_out_dir(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["forecast", "--out", str(blocker), *FAST]) == 1
+    _one_error_line(capsys.readouterr().err, "is not a folder")
+    assert main(["forecast", "--out", str(blocker / "sub"), *FAST]) == 1
+    _one_error_line(capsys.readouterr().err, "not a folder")
+
+
+def test_parsers() -> None:
+    assert parse_llm("a:b:1e9:2e10") == {"name": "a:b", "params": 1e9, "tokens": 2e10}
+    assert parse_compute("1e25:20") == {"name": "compute 1e+25 FLOP, 20 tokens/param",
+                                        "compute": 1e25, "tokens_per_param": 20.0}
+    assert parse_scale("LLaMA-2-70B-Chat:10")["of"] == "LLaMA-2-70B-Chat"
+    with pytest.raises(SkillfitError, match="must be a number"):
+        parse_compute("lots")
