@@ -10,7 +10,7 @@ setup:
 	@bash scripts/setup.sh
 
 run: setup
-	$(VENV)/bin/skillfit curves
+	$(VENV)/bin/skillfit forecast
 
 test: setup
 	$(PY) -m pytest

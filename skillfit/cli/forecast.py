@@ -313,7 +313,14 @@ def run(args: argparse.Namespace) -> int:
         inverse.append({"k": k, "level": level, "prob": prob, "compute_flop": flop})
         where = f"{flop:.3g} FLOP" if math.isfinite(flop) else "not reached below 1e31 FLOP"
         print(f"compute for P(pi_{k} >= {level:g}) >= {prob:g} (new compute-optimal LLM): {where}")
+    ppc = model.posterior_predictive_check(hdi_prob=hdi, random_seed=0)
+    missed = ppc.loc[~ppc["inside"], ["llm", "k", "observed", "lower", "upper"]]
     print()
+    print(f"posterior predictive check: {ppc.attrs['coverage']:.0%} of the {len(ppc)} observed "
+          f"Skill-Mix cells lie inside their {hdi:.0%} predictive interval"
+          + ("" if missed.empty else "; outside: " + ", ".join(
+              f"{r.llm} k={r.k} ({r.observed:.2f} vs [{r.lower:.2f}, {r.upper:.2f}])"
+              for r in missed.itertuples())))
     print(diagnostics_line(diag))
     for msg in warnings:
         print(f"warning: {msg}")
@@ -322,6 +329,7 @@ def run(args: argparse.Namespace) -> int:
 
     report = dict(diag)
     report.update({"warnings": warnings, "link": model.link, "spec": str(spec.path),
+                   "ppc_coverage": ppc.attrs["coverage"],
                    "random_seed": int(model.idata.attrs.get("random_seed", -1)),
                    "nuts_sampler": model.idata.attrs.get("nuts_sampler"),
                    "hypothetical_llms": rows, "k_max": k_max, "hdi_prob": hdi})
@@ -339,6 +347,9 @@ def run(args: argparse.Namespace) -> int:
             model.summary().to_csv(stage / "summary.csv", index_label="parameter")
             written += ["posterior.nc", "summary.csv"]
         table.to_csv(stage / "forecast.csv", index=False)
+        if not same_run:
+            ppc.to_csv(stage / "ppc.csv", index=False)
+            written.append("ppc.csv")
         write_text(stage / ("forecast_diagnostics.json" if same_run else "diagnostics.json"),
                    json.dumps(report, indent=2, default=str) + "\n")
         written += ["forecast.csv", "forecast_diagnostics.json" if same_run else "diagnostics.json"]
