@@ -17,7 +17,8 @@ from typing import Any
 
 from skillfit.errors import SkillfitError
 
-__all__ = ["print_report", "register", "run", "write_plots"]
+__all__ = ["add_sampler_args", "check_out_dir", "print_report", "register", "run",
+           "sampler_overrides", "write_plots"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,17 +34,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("spec", metavar="SPEC", help="bundled spec name or path to a .toml spec")
     p.add_argument("--out", metavar="DIR", help="output folder (default: the spec's [output] dir)")
+    add_sampler_args(p)
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.set_defaults(func=run)
+
+
+def add_sampler_args(p: argparse.ArgumentParser) -> None:
+    """``--seed --draws --tune --chains --sampler --progress``."""
     p.add_argument("--seed", type=int, metavar="N", help="random seed (overrides the spec)")
     p.add_argument("--draws", type=int, metavar="N", help="posterior draws per chain")
     p.add_argument("--tune", type=int, metavar="N", help="tuning steps per chain")
     p.add_argument("--chains", type=int, metavar="N", help="number of chains")
     p.add_argument("--sampler", choices=["nutpie", "pymc"], help="NUTS implementation")
-    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
-    p.set_defaults(func=run)
 
 
-def _check_out_dir(out: Path) -> None:
+def sampler_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Validated sampler overrides from :func:`add_sampler_args` options (None = spec value)."""
+    overrides = {"draws": args.draws, "tune": args.tune, "chains": args.chains,
+                 "nuts_sampler": args.sampler}
+    for key in ("draws", "chains"):
+        if overrides[key] is not None and overrides[key] < 1:
+            raise SkillfitError(f"--{key} must be at least 1")
+    if args.tune is not None and args.tune < 0:
+        raise SkillfitError("--tune must be >= 0")
+    return overrides
+
+
+def check_out_dir(out: Path) -> None:
+    """Fail early (before any sampling) if ``out`` cannot be created or written."""
     if out.exists() and not out.is_dir():
         raise SkillfitError(f"output folder {out} exists and is not a folder")
     probe = out if out.exists() else out.parent
@@ -100,15 +119,8 @@ def run(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     out = Path(args.out) if args.out else spec.output_dir()
-    _check_out_dir(out)
-    overrides = {"draws": args.draws, "tune": args.tune, "chains": args.chains,
-                 "nuts_sampler": args.sampler}
-    for key in ("draws", "chains"):
-        if overrides[key] is not None and overrides[key] < 1:
-            raise SkillfitError(f"--{key} must be at least 1")
-    if args.tune is not None and args.tune < 0:
-        raise SkillfitError("--tune must be >= 0")
-    model = spec.make_model(**overrides)
+    check_out_dir(out)
+    model = spec.make_model(**sampler_overrides(args))
     data = spec.load_data()
     cfg = model.sampler_config
     print(

@@ -31,30 +31,11 @@ __all__ = ["add_sampler_args", "diagnostics_line", "format_forecast", "load_join
 
 DEFAULT_SPEC = "skillmix"
 
+# Shared with ``skillfit fit`` (defined there once).
+from skillfit.cli.fit import add_sampler_args, check_out_dir, sampler_overrides  # noqa: E402
+
 
 # ----------------------------------------------------------------------------- shared helpers
-def add_sampler_args(p: argparse.ArgumentParser) -> None:
-    """``--seed --draws --tune --chains --sampler --progress``."""
-    p.add_argument("--seed", type=int, metavar="N", help="random seed (overrides the spec)")
-    p.add_argument("--draws", type=int, metavar="N", help="posterior draws per chain")
-    p.add_argument("--tune", type=int, metavar="N", help="tuning steps per chain")
-    p.add_argument("--chains", type=int, metavar="N", help="number of chains")
-    p.add_argument("--sampler", choices=["nutpie", "pymc"], help="NUTS implementation")
-    p.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
-
-
-def sampler_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """Validated sampler overrides from :func:`add_sampler_args` options (None = spec value)."""
-    overrides = {"draws": args.draws, "tune": args.tune, "chains": args.chains,
-                 "nuts_sampler": args.sampler}
-    for key in ("draws", "chains"):
-        if overrides[key] is not None and overrides[key] < 1:
-            raise SkillfitError(f"--{key} must be at least 1")
-    if args.tune is not None and args.tune < 0:
-        raise SkillfitError("--tune must be >= 0")
-    return overrides
-
-
 def load_joint_spec(name: str | None) -> Any:
     """Load a spec and check it is a ``skill_graph`` spec."""
     from skillfit.specs import load_spec
@@ -77,13 +58,6 @@ def diagnostics_line(diag: dict[str, Any]) -> str:
         f"min tail ESS {diag['min_ess_tail']:.0f}, {diag['divergences']} divergences "
         f"({diag['chains']} chains x {diag['draws']} draws)"
     )
-
-
-def check_out_dir(out: Path) -> None:
-    """Fail early (before any sampling) if ``out`` cannot be created or written."""
-    from skillfit.cli.fit import _check_out_dir
-
-    _check_out_dir(out)
 
 
 # ----------------------------------------------------------------------------- argument parsing
