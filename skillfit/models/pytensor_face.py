@@ -24,9 +24,11 @@ __all__ = ["PT", "competent_fraction", "theta_from_reducible", "tuple_theta"]
 def _select(cond: Any, a: Any, b: Any) -> Any:
     """``where`` as mask arithmetic: the kernels only select between finite branches.
 
-    ``pt.where`` (a ``Switch``) in a gradient graph meets PyTensor's ``local_mul_switch_sink``
-    and ``local_greedy_distributor`` rewrites, which loop for minutes on the competent-fraction
-    graph inside a PyMC model; products with a 0/1 mask compile in about a second.
+    The gradient of ``pt.where`` (a ``Switch``) feeds PyTensor's ``local_mul_switch_sink``
+    rewrite, which (with ``local_greedy_distributor``, see :data:`EXCLUDED_REWRITES`) kept
+    rewriting the competent-fraction gradient inside a PyMC model for minutes. A product with a
+    0/1 mask has a plain gradient and gives the same values wherever both branches are finite,
+    which the kernels guarantee by evaluating every branch on safe inputs.
     """
     mask = pt.cast(cond, "float64")
     return mask * a + (1.0 - mask) * b
