@@ -73,7 +73,7 @@ N and D by only ~3× each, and the reducible loss by `10^(−ab/(a+b))`."""),
     ("code", """for law, name in ((HOFFMANN, "Hoffmann"), (EPOCH, "Epoch")):
     both = law.reducible_ratio_scaled(7e9, 2e12, 10)
     comp = law.reducible_ratio_compute(10)
-    halve = 0.5 ** (-(law.a + law.b) / (law.a * law.b))
+    halve = law.compute_factor_for_ratio(0.5)
     print(f"{name:9s} N,D x10: x{both:.2f}   compute x10: x{comp:.2f}   compute to halve: x{halve:.0f}")"""),
     ("code", """# Half the failed measure lets 2k-tuples reach the old k-tuple level (linear form):
 theta = 0.08

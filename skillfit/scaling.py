@@ -179,6 +179,16 @@ class ChinchillaLaw:
         out = s_arr ** (-self.a * self.b / (self.a + self.b))
         return float(out) if out.ndim == 0 else out
 
+    def compute_factor_for_ratio(self, ratio: ArrayLike) -> FloatArray | float:
+        """Compute multiplier that scales the compute-optimal reducible loss by ``ratio``.
+
+        The inverse of :meth:`reducible_ratio_compute`: ``ratio**(-(a + b) / (a b))``; e.g.
+        about 91x compute halves the reducible loss under Hoffmann's law.
+        """
+        r_arr = np.asarray(ratio, float)
+        out = r_arr ** (-(self.a + self.b) / (self.a * self.b))
+        return float(out) if out.ndim == 0 else out
+
 
 #: Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models", Approach 3.
 HOFFMANN = ChinchillaLaw(E=1.69, A=406.4, B=410.7, a=0.34, b=0.28)

@@ -37,11 +37,20 @@ def test_compute_scaling_ratio_is_exact_power_law():
     assert ratio == pytest.approx(10 ** (-0.34 * 0.28 / 0.62), rel=1e-10)
 
 
+@given(st.floats(0.05, 0.99))
+def test_compute_factor_inverts_compute_ratio(ratio):
+    for law in (HOFFMANN, EPOCH):
+        factor = law.compute_factor_for_ratio(ratio)
+        assert law.reducible_ratio_compute(factor) == pytest.approx(ratio, rel=1e-10)
+
+
 def test_ten_x_scale_roughly_halves_reducible_loss_but_ten_x_compute_does_not():
     # theory.md §2: 10x N and D multiplies the two terms by 0.457 and 0.525; 10x compute by 0.70.
     r = HOFFMANN.reducible_ratio_scaled(7e9, 2e12, 10.0)
     assert 0.457 <= r <= 0.525
     assert HOFFMANN.reducible_ratio_compute(10.0) == pytest.approx(0.70, abs=0.005)
+    # theory.md §2: "halving it takes about 91x compute".
+    assert HOFFMANN.compute_factor_for_ratio(0.5) == pytest.approx(91, abs=1)
 
 
 @given(st.floats(0.0, 50.0), st.floats(0.01, 10.0))

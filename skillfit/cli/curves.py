@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  N and D both x10 (from 7B params, 2T tokens): x{law.reducible_ratio_scaled(n, d, 10):.2f}"
           "  -> about half the excess loss: k-tuples reach the old (k/2)-tuple level")
     print(f"  compute x10, split compute-optimally:        x{law.reducible_ratio_compute(10):.2f}")
-    s_half = 0.5 ** (-(law.a + law.b) / (law.a * law.b))
+    s_half = law.compute_factor_for_ratio(0.5)
     print(f"  compute needed to halve it compute-optimally: x{s_half:.0f}")
 
     if not args.no_plot:
