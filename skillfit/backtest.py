@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from skillfit.intervals import median_and_interval
 from skillfit.errors import SkillfitError
 
 __all__ = ["HOLDOUT_LLMS", "crps_from_samples", "holdout_llms", "holdout_split",
@@ -60,10 +61,7 @@ def crps_from_samples(samples: Any, observed: Any) -> np.ndarray:
 
 
 def _interval(samples: Any, prob: float) -> tuple[np.ndarray, np.ndarray]:
-    if not 0 < prob < 1:
-        raise SkillfitError(f"interval probability must be in (0, 1), got {prob}")
-    x = np.asarray(samples, dtype=float)
-    lo, hi = np.quantile(x, [(1 - prob) / 2, 1 - (1 - prob) / 2], axis=-1)
+    _, lo, hi = median_and_interval(samples, prob)
     return lo, hi
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from skillfit import scaling
 from skillfit.errors import SkillfitError
+from skillfit.intervals import median_and_interval
 from skillfit.models.links import link_probability, score_probability
 
 if TYPE_CHECKING:
@@ -175,11 +176,10 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     names, log_r = resolve_llms(model, llms, random_seed)
     ks = np.arange(1, int(k_max) + 1, dtype=float)
     pi, score = _pi_and_score(model, log_r, ks)
-    lo_q, hi_q = (1 - hdi_prob) / 2, 1 - (1 - hdi_prob) / 2
     rows = []
     for i, name in enumerate(names):
         for q_name, arr in (("pi", pi[i]), ("score", score[i])):
-            qs = np.quantile(arr, [0.5, lo_q, hi_q], axis=-1)
+            qs = np.stack(median_and_interval(arr, hdi_prob))
             for j, k in enumerate(ks):
                 rows.append((name, int(k), q_name, arr[j].mean(), qs[0, j], qs[1, j], qs[2, j]))
         for x in score_at_least:

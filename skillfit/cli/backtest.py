@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from skillfit.errors import SkillfitError
+from skillfit.intervals import median_and_interval
 
 __all__ = ["backtest_models", "register", "run"]
 
@@ -66,7 +67,6 @@ def backtest_models(models: dict[str, Any], data: Any, heldout: Any, names: list
         raise SkillfitError(f"backtest: the held-out LLMs have no {metric!r} rows")
     llms = holdout_llms(data, names)
     k_all = np.arange(1, int(obs["k"].max()) + 1, dtype=float)
-    lo_q, hi_q = (1 - prob) / 2, 1 - (1 - prob) / 2
     cells, summary = [], []
     for link, model in models.items():
         draws = score_draws(model, llms, k_all)  # (n_llm, K, S)
@@ -75,7 +75,7 @@ def backtest_models(models: dict[str, Any], data: Any, heldout: Any, names: list
         d = draws[idx_l, idx_k, :]
         y = obs["value"].to_numpy(float)
         crps = crps_from_samples(d, y) * 100.0
-        q = np.quantile(d, [0.5, lo_q, hi_q], axis=-1)
+        q = np.stack(median_and_interval(d, prob))
         for j, (name, k) in enumerate(zip(obs["llm"], obs["k"], strict=True)):
             cells.append({"link": link, "llm": name, "k": int(k), "observed": y[j],
                           "median": q[0, j], "lower": q[1, j], "upper": q[2, j],

@@ -32,6 +32,7 @@ import pandas as pd
 
 from skillfit import datasets, scaling
 from skillfit.errors import SpecError
+from skillfit.intervals import median_and_interval
 from skillfit.models.base import ModelBuilder, default_nuts_sampler
 from skillfit.models.links import LINKS, link_probability, score_probability
 from skillfit.models.priors import make_prior
@@ -296,7 +297,7 @@ class SkillGraphModel(ModelBuilder):
         rng = np.random.default_rng(random_seed)
         q = rng.beta(p * kappa, (1 - p) * kappa)
         sims = rng.binomial(x.cell_n[None, :], q) / x.cell_n[None, :]
-        lo, med, hi = np.quantile(sims, [(1 - hdi_prob) / 2, 0.5, 1 - (1 - hdi_prob) / 2], axis=0)
+        med, lo, hi = median_and_interval(sims, hdi_prob, axis=0)
         observed = x.cell_successes / x.cell_n
         table = pd.DataFrame({
             "llm": np.array(x.llms)[x.cell_llm], "k": x.cell_k.astype(int),

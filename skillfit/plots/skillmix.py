@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from skillfit.forecast import forecast
+from skillfit.intervals import median_and_interval
 from skillfit.models.links import score_probability
 
 __all__ = ["cell_score_draws", "fan_chart_figure", "kcurves_figure", "observed_compute"]
@@ -47,8 +48,7 @@ def kcurves_figure(model: Any, hdi_prob: float = 0.89, k_max: int = 6, ncols: in
     x = model.inputs
     llms = list(x.llms)
     cells = cell_score_draws(model)
-    lo_q, hi_q = (1 - hdi_prob) / 2, 1 - (1 - hdi_prob) / 2
-    cell_q = np.quantile(cells, [0.5, lo_q, hi_q], axis=-1)
+    cell_q = np.stack(median_and_interval(cells, hdi_prob))
     k_max = max(int(k_max), int(np.max(x.cell_k)))
     table = forecast(model, [{"name": m, "of": m, "factor": 1.0} for m in llms], k_max=k_max,
                      hdi_prob=hdi_prob, score_at_least=())
