@@ -114,7 +114,9 @@ def test_prior_predictive_before_fit() -> None:
     m = ScalingLawModel()
     prior = m.sample_prior_predictive(CHIN, samples=200, random_seed=2)
     e = prior["prior"]["E"].values
-    assert 1.3 < np.median(e) < 2.2 and prior["prior_predictive"]["log_loss_obs"].shape == (1, 200, 240)
+    # The prior median of E is the configured mu (sd of a 200-draw median ~0.03; 0.1 is ~4 sd).
+    assert abs(np.median(e) - m.model_config["E"]["mu"]) < 0.1
+    assert prior["prior_predictive"]["log_loss_obs"].shape == (1, 200, 240)
 
 
 # ------------------------------------------------------------------------------ mocked plumbing
@@ -188,6 +190,7 @@ def test_mocked_save_load_round_trip(mocked: ScalingLawModel, tmp_path) -> None:
 # ------------------------------------------------------------------------------ real sampling
 def test_real_fit_tiny(real: ScalingLawModel) -> None:
     s = real.summary()
+    # Published fits to these runs: E 1.69 (Hoffmann) / 1.82 (Epoch); exponents 0.28-0.37.
     assert 1.6 < s.loc["E", "mean"] < 2.0
     assert 0.25 < s.loc["alpha", "mean"] < 0.45 and 0.25 < s.loc["beta", "mean"] < 0.45
     d = real.diagnostics()
