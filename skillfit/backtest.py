@@ -142,20 +142,10 @@ def score_draws(model: Any, llms: Sequence[dict[str, Any]], ks: Any, random_seed
     Same computation as :func:`skillfit.forecast.forecast` (``quantity == "score"``), but
     returning the draws instead of their summary.
     """
-    from skillfit import scaling
-    from skillfit.forecast import resolve_llms
-    from skillfit.models.links import link_probability, score_probability
+    from skillfit.forecast import pi_and_score_draws, resolve_llms
 
     _, log_r = resolve_llms(model, llms, random_seed)
-    shared = {k: np.asarray(v, float) for k, v in model.shared_parameters().items()}
-    k = np.asarray(ks, dtype=float)
-    theta = scaling.theta_expr(np.exp(log_r), shared["c"], np)
-    params = {name: v[None, None, :] for name, v in shared.items()}
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        pi = link_probability(model.link, theta[:, None, :], log_r[:, None, :],
-                              k[None, :, None], params, np)
-    pi = np.broadcast_to(pi, (log_r.shape[0], k.size, log_r.shape[1]))
-    return np.asarray(score_probability(pi, shared["gamma"][None, None, :], np))
+    return pi_and_score_draws(model, log_r, np.asarray(ks, dtype=float))[1]
 
 
 def score_table(draws: np.ndarray, observed: Any, prob: float = 0.89) -> dict[str, float]:

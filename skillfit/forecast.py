@@ -20,7 +20,6 @@ forecast as "a typical chat-tuned model of that size", with that spread in the i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,7 +33,8 @@ from skillfit.models.links import link_probability, score_probability
 if TYPE_CHECKING:
     from skillfit.models.skill_graph import SkillGraphModel
 
-__all__ = ["DEFAULT_HYPOTHETICAL_LLMS", "compute_for", "forecast", "resolve_llms"]
+__all__ = ["DEFAULT_HYPOTHETICAL_LLMS", "compute_for", "forecast", "pi_and_score_draws",
+           "resolve_llms"]
 
 #: The documented default set printed by ``skillfit forecast``.
 DEFAULT_HYPOTHETICAL_LLMS: tuple[dict[str, Any], ...] = (
@@ -43,16 +43,6 @@ DEFAULT_HYPOTHETICAL_LLMS: tuple[dict[str, Any], ...] = (
     {"name": "405B params, 15T tokens", "params": 405e9, "tokens": 15e12},
     {"name": "GPT-4 x10 compute", "of": "GPT-4", "factor": 10.0},
 )
-
-
-@dataclass(frozen=True)
-class _Draws:
-    """Posterior draws flattened over (chain, draw), plus the model's fixed settings."""
-
-    log_r: np.ndarray  # (n_llm_hyp, S)
-    params: dict[str, np.ndarray]  # link parameters, each (S,)
-    c: np.ndarray
-    gamma: np.ndarray
 
 
 def _flat(post: Any, name: str) -> np.ndarray:
@@ -142,8 +132,9 @@ def _positive(row: Mapping[str, Any], key: str, name: str) -> float:
     return value
 
 
-def _pi_and_score(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray):
-    """pi and expected score arrays of shape (n, K, S) from log r of shape (n, S)."""
+def pi_and_score_draws(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray):
+    """Posterior draws of pi and of the expected score, each ``(n, K, S)``, from ``log r``
+    draws of shape ``(n, S)`` (see :func:`resolve_llms`) at the k values ``ks``."""
     shared = _shared(model)
     theta = scaling.theta_expr(np.exp(log_r), shared["c"], np)  # (n, S)
     params = {k: v[None, None, :] for k, v in shared.items()}
@@ -175,7 +166,7 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         raise SkillfitError(f"k_max must be at least 1, got {k_max}")
     names, log_r = resolve_llms(model, llms, random_seed)
     ks = np.arange(1, int(k_max) + 1, dtype=float)
-    pi, score = _pi_and_score(model, log_r, ks)
+    pi, score = pi_and_score_draws(model, log_r, ks)
     rows = []
     for i, name in enumerate(names):
         for q_name, arr in (("pi", pi[i]), ("score", score[i])):
@@ -216,7 +207,7 @@ def compute_for(model: SkillGraphModel, k: int, level: float, prob: float = 0.5,
     # Common random numbers (see resolve_llms): the same new model at every compute.
     names, log_r = resolve_llms(model, rows, random_seed)
     del names
-    pi, _ = _pi_and_score(model, log_r, np.array([float(k)]))
+    pi, _ = pi_and_score_draws(model, log_r, np.array([float(k)]))
     reach = (pi[:, 0, :] >= level).mean(axis=-1)
     hit = np.flatnonzero(reach >= prob)
     if hit.size == 0:

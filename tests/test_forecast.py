@@ -15,7 +15,7 @@ import pytest
 from pymc.testing import mock_sample
 
 from skillfit.errors import SkillfitError, SpecError
-from skillfit.forecast import DEFAULT_HYPOTHETICAL_LLMS, _pi_and_score, compute_for, forecast, resolve_llms
+from skillfit.forecast import DEFAULT_HYPOTHETICAL_LLMS, pi_and_score_draws, compute_for, forecast, resolve_llms
 from skillfit.models.skill_graph import SkillGraphModel
 from skillfit.specs import load_spec
 
@@ -124,7 +124,7 @@ def test_compute_for_crosses_prob(models) -> None:
 
     def reach(compute: float) -> float:
         _, log_r = resolve_llms(model, [{"name": "x", "compute": compute}])
-        pi, _ = _pi_and_score(model, log_r, np.array([float(k)]))
+        pi, _ = pi_and_score_draws(model, log_r, np.array([float(k)]))
         return float((pi[0, 0] >= level).mean())
 
     assert reach(c * 1.2) >= prob
