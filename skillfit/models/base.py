@@ -87,6 +87,18 @@ def default_nuts_sampler() -> str:
     return "nutpie"
 
 
+def available_cores() -> int:
+    """CPU cores this process may use (its affinity mask where the OS has one).
+
+    PyMC's own default (``multiprocessing.cpu_count() // 2``, assuming half the CPUs are
+    hyper-threads) is 1 on a 2-core machine, which made 4 chains run one after another.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
 def _suggest(word: str, options: Sequence[str]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -304,6 +316,8 @@ class ModelBuilder(ABC):
             cfg["random_seed"] = int(np.random.SeedSequence().generate_state(1)[0])
         if progressbar is not None:
             cfg["progressbar"] = progressbar
+        if cfg.get("cores") is None:
+            cfg["cores"] = min(int(cfg.get("chains") or 4), available_cores())
         return cfg
 
     def fit(

@@ -4,7 +4,8 @@ Written once for any array namespace ``xp`` (NumPy for forecasts, PyTensor insid
 model), like :mod:`skillfit.theory.kernels`:
 
 - ``threshold`` (theory, default): the Arora-Goyal competent fraction, i.e. the fraction of
-  k-tuples of skills guaranteed competence ``>= tau`` on a graph with ``degree`` skills per piece.
+  k-tuples of skills guaranteed competence ``>= tau`` on a graph with ``degree`` skills per piece,
+  plus a small chance ``floor`` that a tuple without the guarantee is handled anyway.
 - ``independent``: each skill is mastered independently with ``m = 1 + ln(1 - theta)/degree``
   (the per-skill share of the failed text's log-survival) and ``pi = m^k``: the geometric law.
 - ``logistic``: the peers' phenomenological sigmoid in ``log r`` and ``k``, a baseline to beat.
@@ -32,12 +33,20 @@ def link_probability(link: str, theta: Any, log_r: Any, k: Any, params: Mapping[
                      xp: Any) -> Any:
     """``pi``, the chance a k-tuple is handled, under ``link``.
 
-    ``params`` holds ``degree`` and ``tau`` (threshold), ``degree`` (independent) or
+    ``params`` holds ``degree``, ``tau`` and optionally ``floor`` (threshold; default 0, the
+    guarantee alone), ``degree`` (independent) or
     ``logistic_intercept``, ``logistic_slope_r``, ``logistic_slope_k`` (logistic); arrays
     broadcast against ``theta``, ``log_r`` and ``k``.
     """
     if link == "threshold":
-        return kernels.competent_fraction(theta, params["degree"], params["tau"], k, "union", xp)
+        guaranteed = kernels.competent_fraction(theta, params["degree"], params["tau"], k, "union",
+                                                xp)
+        # The theorem's competence is a lower bound (a failure is charged to every skill of its
+        # piece): tuples without a guarantee are still handled, with a small chance ``floor``.
+        # Without it one full mark at a k where the guarantee is 0 has likelihood 0, and the
+        # sampler meets a wall (log pi -> -inf at (1 - tau)/theta_k = 1) instead of a slope.
+        floor = params.get("floor", 0.0)
+        return floor + (1.0 - floor) * guaranteed
     if link == "independent":
         m = xp.clip(1.0 + xp.log1p(-theta) / params["degree"], 1e-12, 1.0)
         return xp.exp(k * xp.log(m))

@@ -96,6 +96,19 @@ def test_sample_kwargs_route_nuts_options() -> None:
         m._sample_kwargs(None, None, {"draw": 3})
 
 
+def test_cores_default_to_available_cpus_per_chain(monkeypatch) -> None:
+    """PyMC's default (cpu_count // 2) ran 4 chains one after another on 2 cores."""
+    from skillfit.models import base
+
+    monkeypatch.setattr(base, "available_cores", lambda: 2)
+    assert MeanModel(sampler_config={"chains": 4})._sample_kwargs(1, False, {})["cores"] == 2
+    monkeypatch.setattr(base, "available_cores", lambda: 16)
+    assert MeanModel(sampler_config={"chains": 4})._sample_kwargs(1, False, {})["cores"] == 4
+    # an explicit setting wins
+    assert MeanModel(sampler_config={"chains": 4, "cores": 1})._sample_kwargs(1, False, {})["cores"] == 1
+    assert 1 <= base.available_cores()
+
+
 # ------------------------------------------------------------------------------ lifecycle
 def test_accessors_before_fit_raise() -> None:
     m = MeanModel()

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pymc.testing import mock_sample
 
 from skillfit import datasets, theory
@@ -78,6 +80,40 @@ def test_links_agree_with_theory_numpy_face():
     np.testing.assert_allclose(pi, theory.competent_fraction(theta, 8.0, 0.5, 3.0))
     ind = link_probability("independent", theta, np.log(theta), 3.0, {"degree": 8.0}, np)
     np.testing.assert_allclose(ind, (1 + np.log1p(-theta) / 8.0) ** 3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(theta=st.floats(1e-4, 0.999), floor=st.floats(0.0, 0.5), k=st.integers(1, 8),
+       degree=st.floats(1.0, 50.0))
+def test_threshold_floor_mixes_guarantee_and_floor(theta, floor, k, degree):
+    """pi = floor + (1 - floor) * guaranteed fraction: never below the floor, the guarantee
+    alone at floor 0, and exactly the floor where the theorem guarantees nothing."""
+    params = {"degree": degree, "tau": 0.5}
+    guaranteed = link_probability("threshold", theta, np.log(theta), float(k), params, np)
+    pi = link_probability("threshold", theta, np.log(theta), float(k), {**params, "floor": floor},
+                          np)
+    assert pi == pytest.approx(floor + (1 - floor) * guaranteed, abs=1e-12)
+    assert floor - 1e-12 <= pi <= 1.0 + 1e-12
+    if 1 - (1 - theta) ** k >= 0.5:  # beta = (1 - tau)/theta_k <= 1: no guarantee at all
+        assert guaranteed == 0.0 and pi == pytest.approx(floor)
+
+
+def test_full_mark_beyond_the_guarantee_has_finite_likelihood():
+    """A success where the guarantee is 0 (theta_k > 1 - tau) must cost a finite log-likelihood
+    and a finite gradient: the floor turns the wall the sampler met into a slope."""
+    from skillfit.models.pytensor_face import theory_mode
+
+    model = SkillGraphModel().build_model()
+    point = model.initial_point()
+    point["c_log__"] = np.asarray(np.log(20.0))  # theta close to 1 for every LLM: pi_k = floor
+    logp = model.compile_logp(mode=theory_mode())(point)
+    dlogp = model.compile_dlogp(mode=theory_mode())(point)
+    [pi_of_values] = model.replace_rvs_by_values([model["pi"]])
+    pi = model.compile_fn(pi_of_values, inputs=model.value_vars, mode=theory_mode(),
+                          on_unused_input="ignore")(point)
+    floor = 1.0 / (1.0 + np.exp(-point["floor_logodds__"]))
+    np.testing.assert_allclose(pi, floor, rtol=1e-6)
+    assert np.isfinite(logp) and np.all(np.isfinite(dlogp))
 
 
 def test_bad_config_rejected():
