@@ -161,11 +161,19 @@ import pandas as pd
 import arviz as az
 from skillfit.models.skill_graph import SkillGraphModel
 from skillfit.forecast import forecast, compute_for, DEFAULT_HYPOTHETICAL_LLMS
-from skillfit.plots.skillmix import kcurves_figure, fan_chart_figure
+from skillfit.plots.skillmix import kcurves_figure, fan_chart_figure, prior_predictive_figure
 from skillfit.plots.diagnostics import trace_rank_figure
 SAMPLER = {"draws": 500, "tune": 700, "chains": 2}
 data = SkillGraphModel.bundled_data()
 data[data["table"] == "skillmix"].query("metric == 'ratio_of_full_marks'").pivot(index="llm", columns="k", values="value")"""),
+    ("md", """## Prior predictive: do the priors allow the Skill-Mix scores?
+
+Ratios of full marks simulated from the priors alone (no fitting): the black observed points
+should sit inside the bands, and the bands should not be stuck at 0 or 1 for every LLM."""),
+    ("code", """prior_model = SkillGraphModel()
+prior_model.build_model(data)
+fig = prior_predictive_figure(prior_model, draws=500, random_seed=0)
+fig"""),
     ("md", "## Fit (threshold link) and diagnostics"),
     ("code", """model = SkillGraphModel(sampler_config=SAMPLER)
 model.fit(data, random_seed=1, progressbar=False)

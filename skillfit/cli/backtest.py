@@ -93,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
     from skillfit.backtest import HOLDOUT_LLMS, holdout_llms, holdout_split
     from skillfit.cli.compare import fit_links, parse_links
+    from skillfit.cli.fit import show_progress
     from skillfit.cli.forecast import check_out_dir, load_joint_spec, sampler_overrides
     from skillfit.outputs import staged_dir
 
@@ -111,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     metric = spec.model_config.get("metric", "ratio_of_full_marks")
     print(f"holding out the Skill-Mix rows of {', '.join(names)} "
           f"({int((heldout['metric'] == metric).sum())} cells)", flush=True)
-    models = fit_links(spec, links, overrides, args.seed, bool(args.progress), data=train)
+    models = fit_links(spec, links, overrides, args.seed, show_progress(args), data=train)
     cells, summary = backtest_models(models, data, heldout, names, metric, args.hdi_prob)
 
     pct = f"{args.hdi_prob:.0%}"

@@ -131,6 +131,7 @@ def pareto_messages(pareto: dict[str, dict[str, Any]]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from skillfit.cli.fit import show_progress
     from skillfit.cli.forecast import (
         check_out_dir,
         diagnostics_line,
@@ -145,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if out is not None:
         check_out_dir(out)
-    models = fit_links(spec, links, overrides, args.seed, bool(args.progress))
+    models = fit_links(spec, links, overrides, args.seed, show_progress(args))
     table, pareto = compare_links(models)
     table = pd.DataFrame(table)
     for key in ("n_k_above_0.7", "max_pareto_k"):

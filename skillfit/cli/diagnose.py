@@ -18,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Read RUN (a folder written by 'skillfit fit', or its posterior.nc), print the "
             "summary and convergence diagnostics with advice, and write trace_rank.png and the "
-            "model's posterior-predictive plots into the run folder."
+            "model's posterior-predictive plots (skill_graph runs: prior_predictive.png) into "
+            "the run folder."
         ),
     )
     p.add_argument("run_dir", metavar="RUN", help="run folder (or a posterior.nc file)")

@@ -18,7 +18,7 @@ from typing import Any
 from skillfit.errors import SkillfitError
 
 __all__ = ["add_sampler_args", "check_out_dir", "print_report", "register", "run",
-           "sampler_overrides", "write_plots"]
+           "sampler_overrides", "show_progress", "write_plots"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,13 +40,35 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def add_sampler_args(p: argparse.ArgumentParser) -> None:
-    """``--seed --draws --tune --chains --sampler --progress``."""
+    """``--seed --draws --tune --chains --sampler --progress/--no-progress``."""
     p.add_argument("--seed", type=int, metavar="N", help="random seed (overrides the spec)")
     p.add_argument("--draws", type=int, metavar="N", help="posterior draws per chain")
     p.add_argument("--tune", type=int, metavar="N", help="tuning steps per chain")
     p.add_argument("--chains", type=int, metavar="N", help="number of chains")
     p.add_argument("--sampler", choices=["nutpie", "pymc"], help="NUTS implementation")
-    p.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show or hide the sampler's progress bar (default: shown when run "
+                        "in a terminal, hidden when output is redirected or piped)")
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # None, or a closed stream
+        return False
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """The ``--progress/--no-progress`` choice; unset, shown only in an interactive terminal.
+
+    PyMC draws its progress bar on stdout and, when stdout is not a terminal, still writes its
+    final state there; so unset means "stderr *and* stdout are terminals", which keeps
+    ``skillfit forecast > out.txt`` free of progress bars.
+    """
+    choice = getattr(args, "progress", None)
+    if choice is not None:
+        return bool(choice)
+    return _isatty(sys.stderr) and _isatty(sys.stdout)
 
 
 def sampler_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -89,6 +111,11 @@ def write_plots(model: Any, folder: Path, diag: dict[str, Any]) -> list[str]:
         save_png(loss_vs_compute_figure(model), folder / "ppc_loss_vs_compute.png")
         save_png(posterior_vs_published_figure(model), folder / "posterior_vs_published.png")
         written += ["ppc_loss_vs_compute.png", "posterior_vs_published.png"]
+    if model._model_type == "skill_graph":
+        from skillfit.plots.skillmix import prior_predictive_figure
+
+        save_png(prior_predictive_figure(model), folder / "prior_predictive.png")
+        written.append("prior_predictive.png")
     return written
 
 
@@ -115,6 +142,7 @@ def print_report(model: Any, diag: dict[str, Any], warnings: list[str], out: Pat
 
 def run(args: argparse.Namespace) -> int:
     from skillfit.outputs import staged_dir, write_text
+    from skillfit.provenance import run_manifest
     from skillfit.specs import load_spec
 
     spec = load_spec(args.spec)
@@ -129,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     start = time.perf_counter()
-    model.fit(data, random_seed=args.seed, progressbar=bool(args.progress))
+    model.fit(data, random_seed=args.seed, progressbar=show_progress(args))
     wall = time.perf_counter() - start
     diag = model.diagnostics()
     warnings = model.warnings(diag)
@@ -143,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
         model.save(stage / "posterior.nc")
         model.summary().to_csv(stage / "summary.csv", index_label="parameter")
         write_text(stage / "diagnostics.json", json.dumps(report, indent=2) + "\n")
+        write_text(stage / "run.json",
+                   json.dumps(run_manifest(model, spec), indent=2, default=str) + "\n")
         if not args.no_plots and spec.output.get("plots", True):
             write_plots(model, stage, diag)
     print(f"sampled in {wall:.1f} s ({n_used} of {len(data)} rows used)")

@@ -4,6 +4,7 @@ Draws a random skill graph, a failure set of measure ``theta`` (random, or the a
 heuristic of ``reference/theory.md`` §4) and prints, for each ``alpha``, the empirical failure
 level that at most an ``alpha`` fraction of skills (or k-tuples) exceed, next to the theorem's
 ceiling ``min_beta * theta`` and whether the bound holds. See :mod:`skillfit.theory.simulate`.
+Graphs of at least :data:`PROGRESS_EDGES` edges print one line per stage on stderr.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +23,10 @@ from skillfit.errors import SkillfitError
 from skillfit.theory.simulate import compare_with_bound, random_skill_graph, zipf_weights
 
 __all__ = ["register", "run"]
+
+#: Graphs with at least this many edges (text pieces x degree; a few seconds and up) report
+#: their stages on stderr.
+PROGRESS_EDGES = 5 * 10**7
 
 _TABLE_COLUMNS = [
     "alpha",
@@ -39,7 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description=(
             "Draw a random skill graph and a failed set of text pieces of measure THETA, and "
             "compare the empirical worst-alpha-fraction failure of skills (or k-tuples) with "
-            "the theorem's ceiling min_beta*theta."
+            "the theorem's ceiling min_beta*theta. Big graphs (|T| x degree >= 5e7 edges) "
+            "report each stage on stderr."
         ),
     )
     p.add_argument("--skills", type=int, default=200, help="number of skills |S| (default 200)")
@@ -157,6 +165,15 @@ def _write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the simulation and print the empirical-vs-guaranteed table; returns 0."""
     _validate(args)
+    start = time.perf_counter()
+    big = args.text * args.degree >= PROGRESS_EDGES
+
+    def stage(msg: str) -> None:
+        if big:
+            sys.stderr.write(f"simulate: {msg} (after {time.perf_counter() - start:.1f} s)\n")
+            sys.stderr.flush()
+
+    stage(f"drawing the skill graph: {args.text:,} text pieces x {args.degree} skills")
     weights = None if args.zipf is None else zipf_weights(args.skills, args.zipf)
     try:
         graph = random_skill_graph(
@@ -171,8 +188,9 @@ def run(args: argparse.Namespace) -> int:
         graph, args.theta, args.alpha, failure=args.failure, target=args.target, k=args.k,
         measure=args.measure, n_tuples=args.tuples, n_pieces=args.pieces,
         skills_over_text=(args.skills / args.text) if args.finite_size else 0.0,
-        seed=args.seed + 1,
+        seed=args.seed + 1, progress=stage if big else None,
     )
+    stage("done")
 
     sampling = "distinct" if args.without_replacement else "i.i.d."
     freq = "uniform" if args.zipf is None else f"zipf s={args.zipf:g}"

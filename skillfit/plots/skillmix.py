@@ -5,10 +5,15 @@
   ``pi`` and ``gamma``, and as a curve over k = 1..k_max from :func:`skillfit.forecast.forecast`.
 - :func:`fan_chart_figure`: the forecast ``pi_k`` of a new compute-optimal LLM against training
   compute (50% and 89% bands) for several k, with the observed open LLMs at 6ND.
+- :func:`prior_predictive_figure`: per Skill-Mix LLM, the *prior* predictive distribution of
+  the ratio of full marks (median, 50% and 89% bands) against k with the observed values: do
+  the priors allow the data without being absurd? Works before fitting.
 """
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +24,8 @@ from skillfit.forecast import forecast
 from skillfit.intervals import median_and_interval
 from skillfit.models.links import score_probability
 
-__all__ = ["cell_score_draws", "fan_chart_figure", "kcurves_figure", "observed_compute"]
+__all__ = ["cell_score_draws", "fan_chart_figure", "kcurves_figure", "observed_compute",
+           "prior_predictive_figure", "prior_predictive_ratios"]
 
 _MARKERS = "osD^v<>pPX*h"
 
@@ -141,4 +147,87 @@ def fan_chart_figure(model: Any, ks: Sequence[int] = (2, 3, 4, 5),
     fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
     fig.suptitle(f"Forecast {quantity} vs training compute ({model.link} link; closed LLMs "
                  "and LLMs of unknown size not shown)", fontsize=11)
+    return fig
+
+
+def prior_predictive_ratios(model: Any, draws: int = 500, random_seed: Any = 0) -> np.ndarray:
+    """Prior predictive draws of every observed cell's ratio of full marks, shape ``(n_cell, S)``.
+
+    Simulated ``successes / n`` from the model's priors alone (the data enter only through the
+    cells' ``n`` and the LLMs' sizes). Uses :meth:`ModelBuilder.sample_prior_predictive`, so the
+    draws are also kept as ``model.prior_idata``; an unbuilt model is built on the bundled data.
+    """
+    if getattr(model, "model", None) is None:
+        model.build_model()
+    pymc_log = logging.getLogger("pymc")
+    level = pymc_log.level
+    pymc_log.setLevel(logging.WARNING)  # no "Sampling: [...]" line on stderr
+    try:
+        with warnings.catch_warnings():
+            # Numba runs the Beta-Binomial RNG in object mode: slower, same draws.
+            warnings.filterwarnings("ignore", message="Numba will use object mode")
+            prior = model.sample_prior_predictive(samples=int(draws), random_seed=random_seed)
+    finally:
+        pymc_log.setLevel(level)
+    successes = prior["prior_predictive"]["successes"]
+    n_cell = successes.sizes["cell"]
+    sims = np.asarray(successes.transpose(..., "cell").values, float).reshape(-1, n_cell)
+    return (sims / model.inputs.cell_n[None, :]).T
+
+
+def prior_predictive_figure(model: Any, draws: int = 500, random_seed: Any = 0,
+                            ncols: int = 5) -> Figure:
+    """Prior predictive check of the Skill-Mix observations, one panel per LLM.
+
+    For each observed cell (LLM, k) the ratio of full marks ``successes / n`` is simulated from
+    the priors (``draws`` draws, see :func:`prior_predictive_ratios`); each panel shows its
+    median and equal-tailed 50% and 89% bands against k, with the observed ratios. Bands that
+    miss the observations mean the priors rule the data out; bands that fill 0..1 everywhere
+    mean they say little (neither is wrong by itself, but both deserve a look). The title
+    counts the observed cells inside their 89% prior band.
+    """
+    sims = prior_predictive_ratios(model, draws=draws, random_seed=random_seed)
+    x = model.inputs
+    med, lo89, hi89 = median_and_interval(sims, 0.89)
+    _, lo50, hi50 = median_and_interval(sims, 0.5)
+    observed = x.cell_successes / x.cell_n
+    inside = (observed >= lo89) & (observed <= hi89)
+    llms = list(x.llms)
+    ncols = max(1, min(int(ncols), len(llms)))
+    nrows = int(np.ceil(len(llms) / ncols))
+    fig = Figure(figsize=(3.1 * ncols, 2.9 * nrows + 1.0), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True)).ravel()
+    k_lo, k_hi = int(np.min(x.cell_k)), int(np.max(x.cell_k))
+    for i, (ax, name) in enumerate(zip(axes, llms, strict=False)):
+        sel = np.flatnonzero(x.cell_llm == i)
+        sel = sel[np.argsort(x.cell_k[sel], kind="stable")]
+        kk = x.cell_k[sel]
+        ax.fill_between(kk, lo89[sel], hi89[sel], color="C0", alpha=0.15, lw=0,
+                        label="prior predictive 89% interval")
+        ax.fill_between(kk, lo50[sel], hi50[sel], color="C0", alpha=0.3, lw=0,
+                        label="prior predictive 50% interval")
+        ax.plot(kk, med[sel], color="C0", lw=1.5, marker=".", ms=4,
+                label="prior predictive median")
+        ax.plot(kk, observed[sel], "o", color="k", ms=4.5, zorder=3,
+                label="observed (successes / n)")
+        ax.set_title(name, fontsize=9)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlim(k_lo - 0.3, k_hi + 0.3)
+        ax.set_xticks(np.arange(k_lo, k_hi + 1))
+        ax.grid(alpha=0.3, lw=0.4)
+        ax.tick_params(labelsize=8)
+    for ax in axes[len(llms):]:
+        ax.set_visible(False)
+    for ax in axes[::ncols]:
+        ax.set_ylabel("ratio of full marks", fontsize=8)
+    for ax in axes[max(0, len(llms) - ncols):len(llms)]:
+        ax.set_xlabel("k (skills per task)", fontsize=8)
+        ax.xaxis.set_tick_params(labelbottom=True)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    fig.suptitle(
+        f"Prior predictive check: Skill-Mix ratio of full marks simulated from the priors alone "
+        f"({model.link} link, {sims.shape[1]} draws)\n"
+        f"{int(inside.sum())} of {len(inside)} observed cells lie inside their 89% prior "
+        "predictive interval", fontsize=11)
     return fig

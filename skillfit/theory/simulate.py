@@ -44,6 +44,7 @@ degree 8 take a few seconds and well under 2 GB (``benchmarks/simulator.py``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -995,6 +996,7 @@ def compare_with_bound(
     n_pieces: int | None = None,
     skills_over_text: float = 0.0,
     seed: SeedLike = None,
+    progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Empirical worst-``alpha`` failure on ``graph`` against the theorem's ceiling.
 
@@ -1027,6 +1029,10 @@ def compare_with_bound(
     skills_over_text : float, default 0
         Finite-size term of the bound (``|S|/|T|``; see :func:`~skillfit.theory.bounds.min_beta`).
     seed : int, Generator, SeedSequence or None
+    progress : callable, optional
+        Called with a short message before each failure set is built and scored (once per
+        ``alpha`` for adversarial failures, once for random ones); for progress on big graphs.
+        It does not change the results.
 
     Returns
     -------
@@ -1057,6 +1063,11 @@ def compare_with_bound(
         if failure == "random" and shared is not None:
             res = shared
         else:
+            if progress is not None:
+                units = "skill" if k == 1 else f"{k}-tuple"
+                progress(f"{failure} failure set" + (f" for alpha={float(a):g}"
+                                                     if failure == "adversarial" else "")
+                         + f", {units} failure rates")
             failed = _failure_set(graph, theta, failure, float(a), target, measure, rng)
             res = _result(
                 graph, failed, k=k, failure=failure, measure=measure,

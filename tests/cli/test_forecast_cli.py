@@ -15,7 +15,7 @@ from skillfit.errors import SkillfitError
 pytestmark = pytest.mark.usefixtures("mock_pymc_sample")
 FAST = ["--draws", "20", "--tune", "20", "--chains", "2"]
 FILES = ("posterior.nc", "summary.csv", "forecast.csv", "diagnostics.json", "trace_rank.png",
-         "skillmix_kcurves.png", "forecast_fan.png")
+         "prior_predictive.png", "skillmix_kcurves.png", "forecast_fan.png")
 
 
 def _one_error_line(err: str, *needles: str) -> None:

@@ -117,3 +117,23 @@ def test_malformed_arguments_exit_2(argv, capsys) -> None:
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_big_runs_report_stages_on_stderr(monkeypatch, capsys) -> None:
+    import skillfit.cli.simulate as sim
+
+    assert main(SMALL) == 0
+    quiet_out, quiet_err = capsys.readouterr()
+    assert quiet_err == ""  # small graphs: no stage lines
+    monkeypatch.setattr(sim, "PROGRESS_EDGES", 5000 * 6)  # make SMALL count as big
+    assert main(SMALL) == 0
+    out, err = capsys.readouterr()
+    assert out == quiet_out  # same results, stdout unchanged
+    lines = err.splitlines()
+    assert len(lines) == 5 and all(line.startswith("simulate: ") for line in lines)
+    assert "drawing the skill graph: 5,000 text pieces x 6 skills" in lines[0]
+    assert [a in lines[i + 1] for i, a in enumerate(("0.05", "0.1", "0.2"))] == [True] * 3
+    assert "adversarial failure set for alpha=" in lines[1] and "done" in lines[-1]
+    assert main([*SMALL, "--failure", "random", "--k", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "random failure set, 2-tuple failure rates" in err and err.count("\n") == 3

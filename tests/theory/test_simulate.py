@@ -423,3 +423,17 @@ def test_weighted_sampler_is_exactly_the_inverse_cdf(s: float) -> None:
     u = np.minimum(u, np.nextafter(sampler.total, 0.0))
     np.testing.assert_array_equal(got, np.searchsorted(sampler.cdf, u, side="right"))
     assert not (got == 5).any()
+
+
+def test_compare_with_bound_progress_messages_do_not_change_results() -> None:
+    g = random_skill_graph(100, 4000, 6, seed=0)
+    messages: list[str] = []
+    a = compare_with_bound(g, 0.1, [0.05, 0.2], seed=1, progress=messages.append)
+    b = compare_with_bound(g, 0.1, [0.05, 0.2], seed=1)
+    pd.testing.assert_frame_equal(a, b)
+    assert messages == ["adversarial failure set for alpha=0.05, skill failure rates",
+                        "adversarial failure set for alpha=0.2, skill failure rates"]
+    messages.clear()
+    compare_with_bound(g, 0.1, [0.05, 0.2], failure="random", k=3, seed=1,
+                       progress=messages.append)
+    assert messages == ["random failure set, 3-tuple failure rates"]
