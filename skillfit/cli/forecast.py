@@ -32,7 +32,12 @@ __all__ = ["add_sampler_args", "diagnostics_line", "format_forecast", "load_join
 DEFAULT_SPEC = "skillmix"
 
 # Shared with ``skillfit fit`` (defined there once).
-from skillfit.cli.fit import add_sampler_args, check_out_dir, sampler_overrides  # noqa: E402
+from skillfit.cli.fit import (  # noqa: E402
+    add_sampler_args,
+    check_out_dir,
+    sampler_overrides,
+    show_progress,
+)
 
 
 # ----------------------------------------------------------------------------- shared helpers
@@ -233,6 +238,7 @@ def _load_run(target: Path) -> tuple[Any, Path]:
 def run(args: argparse.Namespace) -> int:
     from skillfit.forecast import compute_for, forecast
     from skillfit.outputs import staged_dir, write_text
+    from skillfit.provenance import run_manifest
 
     spec = load_joint_spec(args.spec)
     overrides = sampler_overrides(args)
@@ -265,7 +271,7 @@ def run(args: argparse.Namespace) -> int:
               f"{cfg['chains']} chains x {cfg['draws']} draws after {cfg['tune']} tuning steps, "
               f"{cfg['nuts_sampler']} sampler", flush=True)
         start = time.perf_counter()
-        model.fit(data, random_seed=args.seed, progressbar=bool(args.progress))
+        model.fit(data, random_seed=args.seed, progressbar=show_progress(args))
         wall = time.perf_counter() - start
         print(f"sampled in {wall:.1f} s", flush=True)
     else:
@@ -319,7 +325,9 @@ def run(args: argparse.Namespace) -> int:
         if not same_run:
             model.save(stage / "posterior.nc")
             model.summary().to_csv(stage / "summary.csv", index_label="parameter")
-            written += ["posterior.nc", "summary.csv"]
+            write_text(stage / "run.json",
+                       json.dumps(run_manifest(model, spec), indent=2, default=str) + "\n")
+            written += ["posterior.nc", "summary.csv", "run.json"]
         table.to_csv(stage / "forecast.csv", index=False)
         if not same_run:
             ppc.to_csv(stage / "ppc.csv", index=False)
@@ -335,7 +343,8 @@ def run(args: argparse.Namespace) -> int:
 
 def write_forecast_plots(model: Any, folder: Path, diag: dict[str, Any], trace: bool = True
                          ) -> list[str]:
-    """trace_rank.png, skillmix_kcurves.png and forecast_fan.png into ``folder``."""
+    """trace_rank.png, prior_predictive.png (with ``trace``), skillmix_kcurves.png and
+    forecast_fan.png into ``folder``."""
     from skillfit.cli.fit import write_plots
     from skillfit.plots import save_png
     from skillfit.plots.skillmix import fan_chart_figure, kcurves_figure

@@ -31,6 +31,7 @@ from skillfit import __version__
 from skillfit.errors import DifferentModelError, SkillfitError, SpecError
 from skillfit.models.priors import validate_prior
 from skillfit.outputs import atomic_path
+from skillfit.provenance import data_sha256, versions
 
 __all__ = [
     "CI_KIND",
@@ -76,6 +77,17 @@ SAMPLER_KEYS: frozenset[str] = frozenset(
     }
 )
 _NUTS_KEYS = ("target_accept", "max_treedepth")
+#: Largest draws/tune/chains/cores accepted (the samplers count in 32-bit integers).
+MAX_SAMPLER_INT: int = 2**31 - 1
+#: Random seeds are integers in [0, MAX_SEED] (what every NUTS sampler accepts).
+MAX_SEED: int = 2**32 - 1
+
+
+def check_seed(seed: Any, what: str = "random_seed") -> int:
+    """Return ``seed`` if it is an integer in ``[0, 2**32 - 1]``; SpecError naming ``what``."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
+        raise SpecError(f"{what} must be an integer from 0 to 2**32 - 1, got {seed!r}")
+    return int(seed)
 
 
 def default_nuts_sampler() -> str:
@@ -198,6 +210,8 @@ class ModelBuilder(ABC):
         """Validate one merged ``model_config`` entry (priors via :func:`validate_prior`)."""
         if isinstance(default, Mapping) and "dist" in default:
             if isinstance(value, int | float) and not isinstance(value, bool):
+                if not np.isfinite(value):
+                    raise SpecError(f"model_config {key!r} must be finite, got {value!r}")
                 return float(value)  # a fixed value instead of a prior (where allowed)
             return validate_prior(key, value)
         if isinstance(default, bool):
@@ -207,6 +221,8 @@ class ModelBuilder(ABC):
         if isinstance(default, int | float):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise SpecError(f"model_config {key!r} must be a number, got {value!r}")
+            if not np.isfinite(value):
+                raise SpecError(f"model_config {key!r} must be finite, got {value!r}")
             return type(default)(value) if isinstance(default, float) else value
         return value
 
@@ -243,15 +259,20 @@ class ModelBuilder(ABC):
                     f"unknown sampler_config key {key!r}{_suggest(key, sorted(SAMPLER_KEYS))}; "
                     f"valid keys: {', '.join(sorted(SAMPLER_KEYS))}"
                 )
-        for key in ("draws", "tune", "chains", "cores"):
+        for key in ("draws", "tune", "chains", "cores", "max_treedepth"):
             if key in cfg and cfg[key] is not None:
                 value = cfg[key]
-                if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < (
-                    0 if key == "tune" else 1
+                if isinstance(value, bool) or not isinstance(value, int | np.integer) or not (
+                    (0 if key == "tune" else 1) <= value <= MAX_SAMPLER_INT
                 ):
-                    raise SpecError(f"sampler_config {key!r} must be a positive integer, got {value!r}")
-        if "target_accept" in cfg and not (0 < float(cfg["target_accept"]) < 1):
-            raise SpecError(f"sampler_config 'target_accept' must be in (0, 1), got {cfg['target_accept']!r}")
+                    raise SpecError(f"sampler_config {key!r} must be a positive integer "
+                                    f"(at most 2**31 - 1), got {value!r}")
+        if "random_seed" in cfg and cfg["random_seed"] is not None:
+            check_seed(cfg["random_seed"], "sampler_config 'random_seed'")
+        if "target_accept" in cfg:
+            value = cfg["target_accept"]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+                raise SpecError(f"sampler_config 'target_accept' must be in (0, 1), got {value!r}")
         if cfg.get("nuts_sampler") not in (None, "pymc", "nutpie", "numpyro", "blackjax"):
             raise SpecError(
                 f"sampler_config 'nuts_sampler' must be 'pymc' or 'nutpie', got {cfg['nuts_sampler']!r}"
@@ -351,6 +372,8 @@ class ModelBuilder(ABC):
             "sampler_config": json.dumps(_jsonable(self.sampler_config), sort_keys=True),
             "random_seed": int(sample_kwargs["random_seed"]),
             "nuts_sampler": str(sample_kwargs.get("nuts_sampler", "")),
+            "data_sha256": data_sha256(self._data) if self._data is not None else "",
+            "versions": json.dumps(versions(), sort_keys=True),
         }
         idata.attrs.update(attrs)
         if "posterior" in idata:
