@@ -33,8 +33,11 @@ from skillfit.models.links import link_probability, score_probability
 if TYPE_CHECKING:
     from skillfit.models.skill_graph import SkillGraphModel
 
-__all__ = ["DEFAULT_HYPOTHETICAL_LLMS", "compute_for", "forecast", "pi_and_score_draws",
-           "resolve_llms"]
+__all__ = ["DEFAULT_HYPOTHETICAL_LLMS", "K_MAX_LIMIT", "check_llms", "compute_for", "forecast",
+           "pi_and_score_draws", "resolve_llms"]
+
+#: Largest ``k_max`` of a forecast (the draws are arrays of LLMs x k_max x posterior draws).
+K_MAX_LIMIT = 100
 
 #: The documented default set printed by ``skillfit forecast``.
 DEFAULT_HYPOTHETICAL_LLMS: tuple[dict[str, Any], ...] = (
@@ -55,12 +58,60 @@ def _shared(model: SkillGraphModel) -> dict[str, np.ndarray]:
     return {k: np.asarray(v, float) for k, v in model.shared_parameters().items()}
 
 
+def _given(row: Mapping[str, Any]) -> set[str]:
+    """Keys of ``row`` with a value (None and NaN count as absent, as in a DataFrame row)."""
+    return {k for k, v in row.items() if v is not None and not (isinstance(v, float) and np.isnan(v))}
+
+
+def check_llms(llms: Iterable[Mapping[str, Any]] | pd.DataFrame) -> list[dict[str, Any]]:
+    """Check the hypothetical LLMs (without a model) and return them as a list of dicts.
+
+    Each row is ``{name, params, tokens[, family]}``, ``{name, compute[, tokens_per_param]}`` or
+    ``{name, of[, factor]}`` (see the module docstring); numbers must be positive and finite.
+    Whether ``of`` names a fitted LLM is checked by :func:`resolve_llms`.
+    """
+    if isinstance(llms, pd.DataFrame):
+        rows: list[Any] = llms.to_dict("records")
+    elif isinstance(llms, str | bytes | Mapping) or not isinstance(llms, Iterable):
+        raise SkillfitError(
+            "forecast: hypothetical LLMs must be a list of dicts such as "
+            f"[{{'name': 'big', 'params': 4e11, 'tokens': 1.5e13}}], got {type(llms).__name__}"
+        )
+    else:
+        rows = list(llms)
+    if not rows:
+        raise SkillfitError("forecast: no hypothetical LLMs given")
+    out = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise SkillfitError(
+                f"forecast: hypothetical LLM #{i + 1} must be a dict, got {type(row).__name__}"
+            )
+        row = dict(row)
+        name = str(row.get("name") or f"llm{i + 1}")
+        keys = _given(row)
+        for key in ("params", "tokens", "compute", "tokens_per_param", "factor"):
+            if key in keys:
+                _positive(row, key, name, label="'factor'" if key == "factor" else key)
+        if "of" in keys:
+            if not isinstance(row["of"], str):
+                raise SkillfitError(f"forecast {name!r}: 'of' must be an LLM name, got {row['of']!r}")
+        elif not ("compute" in keys or {"params", "tokens"} <= keys):
+            raise SkillfitError(
+                f"forecast {name!r}: give params and tokens, or compute (and optionally "
+                "tokens_per_param), or of and factor"
+            )
+        for key, needs in (("factor", "of"), ("tokens_per_param", "compute")):
+            if key in keys and needs not in keys:
+                raise SkillfitError(f"forecast {name!r}: {key!r} is only used with {needs!r}")
+        out.append(row)
+    return out
+
+
 def resolve_llms(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.DataFrame,
                  random_seed: int | None = 0) -> tuple[list[str], np.ndarray]:
     """Posterior draws of ``log r`` (nats/token) for each hypothetical LLM: ``(names, (n, S))``."""
-    rows = llms.to_dict("records") if isinstance(llms, pd.DataFrame) else [dict(x) for x in llms]
-    if not rows:
-        raise SkillfitError("forecast: no hypothetical LLMs given")
+    rows = check_llms(llms)
     post = model.posterior
     x = model.inputs
     law = scaling.ChinchillaLaw.preset(model.model_config["law"])
@@ -75,7 +126,7 @@ def resolve_llms(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.
     names, out = [], []
     for i, row in enumerate(rows):
         name = str(row.get("name") or f"llm{i + 1}")
-        keys = {k for k, v in row.items() if v is not None and not (isinstance(v, float) and np.isnan(v))}
+        keys = _given(row)
         if "of" in keys:
             base = row["of"]
             if base not in x.llms:
@@ -83,9 +134,7 @@ def resolve_llms(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.
                     f"forecast {name!r}: 'of' must be a fitted Skill-Mix LLM, got {base!r}; "
                     f"known: {', '.join(x.llms)}"
                 )
-            factor = float(row.get("factor", 1.0))
-            if not np.isfinite(factor) or factor <= 0:
-                raise SkillfitError(f"forecast {name!r}: 'factor' must be positive, got {factor}")
+            factor = float(row["factor"]) if "factor" in keys else 1.0
             j = x.llms.index(base)
             b = x.base_of_llm[j]
             log_n, log_d = x.log_params[b], x.log_tokens[b]
@@ -103,6 +152,11 @@ def resolve_llms(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.
                     d = tpp * n
                 else:
                     n, d = law.optimal_allocation(compute)
+                if not all(np.isfinite(v) and v > 0 for v in (n, d)):
+                    raise SkillfitError(
+                        f"forecast {name!r}: compute {compute:g} FLOP gives {n:.3g} params and "
+                        f"{d:.3g} tokens, outside the range of floating-point numbers"
+                    )
             elif {"params", "tokens"} <= keys:
                 n, d = _positive(row, "params", name), _positive(row, "tokens", name)
             else:
@@ -122,13 +176,16 @@ def resolve_llms(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.
     return names, np.vstack(out)
 
 
-def _positive(row: Mapping[str, Any], key: str, name: str) -> float:
+def _positive(row: Mapping[str, Any], key: str, name: str, label: str | None = None) -> float:
+    label = label or key
     try:
+        if isinstance(row[key], bool):
+            raise TypeError
         value = float(row[key])
-    except (TypeError, ValueError):
-        raise SkillfitError(f"forecast {name!r}: {key} must be a number, got {row[key]!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise SkillfitError(f"forecast {name!r}: {label} must be a number, got {row[key]!r}") from None
     if not np.isfinite(value) or value <= 0:
-        raise SkillfitError(f"forecast {name!r}: {key} must be positive, got {row[key]!r}")
+        raise SkillfitError(f"forecast {name!r}: {label} must be positive, got {row[key]!r}")
     return value
 
 
@@ -160,10 +217,15 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         ``k_max_pi50`` row per LLM (largest k whose median pi is at least 0.5; ``k`` is NaN).
         Intervals are equal-tailed with mass ``hdi_prob``.
     """
-    if not 0 < hdi_prob < 1:
-        raise SkillfitError(f"hdi_prob must be in (0, 1), got {hdi_prob}")
-    if int(k_max) < 1:
-        raise SkillfitError(f"k_max must be at least 1, got {k_max}")
+    if isinstance(hdi_prob, bool) or not isinstance(hdi_prob, int | float | np.number) or not (
+            0 < hdi_prob < 1):
+        raise SkillfitError(f"hdi_prob must be in (0, 1), got {hdi_prob!r}")
+    try:
+        whole = not isinstance(k_max, bool) and int(k_max) == k_max
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not (whole and 1 <= int(k_max) <= K_MAX_LIMIT):
+        raise SkillfitError(f"k_max must be an integer from 1 to {K_MAX_LIMIT}, got {k_max!r}")
     names, log_r = resolve_llms(model, llms, random_seed)
     ks = np.arange(1, int(k_max) + 1, dtype=float)
     pi, score = pi_and_score_draws(model, log_r, ks)

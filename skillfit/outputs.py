@@ -19,16 +19,34 @@ from skillfit.errors import SkillfitError
 __all__ = ["atomic_path", "staged_dir", "write_text"]
 
 
-def _check_parent(path: Path) -> None:
+def _check_parent(path: Path) -> list[Path]:
+    """Create the parent folder of ``path`` if needed; return the folders created, innermost
+    first (for :func:`_remove_created` if the write fails)."""
     parent = path.parent
     if parent.exists() and not parent.is_dir():
         raise SkillfitError(f"cannot write {path}: {parent} is not a folder")
+    created = [p for p in (parent, *parent.parents) if not p.exists()]
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        _remove_created(created)
+        blocker = next((p for p in parent.parents if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise SkillfitError(f"cannot create output folder {parent}: {blocker} is not a folder") from None
         raise SkillfitError(f"cannot create output folder {parent}: {exc.strerror}") from None
     if not os.access(parent, os.W_OK):
+        _remove_created(created)
         raise SkillfitError(f"cannot write to output folder {parent}: permission denied")
+    return created
+
+
+def _remove_created(created: list[Path]) -> None:
+    """Remove the (empty) folders that :func:`_check_parent` created, innermost first."""
+    for folder in created:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 @contextmanager
@@ -45,16 +63,23 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     'hello'
     """
     target = Path(path)
-    _check_parent(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    created = _check_parent(target)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        _remove_created(created)
+        raise SkillfitError(f"cannot write {target}: {exc.strerror}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
         os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        _remove_created(created)
+        raise
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
@@ -68,15 +93,23 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
 def staged_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary folder; on success move its files into ``path`` (created if needed).
 
-    On failure nothing in ``path`` changes and the temporary folder is removed.
+    On failure nothing in ``path`` changes and the temporary folder is removed; folders that
+    did not exist before (``path`` itself and missing parents) are not left behind.
     """
     target = Path(path)
     if target.exists() and not target.is_dir():
         raise SkillfitError(f"output folder {target} exists and is not a folder")
-    _check_parent(target / "x")
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    created = _check_parent(target)
+    if target.is_dir() and not os.access(target, os.W_OK):
+        raise SkillfitError(f"cannot write to output folder {target}: permission denied")
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        _remove_created(created)
+        raise SkillfitError(f"cannot write to output folder {target.parent}: {exc.strerror}") from None
     try:
         yield stage
+        target.mkdir(exist_ok=True)
         for item in sorted(stage.rglob("*")):
             dest = target / item.relative_to(stage)
             if item.is_dir():
@@ -84,5 +117,9 @@ def staged_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
             else:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(item, dest)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        _remove_created(created)
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)

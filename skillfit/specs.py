@@ -163,13 +163,21 @@ class Spec:
         if kind == "joint":
             from skillfit.models.skill_graph_data import combine
 
-            tables = []
+            from skillfit.data import check_known_llms
+            from skillfit.data.io import CSV_FIRST_DATA_LINE
+
+            tables, sources = {}, {}
             for key, table_kind in _JOINT_TABLES.items():
                 if key in self.data:
-                    tables.append(read_csv(self._resolve(self.data[key]), kind=table_kind))
+                    sources[key] = str(self._resolve(self.data[key]))
+                    tables[key] = read_csv(sources[key], kind=table_kind)
                 else:
-                    tables.append(datasets.load(table_kind))
-            return combine(*tables)
+                    sources[key] = f"bundled {table_kind}"
+                    tables[key] = datasets.load(table_kind)
+            for key in ("skillmix", "losses"):  # named by file and line, before any fitting
+                check_known_llms(tables[key], tables["catalog"], sources[key],
+                                 line_offset=CSV_FIRST_DATA_LINE)
+            return combine(*(tables[key] for key in _JOINT_TABLES))
         if "dataset" in self.data:
             return datasets.load(self.data["dataset"])
         return read_csv(self._resolve(self.data["path"]), kind=kind)
@@ -202,6 +210,8 @@ def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not valid TOML: not a UTF-8 text file") from None
     except OSError as exc:
         raise SpecError(f"{path}: cannot read: {exc.strerror}") from None
     for section, value in raw.items():
@@ -230,6 +240,9 @@ def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
         _check_joint_data(path, data)
     elif len(data) != 1 or not set(data) <= {"dataset", "path"}:
         raise SpecError(f"{path}: [data] needs exactly one of dataset = \"NAME\" or path = \"FILE.csv\"")
+    elif kind:
+        _check_table_data(path, data, model_type, kind)
+    _check_output(path, raw.get("output", {}))
     if "forecast" in raw:
         if kind != "joint":
             raise SpecError(f"{path}: a [forecast] section is only valid for skill_graph specs")
@@ -253,6 +266,26 @@ def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
     return spec
 
 
+def _check_table_data(path: Path, data: dict[str, Any], model_type: str, kind: str) -> None:
+    """``[data]`` of a one-table spec: the bundled dataset of its table kind, or a CSV path."""
+    key, value = next(iter(data.items()))
+    if not isinstance(value, str) or not value.strip():
+        raise SpecError(f"{path}: [data] {key} must be a non-empty string, got {value!r}")
+    if key == "dataset" and value != kind:
+        raise SpecError(
+            f"{path}: [data] dataset must be {kind!r} for a {model_type} spec, got {value!r}"
+            f"{_suggest(value, [kind])} (or give path = \"FILE.csv\" with a {kind} table)"
+        )
+
+
+def _check_output(path: Path, output: dict[str, Any]) -> None:
+    """``[output]``: ``dir`` a folder path (string), ``plots`` true or false."""
+    if "dir" in output and (not isinstance(output["dir"], str) or not output["dir"].strip()):
+        raise SpecError(f"{path}: [output] dir must be a folder path (a string), got {output['dir']!r}")
+    if "plots" in output and not isinstance(output["plots"], bool):
+        raise SpecError(f"{path}: [output] plots must be true or false, got {output['plots']!r}")
+
+
 def _check_joint_data(path: Path, data: dict[str, Any]) -> None:
     """``[data]`` of a skill_graph spec: ``dataset = "bundled"`` and/or per-table CSV paths."""
     if "path" in data:
@@ -270,15 +303,20 @@ def _check_joint_data(path: Path, data: dict[str, Any]) -> None:
             f"{path}: [data] needs dataset = \"bundled\" or skillmix/catalog/losses CSV paths"
         )
     for key in _JOINT_TABLES:
-        if key in data and not isinstance(data[key], str):
+        if key in data and (not isinstance(data[key], str) or not data[key].strip()):
             raise SpecError(f"{path}: [data] {key} must be a CSV path (a string)")
 
 
 def _check_forecast(path: Path, section: dict[str, Any]) -> None:
     """Types of ``[forecast]`` and the keys of every ``[[forecast.llms]]`` table."""
+    from skillfit.forecast import K_MAX_LIMIT, check_llms
+
     k_max = section.get("k_max", 1)
-    if isinstance(k_max, bool) or not isinstance(k_max, int) or k_max < 1:
-        raise SpecError(f"{path}: [forecast] k_max must be a positive integer, got {k_max!r}")
+    if isinstance(k_max, bool) or not isinstance(k_max, int) or not 1 <= k_max <= K_MAX_LIMIT:
+        raise SpecError(
+            f"{path}: [forecast] k_max must be a positive integer (at most {K_MAX_LIMIT}), "
+            f"got {k_max!r}"
+        )
     hdi = section.get("hdi_prob", 0.5)
     if isinstance(hdi, bool) or not isinstance(hdi, int | float) or not 0 < hdi < 1:
         raise SpecError(f"{path}: [forecast] hdi_prob must be in (0, 1), got {hdi!r}")
@@ -298,6 +336,16 @@ def _check_forecast(path: Path, section: dict[str, Any]) -> None:
                 )
         if "name" not in llm:
             raise SpecError(f"{path}: [[forecast.llms]] #{i} needs a name")
+        if not isinstance(llm["name"], str) or not llm["name"].strip():
+            raise SpecError(f"{path}: [[forecast.llms]] #{i}: name must be a non-empty string, "
+                            f"got {llm['name']!r}")
+        for key, value in llm.items():  # NaN means "not given" in a DataFrame, not in a spec
+            if isinstance(value, float) and value != value:
+                raise SpecError(f"{path}: [[forecast.llms]] #{i}: {key} must be a number, got nan")
+        try:
+            check_llms([llm])
+        except SkillfitError as exc:
+            raise SpecError(f"{path}: [[forecast.llms]] #{i}: {exc}") from None
 
 
 def load_model(path: str | os.PathLike[str]) -> Any:

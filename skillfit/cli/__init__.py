@@ -30,12 +30,17 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
+def _one_line(text: str) -> str:
+    """An error message as one line: line breaks inside names or values are shown escaped."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (no usage dump) and exit with code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         prog = self.prog
-        sys.stderr.write(f"{prog}: error: {message}\n")
+        sys.stderr.write(f"{prog}: error: {_one_line(message)}\n")
         raise SystemExit(2)
 
 
@@ -80,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except SkillfitError as exc:
-        sys.stderr.write(f"skillfit {args.command}: error: {exc}\n")
+        sys.stderr.write(f"skillfit {args.command}: error: {_one_line(str(exc))}\n")
         return 1
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         sys.stderr.write("skillfit: interrupted\n")

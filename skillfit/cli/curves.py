@@ -51,9 +51,15 @@ def _check(args: argparse.Namespace) -> None:
     for k in args.k:
         if k < 1:
             raise SkillfitError(f"--k must be an integer >= 1, got {k}")
+        if k > 2**53:  # beyond, k is not exact as a float (and not an int64 in curves.csv)
+            raise SkillfitError(f"--k must be at most 2**53, got {k}")
     for a in args.alpha:
         if not 0 < a < 1:
             raise SkillfitError(f"--alpha must be in (0, 1), got {a:g}")
+    if not args.no_plot:
+        from skillfit.cli.fit import check_out_dir
+
+        check_out_dir(args.out)  # before printing anything
 
 
 def curves_table(thetas, degree, ks, alphas, mode) -> pd.DataFrame:

@@ -75,11 +75,19 @@ def sampler_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """Validated sampler overrides from :func:`add_sampler_args` options (None = spec value)."""
     overrides = {"draws": args.draws, "tune": args.tune, "chains": args.chains,
                  "nuts_sampler": args.sampler}
+    from skillfit.models.base import MAX_SAMPLER_INT, MAX_SEED
+
     for key in ("draws", "chains"):
         if overrides[key] is not None and overrides[key] < 1:
             raise SkillfitError(f"--{key} must be at least 1")
     if args.tune is not None and args.tune < 0:
         raise SkillfitError("--tune must be >= 0")
+    for key in ("draws", "tune", "chains"):
+        if overrides[key] is not None and overrides[key] > MAX_SAMPLER_INT:
+            raise SkillfitError(f"--{key} must be at most 2**31 - 1, got {overrides[key]}")
+    seed = getattr(args, "seed", None)
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise SkillfitError(f"--seed must be an integer from 0 to 2**32 - 1, got {seed}")
     return overrides
 
 

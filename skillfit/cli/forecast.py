@@ -88,10 +88,10 @@ def parse_llm(text: str) -> dict[str, Any]:
 
 def parse_compute(text: str) -> dict[str, Any]:
     """``C`` or ``C:TOKENS_PER_PARAM`` (FLOP) -> a compute-optimal (or fixed-ratio) LLM."""
-    head, _, tpp = text.partition(":")
+    head, sep, tpp = text.partition(":")
     compute = _number(head, "--compute")
     row: dict[str, Any] = {"name": f"compute {compute:.3g} FLOP", "compute": compute}
-    if tpp:
+    if sep:  # "1e24:" is a missing ratio, not a compute-optimal LLM
         row["tokens_per_param"] = _number(tpp, "--compute TOKENS_PER_PARAM")
         row["name"] += f", {row['tokens_per_param']:g} tokens/param"
     return row
@@ -236,7 +236,7 @@ def _load_run(target: Path) -> tuple[Any, Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skillfit.forecast import compute_for, forecast
+    from skillfit.forecast import K_MAX_LIMIT, compute_for, forecast
     from skillfit.outputs import staged_dir, write_text
     from skillfit.provenance import run_manifest
 
@@ -245,6 +245,8 @@ def run(args: argparse.Namespace) -> int:
     k_max = args.k_max if args.k_max is not None else int(spec.forecast.get("k_max", 8))
     if k_max < 1:
         raise SkillfitError(f"--k-max must be at least 1, got {k_max}")
+    if k_max > K_MAX_LIMIT:
+        raise SkillfitError(f"--k-max must be at most {K_MAX_LIMIT}, got {k_max}")
     hdi = args.hdi_prob if args.hdi_prob is not None else float(spec.forecast.get("hdi_prob", 0.89))
     if not 0 < hdi < 1:
         raise SkillfitError(f"--hdi-prob must be in (0, 1), got {hdi}")

@@ -101,6 +101,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.set_defaults(func=run)
 
 
+#: Largest array (cells) a simulation may ask for; beyond it NumPy raises ValueError, not
+#: MemoryError. Anything below that does not fit is reported as "not enough memory".
+MAX_CELLS = 2**40
+
+
 def _validate(args: argparse.Namespace) -> None:
     def bad(flag: str, rule: str, value: object) -> SkillfitError:
         return SkillfitError(f"{flag} must be {rule}, got {value}")
@@ -139,12 +144,21 @@ def _validate(args: argparse.Namespace) -> None:
         raise bad("--tuples", ">= 1", args.tuples)
     if args.pieces is not None and args.pieces < 1:
         raise bad("--pieces", ">= 1", args.pieces)
+    for flags, cells in (("--text x --degree", args.text * args.degree),
+                         ("--tuples x --k", args.tuples * args.k),
+                         ("--pieces x --k", (args.pieces or 1) * args.k)):
+        if cells > MAX_CELLS:  # NumPy cannot even describe such an array (not a MemoryError)
+            raise SkillfitError(f"{flags} must be at most 2**40, got {cells:.3g}")
+    if args.seed < 0:
+        raise bad("--seed", ">= 0", args.seed)
     if args.out is not None:
         parent = args.out.expanduser().resolve().parent
         if not parent.is_dir():
             raise SkillfitError(f"--out: directory {parent} does not exist")
         if args.out.is_dir():
             raise SkillfitError(f"--out: {args.out} is a directory")
+        if not os.access(parent, os.W_OK):
+            raise SkillfitError(f"--out: cannot write to directory {parent}: permission denied")
 
 
 def _write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
@@ -184,12 +198,18 @@ def run(args: argparse.Namespace) -> int:
         raise SkillfitError(
             f"not enough memory for --text {args.text} x --degree {args.degree}"
         ) from None
-    df = compare_with_bound(
-        graph, args.theta, args.alpha, failure=args.failure, target=args.target, k=args.k,
-        measure=args.measure, n_tuples=args.tuples, n_pieces=args.pieces,
-        skills_over_text=(args.skills / args.text) if args.finite_size else 0.0,
-        seed=args.seed + 1, progress=stage if big else None,
-    )
+    try:
+        df = compare_with_bound(
+            graph, args.theta, args.alpha, failure=args.failure, target=args.target, k=args.k,
+            measure=args.measure, n_tuples=args.tuples, n_pieces=args.pieces,
+            skills_over_text=(args.skills / args.text) if args.finite_size else 0.0,
+            seed=args.seed + 1, progress=stage if big else None,
+        )
+    except MemoryError:
+        raise SkillfitError(
+            f"not enough memory for --tuples {args.tuples} x --k {args.k}"
+            + (f" with --pieces {args.pieces}" if args.pieces else "")
+        ) from None
     stage("done")
 
     sampling = "distinct" if args.without_replacement else "i.i.d."

@@ -8,6 +8,7 @@ from typing import IO
 
 import pandas as pd
 
+from skillfit.data.schema import SCHEMAS
 from skillfit.data.validate import validate
 from skillfit.errors import DataValidationError
 
@@ -63,8 +64,12 @@ def read_csv(
             raise DataValidationError(f"{name}: file not found")
         if p.is_dir():
             raise DataValidationError(f"{name}: is a directory, not a CSV file")
+    # Text columns are read as text: an LLM called "007" or "1e3" keeps its name.
+    text_columns = {c.name: str for c in SCHEMAS[kind].columns if c.dtype == "str"} if (
+        kind in SCHEMAS) else {}
     try:
-        df = pd.read_csv(path, skipinitialspace=True)
+        header = _header(path)
+        df = pd.read_csv(path, skipinitialspace=True, dtype=text_columns)
     except pd.errors.EmptyDataError:
         raise DataValidationError(f"{name}: is empty (no header, no rows)") from None
     except pd.errors.ParserError as exc:
@@ -74,4 +79,27 @@ def read_csv(
         raise DataValidationError(f"{name}: not a UTF-8 text file") from None
     except OSError as exc:
         raise DataValidationError(f"{name}: cannot read file ({exc.strerror or exc})") from None
+    if not isinstance(df.index, pd.RangeIndex):  # pandas took the extra leading fields as an index
+        raise DataValidationError(
+            f"{name}: not a readable CSV file (line {CSV_FIRST_DATA_LINE} has more fields than "
+            "the header)"
+        )
+    repeated = sorted({c for c in header if c and header.count(c) > 1}) if header else []
+    if repeated:  # pandas would silently rename the second 'loss' to 'loss.1'
+        raise DataValidationError(
+            f"{name}: has repeated column names: {', '.join(map(repr, repeated))}"
+        )
     return validate(df, kind, name, line_offset=CSV_FIRST_DATA_LINE)
+
+
+def _header(path: str | os.PathLike[str] | IO[str]) -> list[str] | None:
+    """The column names exactly as written in the header line (None for a one-pass stream)."""
+    stream = not isinstance(path, str | os.PathLike)
+    if stream and not (hasattr(path, "seekable") and path.seekable()):
+        return None
+    start = path.tell() if stream else 0
+    raw = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False,
+                      skipinitialspace=True)
+    if stream:
+        path.seek(start)
+    return [str(c).strip() for c in raw.iloc[0]] if len(raw) else None

@@ -31,6 +31,9 @@ __all__ = [
 ]
 
 _MAX_LISTED = 5
+#: Largest magnitude of an ``int`` column: whole numbers above 2**53 are not exact as floats, and
+#: above 2**63 the cast to int64 would silently wrap around.
+_MAX_INT = 2**53
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
 
@@ -155,13 +158,15 @@ def _check_column(df: pd.DataFrame, col: Column, loc: _Locator) -> pd.Series:
             if pos:
                 shown = [arr[p] for p in pos]
                 if col.dtype == "int":  # show 0 rather than 0.0 for whole numbers
-                    shown = [int(v) if np.isfinite(v) and v == round(v) else v for v in shown]
+                    shown = [int(v) if abs(v) <= _MAX_INT and v == round(v) else v
+                             for v in shown]
                 raise loc.fail(col.name, problem, pos, shown)
 
         reject(np.isinf(np.where(present, arr, 0.0)), "has infinite values")
         with np.errstate(invalid="ignore"):
             if col.dtype == "int":
                 reject(arr != np.round(arr), "must hold whole numbers")
+                reject(np.abs(arr) > _MAX_INT, "must be at most 2**53 in size; bad values")
             if col.positive:
                 reject(~(arr > 0), "must be > 0; bad values")
             if col.minimum is not None:
@@ -203,7 +208,14 @@ def _derive_columns(df: pd.DataFrame, schema: Schema, loc: _Locator) -> pd.DataF
     if schema.kind == "chinchilla" and "flops" not in cols and {"params", "tokens"} <= cols:
         for name in ("params", "tokens"):
             df[name] = _check_column(df, schema.column(name), loc)
-        df["flops"] = 6.0 * df["params"] * df["tokens"]
+        with np.errstate(over="ignore"):
+            flops = 6.0 * df["params"] * df["tokens"]
+        overflow = _positions(np.isinf(flops.to_numpy()))
+        if overflow:
+            raise loc.fail(
+                "flops", "is absent and cannot be derived: 6·params·tokens overflows", overflow
+            )
+        df["flops"] = flops
     if schema.kind == "skillmix" and {"successes", "trials"} <= cols:
         for name in ("successes", "trials"):
             df[name] = _check_column(df, schema.column(name), loc)

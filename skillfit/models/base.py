@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -81,6 +82,14 @@ _NUTS_KEYS = ("target_accept", "max_treedepth")
 MAX_SAMPLER_INT: int = 2**31 - 1
 #: Random seeds are integers in [0, MAX_SEED] (what every NUTS sampler accepts).
 MAX_SEED: int = 2**32 - 1
+
+
+def _finite(value: int | float) -> bool:
+    """``math.isfinite`` that says False (not OverflowError) for ints beyond float range."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def check_seed(seed: Any, what: str = "random_seed") -> int:
@@ -210,7 +219,7 @@ class ModelBuilder(ABC):
         """Validate one merged ``model_config`` entry (priors via :func:`validate_prior`)."""
         if isinstance(default, Mapping) and "dist" in default:
             if isinstance(value, int | float) and not isinstance(value, bool):
-                if not np.isfinite(value):
+                if not _finite(value):
                     raise SpecError(f"model_config {key!r} must be finite, got {value!r}")
                 return float(value)  # a fixed value instead of a prior (where allowed)
             return validate_prior(key, value)
@@ -221,7 +230,7 @@ class ModelBuilder(ABC):
         if isinstance(default, int | float):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise SpecError(f"model_config {key!r} must be a number, got {value!r}")
-            if not np.isfinite(value):
+            if not _finite(value):
                 raise SpecError(f"model_config {key!r} must be finite, got {value!r}")
             return type(default)(value) if isinstance(default, float) else value
         return value
@@ -246,7 +255,7 @@ class ModelBuilder(ABC):
             raise SpecError(f"sampler_config must be a mapping, got {type(user).__name__}")
         self._check_sampler_keys(user)
         merged = dict(self.default_sampler_config)
-        merged.update(user)
+        merged.update({k: v for k, v in user.items() if v is not None})  # None = the default
         if merged.get("nuts_sampler") is None:
             merged["nuts_sampler"] = default_nuts_sampler()
         return merged
@@ -267,6 +276,8 @@ class ModelBuilder(ABC):
                 ):
                     raise SpecError(f"sampler_config {key!r} must be a positive integer "
                                     f"(at most 2**31 - 1), got {value!r}")
+        if cfg.get("nuts") is not None and not isinstance(cfg["nuts"], Mapping):
+            raise SpecError(f"sampler_config 'nuts' must be a table of NUTS settings, got {cfg['nuts']!r}")
         if "random_seed" in cfg and cfg["random_seed"] is not None:
             check_seed(cfg["random_seed"], "sampler_config 'random_seed'")
         if "target_accept" in cfg:

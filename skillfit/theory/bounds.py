@@ -80,7 +80,7 @@ def binary_entropy(x: ArrayLike) -> FloatArray | float:
     0.693147
     """
     x = _arr(x)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         out = kernels.binary_entropy(x, np)
     return _scalar_or_array(np.where((x >= 0) & (x <= 1), out, np.nan))
 
@@ -104,7 +104,7 @@ def kl_bernoulli(p: ArrayLike, q: ArrayLike) -> FloatArray | float:
     """
     p, q = np.broadcast_arrays(_arr(p), _arr(q))
     ok = (p >= 0) & (p <= 1) & (q > 0) & (q < 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         out = kernels.kl_bernoulli(p, np.where(ok, q, 0.5), np)
     return _scalar_or_array(np.where(ok, np.maximum(out, 0.0), np.nan))
 
@@ -150,13 +150,13 @@ def emergence_lhs(
     theta, degree, alpha, beta, sot = np.broadcast_arrays(
         _arr(theta), _arr(degree), _arr(alpha), _arr(beta), _arr(skills_over_text)
     )
-    ok = (
-        (theta > 0) & (theta < 1) & (degree > 0) & (alpha > 0) & (alpha < 1)
-        & (beta >= 1) & (alpha * beta <= 1) & (sot >= 0)
-    )
-    t, a = np.where(ok, theta, 0.5), np.where(ok, alpha, 0.5)
-    p = np.where(ok, np.minimum(a * beta, 1.0), 0.5)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        ok = (
+            (theta > 0) & (theta < 1) & (degree > 0) & (alpha > 0) & (alpha < 1)
+            & (beta >= 1) & (alpha * beta <= 1) & (sot >= 0)
+        )
+        t, a = np.where(ok, theta, 0.5), np.where(ok, alpha, 0.5)
+        p = np.where(ok, np.minimum(a * beta, 1.0), 0.5)
         lhs = (
             kernels.binary_entropy(t, np)
             + sot * kernels.binary_entropy(a, np)
@@ -201,7 +201,7 @@ def min_beta(
     )
     ok = (theta > 0) & (theta < 1) & (degree > 0) & (alpha > 0) & (alpha < 1) & (sot >= 0)
     t, d, a = np.where(ok, theta, 0.5), np.where(ok, degree, 1.0), np.where(ok, alpha, 0.5)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         h = (kernels.binary_entropy(t, np) + sot * kernels.binary_entropy(a, np)) / (d * t)
         feasible = ok & (np.log(1.0 / a) > h)
         h_safe = np.where(feasible, h, 0.5 * np.log(1.0 / a))
@@ -248,10 +248,13 @@ def guaranteed_competence(
     """
     theta_a, alpha_a = _arr(theta), _arr(alpha)
     beta = _arr(min_beta(theta, degree, alpha, skills_over_text))
-    if markov:
-        in_domain = (theta_a > 0) & (theta_a < 1) & (alpha_a > 0) & (alpha_a < 1) & (_arr(degree) > 0)
-        beta = np.where(np.isnan(beta) & in_domain, 1.0 / np.where(in_domain, alpha_a, 1.0), beta)
-    failure = beta * theta_a
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if markov:
+            in_domain = ((theta_a > 0) & (theta_a < 1) & (alpha_a > 0) & (alpha_a < 1)
+                         & (_arr(degree) > 0))
+            beta = np.where(np.isnan(beta) & in_domain, 1.0 / np.where(in_domain, alpha_a, 1.0),
+                            beta)
+        failure = beta * theta_a
     return _scalar_or_array(np.where(failure <= 1.0, 1.0 - failure, np.nan))
 
 
@@ -277,7 +280,7 @@ def tuple_theta(theta: ArrayLike, k: ArrayLike, mode: Mode = "union") -> FloatAr
     _check_mode(mode)
     theta, k = np.broadcast_arrays(_arr(theta), _arr(k))
     ok = (theta >= 0) & (theta <= 1) & (k >= 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         out = kernels.tuple_theta(np.where(ok, theta, 0.5), np.where(ok, k, 1.0), mode, np)
     return _scalar_or_array(np.where(ok, out, np.nan))
 
