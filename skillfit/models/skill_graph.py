@@ -32,12 +32,26 @@ import numpy as np
 import pandas as pd
 
 from skillfit import datasets, scaling
+from skillfit.data import SKILLMIX_METRICS
 from skillfit.errors import SpecError
 from skillfit.intervals import median_and_interval
 from skillfit.models.base import ModelBuilder, default_nuts_sampler
 from skillfit.models.links import LINKS, link_probability, score_probability
 from skillfit.models.priors import make_prior
 from skillfit.models.skill_graph_data import JointInputs, assemble, combine, split
+
+#: Allowed range of a number fixed in ``model_config`` (instead of a prior), as
+#: ``((low, open?), (high, open?), words)``: outside it the model has no valid starting point.
+_INF = float("inf")
+_FIXED_DOMAINS: dict[str, tuple[tuple[float, bool], tuple[float, bool], str]] = {
+    **{k: ((0.0, True), (_INF, True), "> 0")
+       for k in ("c", "degree", "kappa", "loss_scale", "loss_sigma")},
+    **{k: ((0.0, False), (_INF, True), ">= 0")
+       for k in ("sigma_family", "sigma_tune", "closed_log_r_sigma", "unknown_tokens_log_sigma")},
+    "tau": ((0.0, False), (1.0, True), "in [0, 1)"),
+    "floor": ((0.0, False), (1.0, True), "in [0, 1)"),
+    "gamma": ((0.0, True), (1.0, False), "in (0, 1]"),
+}
 
 __all__ = ["LINKS", "SkillGraphModel"]
 
@@ -103,11 +117,14 @@ class SkillGraphModel(ModelBuilder):
     @property
     def default_sampler_config(self) -> dict[str, Any]:
         return {
-            "draws": 1000,
-            "tune": 1000,
+            # c mixes slowly (it trades off against every fine-tuning offset): 4 x 1000 draws
+            # left max R-hat between 1.009 and 1.015 across runs, 4 x 1500 after 700 tuning
+            # steps 1.003-1.006 with bulk ESS ~750, in about the same time (docs/model.md).
+            "draws": 1500,
+            "tune": 700,
             "chains": 4,
-            # With the threshold link's floor, 0.9 gave no divergences in 4 x 1000 draws on the
-            # bundled data for each of the seeds tried, 0.8 an occasional one (docs/model.md).
+            # With the threshold link's floor, 0.9 gave no divergences on the bundled data for
+            # each of the seeds tried, 0.8 an occasional one.
             "target_accept": 0.9,
             "nuts_sampler": default_nuts_sampler(),
         }
@@ -119,13 +136,22 @@ class SkillGraphModel(ModelBuilder):
             raise SpecError(
                 f"model_config 'law' must be one of {', '.join(scaling.PRESETS)}, got {value!r}"
             )
+        if key == "metric" and value not in SKILLMIX_METRICS:
+            raise SpecError(
+                f"model_config 'metric' must be one of {', '.join(SKILLMIX_METRICS)}, got {value!r}"
+            )
         if key == "corpora":
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
                 raise SpecError("model_config 'corpora' must be a corpus name or a list of names")
             return list(value)
-        return super()._check_model_config_value(key, value, default)
+        out = super()._check_model_config_value(key, value, default)
+        if isinstance(out, float) and key in _FIXED_DOMAINS:
+            (low, low_open), (high, high_open), words = _FIXED_DOMAINS[key]
+            if (out <= low if low_open else out < low) or (out >= high if high_open else out > high):
+                raise SpecError(f"model_config {key!r} must be {words}, got {value!r}")
+        return out
 
     @property
     def link(self) -> str:
@@ -226,8 +252,11 @@ class SkillGraphModel(ModelBuilder):
                 scale = self._param("loss_scale", dims="corpus")
                 noise = self._param("loss_sigma", dims="corpus")
                 mu_loss = entropy[x.loss_corpus] + scale[x.loss_corpus] * r_base[x.loss_base]
+                # observations as pm.Data so a compiled model can be refit on new values
+                # (simulation-based calibration, benchmarks/sbc.py)
+                loss_obs = pm.Data("loss_observed", x.loss_value, dims="loss_obs")
                 pm.Normal("loss", mu=mu_loss, sigma=noise[x.loss_corpus],
-                          observed=x.loss_value, dims="loss_obs")
+                          observed=loss_obs, dims="loss_obs")
 
             # 3. Skill-Mix LLMs
             sigma_tune = self._param("sigma_tune")
@@ -248,8 +277,9 @@ class SkillGraphModel(ModelBuilder):
             kappa = self._param("kappa")
             p = score_probability(pi, gamma, ptf.PT)
             p = pt.clip(p, 1e-6, 1.0 - 1e-6)
+            successes_obs = pm.Data("successes_observed", x.cell_successes, dims="cell")
             pm.BetaBinomial("successes", n=x.cell_n, alpha=p * kappa, beta=(1.0 - p) * kappa,
-                            observed=x.cell_successes, dims="cell")
+                            observed=successes_obs, dims="cell")
         self.model = model
         return model
 
