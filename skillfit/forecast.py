@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_HYPOTHETICAL_LLMS", "K_MAX_LIMIT", "check_llms", "compute_for", "forecast",
            "pi_and_score_draws", "resolve_llms"]
 
+#: Values (LLMs x k x posterior draws) evaluated at once by :func:`forecast`: memory stays flat
+#: however many LLMs, and the competent fraction's temporaries stay in cache (per-LLM time on
+#: 100 LLMs x 8 k x 6,000 draws: 10.4 ms at 1e5, 12.8 at 2e5, 20.5 at 5e5).
+FORECAST_CHUNK = 100_000
+
 #: Largest ``k_max`` of a forecast (the draws are arrays of LLMs x k_max x posterior draws).
 K_MAX_LIMIT = 100
 
@@ -228,22 +233,45 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         raise SkillfitError(f"k_max must be an integer from 1 to {K_MAX_LIMIT}, got {k_max!r}")
     names, log_r = resolve_llms(model, llms, random_seed)
     ks = np.arange(1, int(k_max) + 1, dtype=float)
-    pi, score = pi_and_score_draws(model, log_r, ks)
-    rows = []
-    for i, name in enumerate(names):
-        for q_name, arr in (("pi", pi[i]), ("score", score[i])):
-            qs = np.stack(median_and_interval(arr, hdi_prob))
-            for j, k in enumerate(ks):
-                rows.append((name, int(k), q_name, arr[j].mean(), qs[0, j], qs[1, j], qs[2, j]))
-        for x in score_at_least:
-            prob = (score[i] >= x).mean(axis=-1)
-            for j, k in enumerate(ks):
-                rows.append((name, int(k), f"P(score>={x:g})", prob[j], np.nan, np.nan, np.nan))
-        med = np.median(pi[i], axis=-1)
-        above = np.flatnonzero(med >= 0.5)
-        kmax = float(ks[above[-1]]) if above.size else 0.0
-        rows.append((name, np.nan, "k_max_pi50", kmax, kmax, np.nan, np.nan))
-    table = pd.DataFrame(rows, columns=["llm", "k", "quantity", "mean", "median", "lower", "upper"])
+    n, K = len(names), ks.size
+    levels = list(score_at_least)
+    # Summaries per LLM x k: pi and score (mean, median, interval), P(score >= x), k_max_pi50.
+    stats = {q: np.empty((n, K, 4)) for q in ("pi", "score")}
+    prob = np.empty((n, len(levels), K))
+    k50 = np.empty(n)
+    # LLMs in chunks of about FORECAST_CHUNK values (LLMs x k x draws), see its comment
+    step = max(1, FORECAST_CHUNK // (K * log_r.shape[1]))
+    for lo in range(0, n, step):
+        sl = slice(lo, min(n, lo + step))
+        pi, score = pi_and_score_draws(model, log_r[sl], ks)
+        for q, arr in (("pi", pi), ("score", score)):
+            stats[q][sl, :, 0] = arr.mean(axis=-1)
+            stats[q][sl, :, 1:] = np.stack(median_and_interval(arr, hdi_prob, axis=-1), axis=-1)
+        for j, x in enumerate(levels):
+            prob[sl, j] = (score >= x).mean(axis=-1)
+        above = stats["pi"][sl, :, 1] >= 0.5  # median pi
+        last = K - 1 - np.argmax(above[:, ::-1], axis=1)
+        k50[sl] = np.where(above.any(axis=1), ks[last], 0.0)
+    blocks = []
+    for q in ("pi", "score"):
+        blocks.append(pd.DataFrame({
+            "llm": np.repeat(names, K), "k": np.tile(ks, n), "quantity": q,
+            "mean": stats[q][..., 0].ravel(), "median": stats[q][..., 1].ravel(),
+            "lower": stats[q][..., 2].ravel(), "upper": stats[q][..., 3].ravel()}))
+    for j, x in enumerate(levels):
+        blocks.append(pd.DataFrame({
+            "llm": np.repeat(names, K), "k": np.tile(ks, n), "quantity": f"P(score>={x:g})",
+            "mean": prob[:, j].ravel(), "median": np.nan, "lower": np.nan, "upper": np.nan}))
+    blocks.append(pd.DataFrame({"llm": names, "k": np.nan, "quantity": "k_max_pi50",
+                                "mean": k50, "median": k50, "lower": np.nan, "upper": np.nan}))
+    table = pd.concat(blocks, ignore_index=True)
+    # one block per LLM, in the order: pi (k = 1..K), score, each P(score>=x), k_max_pi50
+    order = {"pi": 0, "score": 1, **{f"P(score>={x:g})": 2 + j for j, x in enumerate(levels)},
+             "k_max_pi50": 2 + len(levels)}
+    table["_llm"] = table["llm"].map({name: i for i, name in enumerate(names)})
+    table["_q"] = table["quantity"].map(order)
+    table = table.sort_values(["_llm", "_q", "k"], kind="stable", na_position="last")
+    table = table.drop(columns=["_llm", "_q"]).reset_index(drop=True)
     table["k"] = table["k"].astype("Int64")
     return table
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas.testing as pd_testing
 import pymc as pm
 import pytest
 from pymc.testing import mock_sample
@@ -189,3 +190,20 @@ def test_spec_data_variants(tmp_path: Path) -> None:
     spec = load_spec(_spec(tmp_path, '[model]\ntype = "skill_graph"\n[data]\nskillmix = "bad.csv"\n'))
     with pytest.raises(SkillfitError, match="'k'"):
         spec.load_data()
+
+
+def test_chunked_forecast_equals_one_pass(models, monkeypatch) -> None:
+    """forecast() evaluates LLMs in chunks to bound memory; chunking must not change a value,
+    and the k_max_pi50 row must match the median-pi column it summarises."""
+    import skillfit.forecast as fc
+
+    rows = [{"name": f"C{i}", "compute": float(c)} for i, c in enumerate(GRID)]
+    whole = forecast(models["threshold"], rows, k_max=5, score_at_least=[0.3, 0.5])
+    monkeypatch.setattr(fc, "FORECAST_CHUNK", 7)  # one LLM per chunk
+    pd_testing.assert_frame_equal(whole, forecast(models["threshold"], rows, k_max=5,
+                                                  score_at_least=[0.3, 0.5]))
+    pi = whole[whole["quantity"] == "pi"]
+    k50 = whole[whole["quantity"] == "k_max_pi50"].set_index("llm")["median"]
+    for name, sub in pi.groupby("llm"):
+        above = sub.loc[sub["median"] >= 0.5, "k"]
+        assert k50[name] == (above.max() if len(above) else 0)
