@@ -153,7 +153,7 @@ JOINT = [
 graph (every assumption: `docs/model.md`). We fit it, check convergence and the posterior
 predictive, compare the three links by PSIS-LOO, forecast larger models and backtest on the
 70B+ open models. To keep this notebook quick the fits here use 2 chains × 500 draws; the CLI
-(`skillfit forecast`, `skillfit compare`, `skillfit backtest`) runs the full 4 × 1000."""),
+(`skillfit forecast`, `skillfit compare`, `skillfit backtest`) runs the full 4 × 1500."""),
     ("code", MOCK_CELL),
     ("code", """%matplotlib inline
 import numpy as np
