@@ -152,7 +152,7 @@ JOINT = [
 `SkillGraphModel` links per-LLM held-out losses and Skill-Mix scores through the Arora–Goyal skill
 graph (every assumption: `docs/model.md`). We fit it, check convergence and the posterior
 predictive, compare the three links by PSIS-LOO, forecast larger models and backtest on the
-70B+ open models. To keep this notebook quick the fits here use 2 chains × 500 draws; the CLI
+70B+ open models. To keep this notebook quick the fits here use 2 chains × 1000 draws; the CLI
 (`skillfit forecast`, `skillfit compare`, `skillfit backtest`) runs the full 4 × 1500."""),
     ("code", MOCK_CELL),
     ("code", """%matplotlib inline
@@ -163,7 +163,7 @@ from skillfit.models.skill_graph import SkillGraphModel
 from skillfit.forecast import forecast, compute_for, DEFAULT_HYPOTHETICAL_LLMS
 from skillfit.plots.skillmix import kcurves_figure, fan_chart_figure, prior_predictive_figure
 from skillfit.plots.diagnostics import trace_rank_figure
-SAMPLER = {"draws": 500, "tune": 700, "chains": 2}
+SAMPLER = {"draws": 1000, "tune": 700, "chains": 2}
 data = SkillGraphModel.bundled_data()
 data[data["table"] == "skillmix"].query("metric == 'ratio_of_full_marks'").pivot(index="llm", columns="k", values="value")"""),
     ("md", """## Prior predictive: do the priors allow the Skill-Mix scores?
@@ -201,7 +201,11 @@ for link in ("independent", "logistic"):
     fits[link] = m
 for m in fits.values():
     m.compute_log_likelihood()
-az.compare({link: m.idata for link, m in fits.items()}, var_name="successes")"""),
+import warnings
+with warnings.catch_warnings():  # the table's diag columns report the Pareto-k counts
+    warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
+    table = az.compare({link: m.idata for link, m in fits.items()}, var_name="successes")
+table"""),
     ("md", "## Forecasts for larger models"),
     ("code", """table = forecast(model, DEFAULT_HYPOTHETICAL_LLMS, k_max=6)
 wide = table[table["quantity"] == "pi"].pivot(index="llm", columns="k", values="median").round(2)
