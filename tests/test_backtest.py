@@ -159,3 +159,18 @@ def test_backtest_command_mocked(tmp_path: Path, capsys, mock_pymc_sample) -> No
     assert (cells["lower"] <= cells["median"]).all() and (cells["median"] <= cells["upper"]).all()
     assert main(["backtest", "--holdout", "Nope-7B"]) == 1
     assert "no Skill-Mix rows for Nope-7B" in capsys.readouterr().err
+
+
+def test_simulated_rates_scatter_like_measurements() -> None:
+    """The backtest scores measured rates against simulate_rates: a small expected score must
+    give exact zeros often (a measured 0/47 is then inside the interval), the right mean, and
+    rates on the n-grid."""
+    from skillfit.models.links import simulate_rates
+
+    rng = np.random.default_rng(0)
+    rates = simulate_rates(np.full(20000, 0.01), 30.0, 47, rng)
+    assert (rates == 0).mean() > 0.5
+    assert rates.mean() == pytest.approx(0.01, abs=0.002)
+    assert np.allclose(rates * 47, np.round(rates * 47))
+    lo, hi = np.quantile(rates, [0.055, 0.945])
+    assert lo == 0.0 < hi

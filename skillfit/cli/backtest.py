@@ -54,13 +54,16 @@ def backtest_models(models: dict[str, Any], data: Any, heldout: Any, names: list
                     metric: str, prob: float = 0.89) -> tuple[Any, Any]:
     """Score fitted ``{link: model}`` on the ``heldout`` Skill-Mix rows.
 
-    Returns ``(cells, summary)``: one row per (link, llm, k) with the observed value, the
-    forecast median and interval and the CRPS (points); one row per link with CRPS, coverage,
-    MAE (points) and the number of cells.
+    Forecasts are the posterior predictive of the *measured* rate (expected score plus the
+    Beta-Binomial scatter of ``n_combinations`` graded texts). Returns ``(cells, summary)``:
+    one row per (link, llm, k) with the observed value, the predictive median and interval and
+    the CRPS (points); one row per link with CRPS, coverage, MAE (points) and the number of
+    cells.
     """
     import pandas as pd
 
     from skillfit.backtest import crps_from_samples, holdout_llms, score_draws, score_table
+    from skillfit.models.links import simulate_rates
 
     obs = heldout[heldout["metric"] == metric]
     if obs.empty:
@@ -68,11 +71,16 @@ def backtest_models(models: dict[str, Any], data: Any, heldout: Any, names: list
     llms = holdout_llms(data, names)
     k_all = np.arange(1, int(obs["k"].max()) + 1, dtype=float)
     cells, summary = [], []
+    n_trials = obs["n_combinations"].to_numpy(int)[:, None]
     for link, model in models.items():
         draws = score_draws(model, llms, k_all)  # (n_llm, K, S)
         idx_l = np.array([names.index(m) for m in obs["llm"]])
         idx_k = obs["k"].to_numpy(int) - 1
-        d = draws[idx_l, idx_k, :]
+        # The published value is a rate measured on n_k combinations: score it against the
+        # predictive distribution of that rate (Beta-Binomial scatter included), not against
+        # the expected score, whose interval a measured 0 of 47 can never fall inside.
+        kappa = np.asarray(model.shared_parameters()["kappa"], float)[None, :]
+        d = simulate_rates(draws[idx_l, idx_k, :], kappa, n_trials, np.random.default_rng(0))
         y = obs["value"].to_numpy(float)
         crps = crps_from_samples(d, y) * 100.0
         q = np.stack(median_and_interval(d, prob))

@@ -20,7 +20,8 @@ import numpy as np
 
 from skillfit.theory import kernels
 
-__all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "link_probability", "score_probability"]
+__all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "link_probability", "score_probability",
+           "simulate_rates"]
 
 LINKS = ("threshold", "independent", "logistic")
 #: Skill-Mix keeps the best of G = 3 generations per combination.
@@ -60,3 +61,17 @@ def link_probability(link: str, theta: Any, log_r: Any, k: Any, params: Mapping[
 def score_probability(pi: Any, gamma: Any, xp: Any, generations: int = GENERATIONS) -> Any:
     """Expected Skill-Mix ratio of full marks: ``1 - (1 - gamma pi)^G`` (best of G generations)."""
     return 1.0 - (1.0 - gamma * pi) ** generations
+
+
+def simulate_rates(score: Any, kappa: Any, n: Any, rng: np.random.Generator) -> np.ndarray:
+    """Observed Skill-Mix rates drawn from the observation model: ``successes / n`` with
+    ``successes ~ BetaBinomial(n, score kappa, (1 - score) kappa)``.
+
+    ``score`` (the expected ratio of full marks), ``kappa`` and ``n`` broadcast; ``score`` is
+    clipped to [1e-6, 1 - 1e-6] as in the model. This is what a *measured* score scatters by:
+    a forecast checked against published rates must include it.
+    """
+    p = np.clip(np.asarray(score, dtype=float), 1e-6, 1.0 - 1e-6)
+    q = rng.beta(p * kappa, (1.0 - p) * kappa)
+    n = np.broadcast_to(np.asarray(n), q.shape)
+    return rng.binomial(n, q) / n

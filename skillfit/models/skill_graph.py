@@ -36,7 +36,7 @@ from skillfit.data import SKILLMIX_METRICS
 from skillfit.errors import SpecError
 from skillfit.intervals import median_and_interval
 from skillfit.models.base import ModelBuilder, default_nuts_sampler
-from skillfit.models.links import LINKS, link_probability, score_probability
+from skillfit.models.links import LINKS, link_probability, score_probability, simulate_rates
 from skillfit.models.priors import make_prior
 from skillfit.models.skill_graph_data import JointInputs, assemble, combine, split
 
@@ -333,8 +333,7 @@ class SkillGraphModel(ModelBuilder):
         gamma, kappa = shared["gamma"][:, None], shared["kappa"][:, None]
         p = np.clip(score_probability(pi, gamma, np), 1e-6, 1 - 1e-6)
         rng = np.random.default_rng(random_seed)
-        q = rng.beta(p * kappa, (1 - p) * kappa)
-        sims = rng.binomial(x.cell_n[None, :], q) / x.cell_n[None, :]
+        sims = simulate_rates(p, kappa, x.cell_n[None, :], rng)
         med, lo, hi = median_and_interval(sims, hdi_prob, axis=0)
         observed = x.cell_successes / x.cell_n
         table = pd.DataFrame({
