@@ -123,7 +123,7 @@ class SkillGraphModel(ModelBuilder):
         return {
             # c mixes slowly (it trades off against every fine-tuning offset): 4 x 1000 draws
             # left max R-hat between 1.009 and 1.015 across runs, 4 x 1500 after 700 tuning
-            # steps 1.003-1.006 with bulk ESS ~750, in about the same time (docs/model.md).
+            # steps 1.003-1.007 with bulk ESS 750-960, in about the same time (docs/model.md).
             "draws": 1500,
             "tune": 700,
             "chains": 4,
