@@ -195,9 +195,10 @@ def register(sub: argparse._SubParsersAction) -> None:
             "print, for each hypothetical LLM, the posterior median and interval of pi_k (chance "
             "a random k-tuple of skills is handled) and of the expected Skill-Mix score, "
             "P(score >= 0.5) and the largest k with median pi_k >= 0.5. Writes posterior.nc, "
-            "summary.csv, forecast.csv, diagnostics.json and plots to the output folder. "
+            "summary.csv, forecast.csv, diagnostics.json, run.json and plots to the output "
+            "folder. "
             "Hypothetical LLMs come from --llm/--compute/--scale, else the spec's [forecast] "
-            "section. The default fit (4 chains x 1000 draws) takes a few minutes on 2 cores."
+            "section. The default fit (4 chains x 1500 draws) takes about 2 minutes on 2 cores."
         ),
     )
     p.add_argument("spec", metavar="SPEC", nargs="?", default=None,
