@@ -30,6 +30,28 @@ __all__ = ["cell_score_draws", "fan_chart_figure", "kcurves_figure", "observed_c
 _MARKERS = "osD^v<>pPX*h"
 
 
+def _panel_grid(n: int, ncols: int, width: float, height: float, extra: float
+                ) -> tuple[Figure, np.ndarray]:
+    """A figure of ``n`` panels (shared axes), ``ncols`` per row; axes flattened."""
+    nrows = int(np.ceil(n / ncols))
+    fig = Figure(figsize=(width * ncols, height * nrows + extra), layout="constrained")
+    return fig, np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True)).ravel()
+
+
+def _finish_grid(fig: Figure, axes: np.ndarray, n: int, ncols: int, xlabel: str, ylabel: str,
+                 label_size: float = 8) -> None:
+    """Hide unused panels, label the outer axes, put one legend (of panel 0) below."""
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    for ax in axes[::ncols]:
+        ax.set_ylabel(ylabel, fontsize=label_size)
+    for ax in axes[max(0, n - ncols):n]:
+        ax.set_xlabel(xlabel, fontsize=label_size)
+        ax.xaxis.set_tick_params(labelbottom=True)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+
+
 def cell_score_draws(model: Any) -> np.ndarray:
     """Posterior draws of the expected score of every observed cell, shape ``(n_cell, S)``."""
     post = model.posterior
@@ -59,9 +81,7 @@ def kcurves_figure(model: Any, hdi_prob: float = 0.89, k_max: int = 6, ncols: in
     table = forecast(model, [{"name": m, "of": m, "factor": 1.0} for m in llms], k_max=k_max,
                      hdi_prob=hdi_prob, score_at_least=())
     score = table[table["quantity"] == "score"]
-    nrows = int(np.ceil(len(llms) / ncols))
-    fig = Figure(figsize=(3.1 * ncols, 2.9 * nrows + 0.8), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True)).ravel()
+    fig, axes = _panel_grid(len(llms), ncols, 3.1, 2.9, 0.8)
     for i, (ax, name) in enumerate(zip(axes, llms, strict=False)):
         curve = score[score["llm"] == name]
         ks = curve["k"].to_numpy(float)
@@ -80,14 +100,7 @@ def kcurves_figure(model: Any, hdi_prob: float = 0.89, k_max: int = 6, ncols: in
         ax.set_xticks(np.arange(1, k_max + 1))
         ax.grid(alpha=0.3, lw=0.4)
         ax.tick_params(labelsize=8)
-    for ax in axes[len(llms):]:
-        ax.set_visible(False)
-    for ax in axes[::ncols]:
-        ax.set_ylabel("ratio of full marks", fontsize=8)
-    for ax in axes[max(0, len(llms) - ncols):len(llms)]:
-        ax.set_xlabel("k (skills per task)", fontsize=8)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    _finish_grid(fig, axes, len(llms), ncols, "k (skills per task)", "ratio of full marks")
     fig.suptitle(f"Skill-Mix k-curves: observed vs posterior expected score "
                  f"({model.link} link, best of 3 generations)", fontsize=11)
     return fig
@@ -113,9 +126,7 @@ def fan_chart_figure(model: Any, ks: Sequence[int] = (2, 3, 4, 5),
     own = forecast(model, [{"name": m, "of": m, "factor": 1.0} for m in placed], k_max=max(ks),
                    score_at_least=()) if placed else None
     ncols = 2 if len(ks) > 1 else 1
-    nrows = int(np.ceil(len(ks) / ncols))
-    fig = Figure(figsize=(6.2 * ncols, 4.0 * nrows + 0.9), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True)).ravel()
+    fig, axes = _panel_grid(len(ks), ncols, 6.2, 4.0, 0.9)
     ylabel = {"pi": "pi_k: chance a random k-tuple is handled",
               "score": "expected Skill-Mix ratio of full marks"}[quantity]
     for ax, k in zip(axes, ks, strict=False):
@@ -137,14 +148,8 @@ def fan_chart_figure(model: Any, ks: Sequence[int] = (2, 3, 4, 5),
         ax.set_title(f"k = {k}", fontsize=10)
         ax.grid(alpha=0.3, which="both", lw=0.4)
         ax.tick_params(labelsize=8)
-    for ax in axes[len(ks):]:
-        ax.set_visible(False)
-    for ax in axes[::ncols]:
-        ax.set_ylabel(ylabel, fontsize=9)
-    for ax in axes[max(0, len(ks) - ncols):len(ks)]:
-        ax.set_xlabel("training compute C = 6ND (FLOP)", fontsize=9)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    _finish_grid(fig, axes, len(ks), ncols, "training compute C = 6ND (FLOP)", ylabel,
+                 label_size=9)
     fig.suptitle(f"Forecast {quantity} vs training compute ({model.link} link; closed LLMs "
                  "and LLMs of unknown size not shown)", fontsize=11)
     return fig
@@ -194,9 +199,7 @@ def prior_predictive_figure(model: Any, draws: int = 500, random_seed: Any = 0,
     inside = (observed >= lo89) & (observed <= hi89)
     llms = list(x.llms)
     ncols = max(1, min(int(ncols), len(llms)))
-    nrows = int(np.ceil(len(llms) / ncols))
-    fig = Figure(figsize=(3.1 * ncols, 2.9 * nrows + 1.0), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True)).ravel()
+    fig, axes = _panel_grid(len(llms), ncols, 3.1, 2.9, 1.0)
     k_lo, k_hi = int(np.min(x.cell_k)), int(np.max(x.cell_k))
     for i, (ax, name) in enumerate(zip(axes, llms, strict=False)):
         sel = np.flatnonzero(x.cell_llm == i)
@@ -216,15 +219,7 @@ def prior_predictive_figure(model: Any, draws: int = 500, random_seed: Any = 0,
         ax.set_xticks(np.arange(k_lo, k_hi + 1))
         ax.grid(alpha=0.3, lw=0.4)
         ax.tick_params(labelsize=8)
-    for ax in axes[len(llms):]:
-        ax.set_visible(False)
-    for ax in axes[::ncols]:
-        ax.set_ylabel("ratio of full marks", fontsize=8)
-    for ax in axes[max(0, len(llms) - ncols):len(llms)]:
-        ax.set_xlabel("k (skills per task)", fontsize=8)
-        ax.xaxis.set_tick_params(labelbottom=True)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    _finish_grid(fig, axes, len(llms), ncols, "k (skills per task)", "ratio of full marks")
     fig.suptitle(
         f"Prior predictive check: Skill-Mix ratio of full marks simulated from the priors alone "
         f"({model.link} link, {sims.shape[1]} draws)\n"
