@@ -136,6 +136,7 @@ def test_min_beta_matches_bracketed_root(theta, degree, alpha):
         assert math.isnan(ours)
     else:
         assert ours == pytest.approx(ref, rel=1e-8)
+        # the theorem's domain for the multiplier: 1 < beta <= 1/alpha (theory.md, DESIGN §3)
         assert 1.0 < ours <= 1 / alpha
 
 
