@@ -20,12 +20,15 @@ import numpy as np
 
 from skillfit.theory import kernels
 
-__all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "link_probability", "score_probability",
-           "simulate_rates"]
+__all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "SCORE_EPS", "link_probability",
+           "score_probability", "simulate_rates"]
 
 LINKS = ("threshold", "independent", "logistic")
 #: Skill-Mix keeps the best of G = 3 generations per combination.
 GENERATIONS = 3
+#: The observation model keeps the expected score in [SCORE_EPS, 1 - SCORE_EPS] (a Beta-Binomial
+#: needs both shape parameters positive).
+SCORE_EPS = 1e-6
 #: log r around which the logistic link's intercept is defined (r = 0.2 nats/token).
 LOGISTIC_CENTRE = float(np.log(0.2))
 
@@ -68,10 +71,10 @@ def simulate_rates(score: Any, kappa: Any, n: Any, rng: np.random.Generator) -> 
     ``successes ~ BetaBinomial(n, score kappa, (1 - score) kappa)``.
 
     ``score`` (the expected ratio of full marks), ``kappa`` and ``n`` broadcast; ``score`` is
-    clipped to [1e-6, 1 - 1e-6] as in the model. This is what a *measured* score scatters by:
+    clipped to [SCORE_EPS, 1 - SCORE_EPS] as in the model. This is what a *measured* score scatters by:
     a forecast checked against published rates must include it.
     """
-    p = np.clip(np.asarray(score, dtype=float), 1e-6, 1.0 - 1e-6)
+    p = np.clip(np.asarray(score, dtype=float), SCORE_EPS, 1.0 - SCORE_EPS)
     q = rng.beta(p * kappa, (1.0 - p) * kappa)
     n = np.broadcast_to(np.asarray(n), q.shape)
     return rng.binomial(n, q) / n

@@ -36,7 +36,13 @@ from skillfit.data import SKILLMIX_METRICS
 from skillfit.errors import SpecError
 from skillfit.intervals import median_and_interval
 from skillfit.models.base import ModelBuilder, default_nuts_sampler
-from skillfit.models.links import LINKS, link_probability, score_probability, simulate_rates
+from skillfit.models.links import (
+    LINKS,
+    SCORE_EPS,
+    link_probability,
+    score_probability,
+    simulate_rates,
+)
 from skillfit.models.priors import make_prior
 from skillfit.models.skill_graph_data import JointInputs, assemble, combine, split
 
@@ -280,7 +286,7 @@ class SkillGraphModel(ModelBuilder):
             gamma = self._param("gamma")
             kappa = self._param("kappa")
             p = score_probability(pi, gamma, ptf.PT)
-            p = pt.clip(p, 1e-6, 1.0 - 1e-6)
+            p = pt.clip(p, SCORE_EPS, 1.0 - SCORE_EPS)
             successes_obs = pm.Data("successes_observed", x.cell_successes, dims="cell")
             pm.BetaBinomial("successes", n=x.cell_n, alpha=p * kappa, beta=(1.0 - p) * kappa,
                             observed=successes_obs, dims="cell")
@@ -331,7 +337,7 @@ class SkillGraphModel(ModelBuilder):
         pi = post["pi"].values.reshape(-1, len(x.cell_k))
         shared = self.shared_parameters()
         gamma, kappa = shared["gamma"][:, None], shared["kappa"][:, None]
-        p = np.clip(score_probability(pi, gamma, np), 1e-6, 1 - 1e-6)
+        p = score_probability(pi, gamma, np)
         rng = np.random.default_rng(random_seed)
         sims = simulate_rates(p, kappa, x.cell_n[None, :], rng)
         med, lo, hi = median_and_interval(sims, hdi_prob, axis=0)
