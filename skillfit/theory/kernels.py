@@ -123,28 +123,27 @@ def solve_alpha_star(h: Any, beta: Any, xp: Any, steps: int = NEWTON_STEPS) -> A
     ``KL(alpha*beta || alpha) >= alpha * (beta ln beta - beta + 1)`` by convexity.
     """
 
-    def slopes(alpha: Any, h: Any, beta: Any) -> Any:
-        p = alpha * beta
-        g_alpha = (
-            beta * xp.log(beta)
-            - beta * (xp.log1p(-p) - xp.log1p(-alpha))
-            - beta
-            + (1.0 - p) / (1.0 - alpha)
-        )
-        # d/dbeta KL(alpha beta || alpha) = alpha (logit(p) - logit(alpha))
-        g_beta = alpha * (xp.log(p) - xp.log1p(-p) - xp.log(alpha) + xp.log1p(-alpha))
-        return g_alpha, g_beta
-
-    def step(alpha: Any, h: Any, beta: Any) -> Any:
-        # KL(alpha beta || alpha) = p ln(beta) + (1 - p) (ln(1 - p) - ln(1 - alpha)) for
-        # p = alpha beta < 1 (kept by the clip): two logarithms per step share g and dg/dalpha
-        # (the generic kl_bernoulli and slopes take ten; this loop is the hot spot of both the
-        # joint model's gradient and of forecasts).
+    def g_and_slope(alpha: Any, h: Any, beta: Any) -> Any:
+        # With p = alpha beta < 1 (kept by the clip in ``step``),
+        # KL(p || alpha) = p ln(beta) + (1 - p) (ln(1 - p) - ln(1 - alpha)), so g and dg/dalpha
+        # share two logarithms (the generic kl_bernoulli plus a separate slope took ten; this is
+        # the hot spot of both the joint model's gradient and of forecasts).
         p = alpha * beta
         log_ratio = xp.log1p(-p) - xp.log1p(-alpha)
         log_beta = xp.log(beta)
         g = p * log_beta + (1.0 - p) * log_ratio - h
         g_alpha = beta * log_beta - beta * log_ratio - beta + (1.0 - p) / (1.0 - alpha)
+        return g, g_alpha
+
+    def slopes(alpha: Any, h: Any, beta: Any) -> Any:
+        _, g_alpha = g_and_slope(alpha, h, beta)
+        p = alpha * beta
+        # d/dbeta KL(alpha beta || alpha) = alpha (logit(p) - logit(alpha))
+        g_beta = alpha * (xp.log(p) - xp.log1p(-p) - xp.log(alpha) + xp.log1p(-alpha))
+        return g_alpha, g_beta
+
+    def step(alpha: Any, h: Any, beta: Any) -> Any:
+        g, g_alpha = g_and_slope(alpha, h, beta)
         return xp.clip(alpha - g / g_alpha, _TINY, (1.0 - _EDGE) / beta)
 
     def start(h: Any, beta: Any) -> Any:
