@@ -39,7 +39,6 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import json
 import os
@@ -51,7 +50,7 @@ from typing import Any
 
 import pandas as pd
 
-from skillfit.errors import DifferentModelError, SkillfitError, SpecError
+from skillfit.errors import DifferentModelError, SkillfitError, SpecError, did_you_mean
 
 __all__ = ["MODEL_TYPES", "Spec", "list_specs", "load_model", "load_spec", "model_class",
            "resolve_spec", "specs_dir"]
@@ -78,11 +77,6 @@ _SECTIONS: dict[str, set[str] | None] = {
     "output": {"dir", "plots"},
     "forecast": {"k_max", "hdi_prob", "score_at_least", "llms"},  # skill_graph specs only
 }
-
-
-def _suggest(word: str, options: Any) -> str:
-    close = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def specs_dir() -> Path:
@@ -113,7 +107,7 @@ def resolve_spec(name_or_path: str | os.PathLike[str]) -> Path:
         return bundled
     names = list_specs()
     raise SpecError(
-        f"unknown model spec {text!r}{_suggest(text, names)}; bundled specs: "
+        f"unknown model spec {text!r}{did_you_mean(text, names)}; bundled specs: "
         f"{', '.join(names) or '(none)'}; or give the path of a .toml file"
     )
 
@@ -122,7 +116,7 @@ def model_class(model_type: str) -> type:
     """The model class registered for ``model_type``."""
     if model_type not in MODEL_TYPES:
         raise SpecError(
-            f"unknown model type {model_type!r}{_suggest(model_type, MODEL_TYPES)}; "
+            f"unknown model type {model_type!r}{did_you_mean(model_type, MODEL_TYPES)}; "
             f"known: {', '.join(MODEL_TYPES)}"
         )
     module, cls = MODEL_TYPES[model_type][0].split(":")
@@ -217,7 +211,7 @@ def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
     for section, value in raw.items():
         if section not in _SECTIONS:
             raise SpecError(
-                f"{path}: unknown section [{section}]{_suggest(section, _SECTIONS)}; "
+                f"{path}: unknown section [{section}]{did_you_mean(section, _SECTIONS)}; "
                 f"valid: {', '.join(_SECTIONS)}"
             )
         if not isinstance(value, dict):
@@ -227,7 +221,7 @@ def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
             for key in value:
                 if key not in allowed:
                     raise SpecError(
-                        f"{path}: unknown key {key!r} in [{section}]{_suggest(key, allowed)}; "
+                        f"{path}: unknown key {key!r} in [{section}]{did_you_mean(key, allowed)}; "
                         f"valid: {', '.join(sorted(allowed))}"
                     )
     model = raw.get("model", {})
@@ -274,7 +268,7 @@ def _check_table_data(path: Path, data: dict[str, Any], model_type: str, kind: s
     if key == "dataset" and value != kind:
         raise SpecError(
             f"{path}: [data] dataset must be {kind!r} for a {model_type} spec, got {value!r}"
-            f"{_suggest(value, [kind])} (or give path = \"FILE.csv\" with a {kind} table)"
+            f"{did_you_mean(value, [kind])} (or give path = \"FILE.csv\" with a {kind} table)"
         )
 
 
@@ -332,7 +326,7 @@ def _check_forecast(path: Path, section: dict[str, Any]) -> None:
             if key not in _FORECAST_LLM_KEYS:
                 raise SpecError(
                     f"{path}: unknown key {key!r} in [[forecast.llms]] #{i}"
-                    f"{_suggest(key, _FORECAST_LLM_KEYS)}; valid: {', '.join(sorted(_FORECAST_LLM_KEYS))}"
+                    f"{did_you_mean(key, _FORECAST_LLM_KEYS)}; valid: {', '.join(sorted(_FORECAST_LLM_KEYS))}"
                 )
         if "name" not in llm:
             raise SpecError(f"{path}: [[forecast.llms]] #{i} needs a name")

@@ -1,4 +1,4 @@
-"""skillfit.intervals: the equal-tailed summary every forecast and check uses."""
+"""skillfit.intervals: the one interval convention (89% equal-tailed by default, or HDI)."""
 
 from __future__ import annotations
 
@@ -23,5 +23,20 @@ def test_matches_quantiles_along_any_axis():
 
 @pytest.mark.parametrize("prob", [0.0, 1.0, 1.5])
 def test_bad_probability_rejected(prob):
-    with pytest.raises(SkillfitError, match="interval probability"):
+    with pytest.raises(SkillfitError, match="ci_prob must be a number in"):
         median_and_interval([1.0, 2.0], prob)
+
+
+def test_hdi_is_narrowest_and_differs_from_eti_on_skewed_draws():
+    rng = np.random.default_rng(1)
+    x = rng.exponential(size=20000)
+    _, lo_e, hi_e = median_and_interval(x, 0.89, ci_kind="eti")
+    _, lo_h, hi_h = median_and_interval(x, 0.89, ci_kind="hdi")
+    assert hi_h - lo_h < hi_e - lo_e  # the HDI of a skewed law is narrower ...
+    assert lo_h < 0.01 < lo_e         # ... and starts at the mode (0), the ETI does not
+    assert abs(((x >= lo_h) & (x <= hi_h)).mean() - 0.89) < 0.005
+
+
+def test_unknown_kind_rejected():
+    with pytest.raises(SkillfitError, match="ci_kind must be one of eti, hdi"):
+        median_and_interval([1.0, 2.0], 0.5, ci_kind="quantile")

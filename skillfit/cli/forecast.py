@@ -142,15 +142,14 @@ def _hypothetical(args: argparse.Namespace, spec: Any) -> list[dict[str, Any]]:
 
 def _check_known(rows: list[dict[str, Any]], known: list[str]) -> None:
     """Every ``of`` names a Skill-Mix LLM of the data (checked before the long fit)."""
-    import difflib
+    from skillfit.errors import did_you_mean
 
     for row in rows:
         base = row.get("of")
         if base is not None and base not in known:
-            close = difflib.get_close_matches(str(base), known, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise SkillfitError(
-                f"unknown LLM {base!r} in {row['name']!r}{hint}; Skill-Mix LLMs: {', '.join(known)}"
+                f"unknown LLM {base!r} in {row['name']!r}{did_you_mean(base, known)}; "
+                f"Skill-Mix LLMs: {', '.join(known)}"
             )
 
 

@@ -31,17 +31,10 @@ from pathlib import Path
 import pandas as pd
 
 from skillfit.data import SCHEMAS, read_csv
-from skillfit.errors import SkillfitError
+from skillfit.errors import SkillfitError, UnknownDatasetError
 
 __all__ = ["UnknownDatasetError", "data_dir", "datasheet", "description", "list_datasets",
            "load", "path"]
-
-
-class UnknownDatasetError(SkillfitError, KeyError):
-    """No bundled dataset has the requested name."""
-
-    def __str__(self) -> str:  # KeyError would quote the whole message
-        return str(self.args[0]) if self.args else ""
 
 
 def data_dir() -> Path:

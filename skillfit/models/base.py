@@ -14,7 +14,6 @@ Subclasses implement :attr:`~ModelBuilder.default_model_config`,
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
@@ -29,7 +28,7 @@ import pandas as pd
 import xarray as xr
 
 from skillfit import __version__
-from skillfit.errors import DifferentModelError, SkillfitError, SpecError
+from skillfit.errors import DifferentModelError, SkillfitError, SpecError, did_you_mean
 from skillfit.models.priors import validate_prior
 from skillfit.outputs import atomic_path
 from skillfit.provenance import data_sha256, versions
@@ -118,11 +117,6 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - macOS, Windows
         return max(1, os.cpu_count() or 1)
-
-
-def _suggest(word: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _jsonable(value: Any) -> Any:
@@ -243,7 +237,7 @@ class ModelBuilder(ABC):
         if unknown:
             key = unknown[0]
             raise SpecError(
-                f"unknown model_config key {key!r}{_suggest(key, list(defaults))}; "
+                f"unknown model_config key {key!r}{did_you_mean(key, list(defaults))}; "
                 f"valid keys: {', '.join(defaults)}"
             )
         merged = dict(defaults)
@@ -265,7 +259,7 @@ class ModelBuilder(ABC):
         for key in cfg:
             if key not in SAMPLER_KEYS:
                 raise SpecError(
-                    f"unknown sampler_config key {key!r}{_suggest(key, sorted(SAMPLER_KEYS))}; "
+                    f"unknown sampler_config key {key!r}{did_you_mean(key, sorted(SAMPLER_KEYS))}; "
                     f"valid keys: {', '.join(sorted(SAMPLER_KEYS))}"
                 )
         for key in ("draws", "tune", "chains", "cores", "max_treedepth"):

@@ -25,13 +25,12 @@ skillfit.errors.SpecError: prior 'y': unknown parameter 'mean' for Normal (did y
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from skillfit.errors import SpecError
+from skillfit.errors import SpecError, did_you_mean
 
 __all__ = ["SUPPORTED", "make_prior", "prior_draws", "validate_prior"]
 
@@ -57,11 +56,7 @@ _ALIASES = {"mean": "mu", "loc": "mu", "sd": "sigma", "std": "sigma", "scale": "
 
 
 def _suggest(word: str, options: list[str]) -> str:
-    alias = _ALIASES.get(word)
-    if alias in options:
-        return f" (did you mean {alias!r}?)"
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return did_you_mean(word, options, aliases=_ALIASES)
 
 
 def validate_prior(name: str, spec: Any) -> dict[str, Any]:

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from skillfit.errors import SkillfitError
+from skillfit.errors import SimulationError
 from skillfit.theory.bounds import guaranteed_competence, min_beta, tuple_theta
 
 __all__ = [
@@ -87,10 +87,6 @@ _MAX_REDRAWS = 32
 
 #: Largest number of cells in one temporary (rows x n_skills) block of the exact fallback.
 _FALLBACK_CELLS = 1 << 22
-
-
-class SimulationError(SkillfitError, ValueError):
-    """Invalid argument to the skill-graph simulator; the message names the argument."""
 
 
 # --------------------------------------------------------------------------------------------
