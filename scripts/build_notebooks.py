@@ -219,8 +219,7 @@ fig"""),
 
 Refit without LLaMA-2-70B-Chat, Xwin-LM-70B, Falcon-180B-Chat and Tigerbot-70B-Chat and forecast
 them as new models of their size and family. CRPS and MAE are in points (×100)."""),
-    ("code", """from skillfit.backtest import HOLDOUT_LLMS, holdout_split
-from skillfit.cli.backtest import backtest_models
+    ("code", """from skillfit.backtest import HOLDOUT_LLMS, backtest_models, holdout_split
 names = list(HOLDOUT_LLMS)
 train, heldout = holdout_split(data, names)
 bt = {}

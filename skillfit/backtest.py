@@ -11,7 +11,9 @@ The scoring helpers are plain NumPy/pandas and work on posterior *samples*:
   (their catalog and loss rows stay: a model's size and loss are known before it is evaluated);
 - :func:`holdout_llms` — the held-out LLMs as new hypothetical models ``{name, params, tokens,
   family}`` for :func:`skillfit.forecast.forecast`;
-- :func:`score_draws` — posterior draws of the expected Skill-Mix score of such LLMs at given k.
+- :func:`score_draws` — posterior draws of the expected Skill-Mix score of such LLMs at given k;
+- :func:`backtest_models` — score fitted models on held-out rows: the predictive distribution of
+  the *measured* rate (expected score plus the Beta-Binomial scatter of the graded texts).
 
 Scores are reported in *points* (ratio of full marks x 100) by :func:`score_table`.
 
@@ -24,17 +26,18 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from skillfit.intervals import median_and_interval
 from skillfit.errors import SkillfitError
+from skillfit.intervals import interval_bounds, median_and_interval
 
-__all__ = ["HOLDOUT_LLMS", "crps_from_samples", "holdout_llms", "holdout_split",
-           "interval_coverage", "mean_absolute_error", "score_draws", "score_table"]
+__all__ = ["HOLDOUT_LLMS", "backtest_models", "crps_from_samples", "holdout_llms",
+           "holdout_split", "interval_coverage", "mean_absolute_error", "score_draws",
+           "score_table"]
 
 #: The largest open Skill-Mix LLMs (70B+ parameters), held out by ``skillfit backtest``.
 HOLDOUT_LLMS: tuple[str, ...] = ("LLaMA-2-70B-Chat", "Xwin-LM-70B-V0.1", "Falcon-180B-Chat",
@@ -60,17 +63,12 @@ def crps_from_samples(samples: Any, observed: Any) -> np.ndarray:
     return np.maximum(abs_err - spread, 0.0)
 
 
-def _interval(samples: Any, prob: float) -> tuple[np.ndarray, np.ndarray]:
-    _, lo, hi = median_and_interval(samples, prob)
-    return lo, hi
-
-
-def interval_coverage(samples: Any, observed: Any, prob: float = 0.89) -> float:
-    """Share of ``observed`` values inside the equal-tailed ``prob`` interval of ``samples``.
+def interval_coverage(samples: Any, observed: Any, ci_prob: float = 0.89) -> float:
+    """Share of ``observed`` values inside the equal-tailed ``ci_prob`` interval of ``samples``.
 
     Bounds count as inside (an observed 0 with a lower bound of exactly 0 is covered).
     """
-    lo, hi = _interval(samples, prob)
+    lo, hi = interval_bounds(samples, ci_prob)
     y = np.asarray(observed, dtype=float)
     inside = (y >= lo - 1e-12) & (y <= hi + 1e-12)
     return float(np.mean(inside))
@@ -148,7 +146,7 @@ def score_draws(model: Any, llms: Sequence[dict[str, Any]], ks: Any, random_seed
     return pi_and_score_draws(model, log_r, np.asarray(ks, dtype=float))[1]
 
 
-def score_table(draws: np.ndarray, observed: Any, prob: float = 0.89) -> dict[str, float]:
+def score_table(draws: np.ndarray, observed: Any, ci_prob: float = 0.89) -> dict[str, float]:
     """CRPS, interval coverage and MAE of ``draws`` (``(..., S)``) against ``observed``, in points.
 
     Returns ``{"crps": ..., "coverage": ..., "mae": ..., "n": ...}``; CRPS and MAE are
@@ -157,7 +155,75 @@ def score_table(draws: np.ndarray, observed: Any, prob: float = 0.89) -> dict[st
     y = np.asarray(observed, dtype=float)
     return {
         "crps": float(np.mean(crps_from_samples(draws, y)) * 100.0),
-        "coverage": interval_coverage(draws, y, prob),
+        "coverage": interval_coverage(draws, y, ci_prob),
         "mae": mean_absolute_error(draws, y) * 100.0,
         "n": int(y.size),
     }
+
+
+def backtest_models(models: Mapping[str, Any], data: pd.DataFrame, heldout: pd.DataFrame,
+                    names: Sequence[str], metric: str = "ratio_of_full_marks",
+                    ci_prob: float = 0.89, random_seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score fitted ``{link: model}`` on the ``heldout`` Skill-Mix rows.
+
+    Each held-out LLM is forecast as a new model of its size and family
+    (:func:`holdout_llms`). The forecast scored is the posterior predictive of the *measured*
+    rate: the expected score plus the Beta-Binomial scatter of ``n_combinations`` graded texts
+    (a measured 0 of 100 can fall inside that interval, never inside the expected score's).
+
+    Parameters
+    ----------
+    models : mapping
+        ``{link: fitted SkillGraphModel}`` (fitted without the held-out rows).
+    data : pandas.DataFrame
+        The full combined joint table (for the held-out LLMs' catalog rows).
+    heldout : pandas.DataFrame
+        The held-out Skill-Mix rows (see :func:`holdout_split`).
+    names : sequence of str
+        The held-out LLMs.
+    metric : str
+        The Skill-Mix metric scored.
+    ci_prob : float
+        Mass of the equal-tailed interval whose coverage is reported.
+    random_seed : int
+        Seed of the simulated measurements.
+
+    Returns
+    -------
+    cells : pandas.DataFrame
+        One row per (link, llm, k): ``observed``, predictive ``median``, ``lower``, ``upper``
+        and ``crps_points``.
+    summary : pandas.DataFrame
+        One row per link (index ``link``): ``crps_points``, ``coverage``, ``mae_points``,
+        ``n_cells``, ``max_r_hat``, ``divergences``.
+    """
+    from skillfit.models.links import simulate_rates
+
+    names = list(names)
+    obs = heldout[heldout["metric"] == metric]
+    if obs.empty:
+        raise SkillfitError(f"backtest: the held-out LLMs have no {metric!r} rows")
+    llms = holdout_llms(data, names)
+    k_all = np.arange(1, int(obs["k"].max()) + 1, dtype=float)
+    n_trials = obs["n_combinations"].to_numpy(int)[:, None]
+    idx_l = np.array([names.index(m) for m in obs["llm"]])
+    idx_k = obs["k"].to_numpy(int) - 1
+    y = obs["value"].to_numpy(float)
+    cells, summary = [], []
+    for link, model in models.items():
+        draws = score_draws(model, llms, k_all)  # (n_llm, K, S)
+        kappa = np.asarray(model.shared_parameters()["kappa"], float)[None, :]
+        rates = simulate_rates(draws[idx_l, idx_k, :], kappa, n_trials,
+                               np.random.default_rng(random_seed))
+        crps = crps_from_samples(rates, y) * 100.0
+        med, lo, hi = median_and_interval(rates, ci_prob)
+        for j, (name, k) in enumerate(zip(obs["llm"], obs["k"], strict=True)):
+            cells.append({"link": link, "llm": name, "k": int(k), "observed": y[j],
+                          "median": med[j], "lower": lo[j], "upper": hi[j],
+                          "crps_points": crps[j]})
+        s = score_table(rates, y, ci_prob)
+        diag = model.diagnostics()
+        summary.append({"link": link, "crps_points": s["crps"], "coverage": s["coverage"],
+                        "mae_points": s["mae"], "n_cells": s["n"],
+                        "max_r_hat": diag["max_r_hat"], "divergences": diag["divergences"]})
+    return pd.DataFrame(cells), pd.DataFrame(summary).set_index("link")

@@ -76,7 +76,7 @@ def test_coverage_and_mae_on_toy_arrays() -> None:
     assert s["n"] == 4 and s["coverage"] == pytest.approx(0.5)
     assert s["mae"] == pytest.approx(100 * np.mean(np.abs(0.5 - obs)))
     assert s["crps"] == pytest.approx(100 * np.mean(crps_from_samples(samples, obs)))
-    with pytest.raises(SkillfitError, match="interval probability"):
+    with pytest.raises(SkillfitError, match="ci_prob must be a number in"):
         interval_coverage(samples, obs, 1.2)
 
 

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skillfit.cli.fit import print_report, write_plots
+    from skillfit.cli._common import print_report, write_plots
     from skillfit.specs import load_model
 
     target = Path(args.run_dir)

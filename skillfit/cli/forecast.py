@@ -8,9 +8,6 @@ and prints, for each hypothetical LLM of the spec's ``[forecast]`` section (or
 diagnostics in plain words. The output folder (default: the spec's ``[output] dir``) gets
 ``posterior.nc``, ``summary.csv``, ``forecast.csv``, ``diagnostics.json`` and PNG plots, written
 atomically. ``--from-run DIR`` forecasts from a saved posterior instead of refitting.
-
-The helpers here (:func:`add_sampler_args`, :func:`sampler_overrides`, :func:`load_joint_spec`,
-:func:`diagnostics_line`) are shared with ``skillfit compare`` and ``skillfit backtest``.
 """
 
 from __future__ import annotations
@@ -25,44 +22,19 @@ from typing import Any
 
 from skillfit.errors import SkillfitError
 
-__all__ = ["add_sampler_args", "diagnostics_line", "format_forecast", "load_joint_spec",
-           "parse_compute", "parse_compute_for", "parse_llm", "parse_scale", "register", "run",
-           "sampler_overrides"]
-
-DEFAULT_SPEC = "skillmix"
-
-# Shared with ``skillfit fit`` (defined there once).
-from skillfit.cli.fit import (  # noqa: E402
+from skillfit.cli._common import (
+    DEFAULT_SPEC,
     add_sampler_args,
     check_out_dir,
+    diagnostics_line,
+    load_joint_spec,
     sampler_overrides,
     show_progress,
+    write_plots,
 )
 
-
-# ----------------------------------------------------------------------------- shared helpers
-def load_joint_spec(name: str | None) -> Any:
-    """Load a spec and check it is a ``skill_graph`` spec."""
-    from skillfit.specs import load_spec
-
-    spec = load_spec(name or DEFAULT_SPEC)
-    if spec.model_type != "skill_graph":
-        raise SkillfitError(
-            f"spec {spec.name!r} is a {spec.model_type!r} model; forecasts need a skill_graph "
-            f"spec (e.g. the bundled {DEFAULT_SPEC!r})"
-        )
-    return spec
-
-
-def diagnostics_line(diag: dict[str, Any]) -> str:
-    """One plain-words line: converged or not, max R-hat, min ESS, divergences."""
-    status = "converged" if diag["converged"] else "NOT converged"
-    return (
-        f"diagnostics ({status}): max R-hat {diag['max_r_hat']:.3f} ({diag['worst_r_hat']}), "
-        f"min bulk ESS {diag['min_ess_bulk']:.0f} ({diag['worst_ess_bulk']}), "
-        f"min tail ESS {diag['min_ess_tail']:.0f}, {diag['divergences']} divergences "
-        f"({diag['chains']} chains x {diag['draws']} draws)"
-    )
+__all__ = ["format_forecast", "parse_compute", "parse_compute_for", "parse_llm", "parse_scale",
+           "register", "run"]
 
 
 # ----------------------------------------------------------------------------- argument parsing
@@ -347,7 +319,6 @@ def write_forecast_plots(model: Any, folder: Path, diag: dict[str, Any], trace: 
                          ) -> list[str]:
     """trace_rank.png, prior_predictive.png (with ``trace``), skillmix_kcurves.png and
     forecast_fan.png into ``folder``."""
-    from skillfit.cli.fit import write_plots
     from skillfit.plots import save_png
     from skillfit.plots.skillmix import fan_chart_figure, kcurves_figure
 

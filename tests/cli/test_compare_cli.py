@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from skillfit.cli import main
-from skillfit.cli.compare import pareto_messages
+from skillfit.compare import pareto_messages
 
 pytestmark = pytest.mark.usefixtures("mock_pymc_sample")
 

@@ -90,7 +90,7 @@ def test_from_run(run_dir: Path, tmp_path: Path, capsys) -> None:
     (["--scale", "GPT-5:10"], ["unknown LLM 'GPT-5'", "did you mean 'GPT-4'"], 1),
     (["--scale", "GPT-4"], ["LLM:FACTOR"], 1),
     (["--scale", "GPT-4:0"], ["FACTOR must be a positive number"], 1),
-    (["chinchilla"], ["forecasts need a skill_graph spec"], 1),
+    (["chinchilla"], ["this command needs a skill_graph spec"], 1),
     (["nosuchspec"], ["unknown model spec 'nosuchspec'"], 1),
     (["--from-run", "/nonexistent/run"], ["no posterior.nc"], 1),
 ])

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from skillfit.cli import build_parser, main
-from skillfit.cli.fit import show_progress
+from skillfit.cli._common import show_progress
 from skillfit.models.base import ModelBuilder
 from skillfit.models.skill_graph import SkillGraphModel
 
