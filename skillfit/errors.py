@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 __all__ = [
     "DataValidationError",
     "DifferentModelError",
+    "ExtrapolationWarning",
     "SimulationError",
     "SkillfitError",
     "SpecError",
@@ -48,6 +49,10 @@ class UnknownDatasetError(SkillfitError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return str(self.args[0]) if self.args else ""
+
+
+class ExtrapolationWarning(UserWarning):
+    """A forecast asked far outside the data the model was fitted on (it is still computed)."""
 
 
 def did_you_mean(word: object, options: Iterable[str],

@@ -19,6 +19,7 @@ forecast as "a typical chat-tuned model of that size", with that spread in the i
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,15 +27,17 @@ import numpy as np
 import pandas as pd
 
 from skillfit import scaling
-from skillfit.errors import SkillfitError
-from skillfit.intervals import median_and_interval
+from skillfit.errors import ExtrapolationWarning, SkillfitError, did_you_mean
+from skillfit.intervals import CI_KIND, CI_PROB, check_ci, median_and_interval
 from skillfit.models.links import link_probability, score_probability
 
 if TYPE_CHECKING:
     from skillfit.models.skill_graph import SkillGraphModel
 
-__all__ = ["DEFAULT_HYPOTHETICAL_LLMS", "K_MAX_LIMIT", "check_llms", "compute_for", "forecast",
-           "pi_and_score_draws", "resolve_llms"]
+__all__ = ["DEFAULT_HYPOTHETICAL_LLMS", "K_MAX_LIMIT", "check_llms", "compute_for",
+           "extrapolation_warnings", "fan_table", "forecast", "hypothetical_compute",
+           "kcurve_table", "llm_aliases",
+           "observed_compute", "pi_and_score_draws", "resolve_llm_name", "resolve_llms"]
 
 #: Values (LLMs x k x posterior draws) evaluated at once by :func:`forecast`: memory stays flat
 #: however many LLMs, and the competent fraction's temporaries stay in cache (per-LLM time on
@@ -51,6 +54,13 @@ DEFAULT_HYPOTHETICAL_LLMS: tuple[dict[str, Any], ...] = (
     {"name": "405B params, 15T tokens", "params": 405e9, "tokens": 15e12},
     {"name": "GPT-4 x10 compute", "of": "GPT-4", "factor": 10.0},
 )
+
+
+#: A forecast more than this factor beyond the observed LLMs' training compute (either way) is
+#: an extrapolation the data say little about: it gets an :class:`ExtrapolationWarning`.
+COMPUTE_SPAN_WARN = 1e3
+#: Tokens per parameter outside this range is no trained LLM's (swapped ``params``/``tokens``?).
+TOKENS_PER_PARAM_RANGE = (1.0, 1e4)
 
 
 def _flat(post: Any, name: str) -> np.ndarray:
@@ -113,6 +123,47 @@ def check_llms(llms: Iterable[Mapping[str, Any]] | pd.DataFrame) -> list[dict[st
     return out
 
 
+def llm_aliases(data: pd.DataFrame) -> dict[str, str]:
+    """Every name that refers to a Skill-Mix LLM of a combined joint table, lower-cased.
+
+    Maps the LLM's own name and the catalog's ``aliases`` (``;``-separated, e.g.
+    ``llama2-70b-chat``) to the LLM's name in the Skill-Mix table.
+
+    Examples
+    --------
+    >>> from skillfit.models.skill_graph import SkillGraphModel
+    >>> llm_aliases(SkillGraphModel.bundled_data())["llama2-70b-chat"]
+    'LLaMA-2-70B-Chat'
+    """
+    llms = list(dict.fromkeys(data.loc[data["table"] == "skillmix", "llm"].astype(str)))
+    out = {name.casefold(): name for name in llms}
+    if "aliases" in data.columns:
+        cat = data[(data["table"] == "catalog") & data["llm"].isin(llms)]
+        for name, aliases in zip(cat["llm"], cat["aliases"], strict=True):
+            if isinstance(aliases, str):
+                for alias in aliases.split(";"):
+                    out.setdefault(alias.strip().casefold(), str(name))
+    return out
+
+
+def resolve_llm_name(name: Any, data: pd.DataFrame, what: str = "'of'") -> str:
+    """The Skill-Mix LLM that ``name`` (its name or a catalog alias, any case) refers to.
+
+    Raises
+    ------
+    SkillfitError
+        If no Skill-Mix LLM of ``data`` has that name or alias; the message suggests the
+        closest name.
+    """
+    aliases = llm_aliases(data)
+    hit = aliases.get(str(name).strip().casefold())
+    if hit is None:
+        known = list(dict.fromkeys(aliases.values()))
+        raise SkillfitError(f"{what}: unknown LLM {name!r}{did_you_mean(name, known)}; "
+                            f"Skill-Mix LLMs: {', '.join(known)}")
+    return hit
+
+
 def resolve_llms(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.DataFrame,
                  random_seed: int | None = 0) -> tuple[list[str], np.ndarray]:
     """Posterior draws of ``log r`` (nats/token) for each hypothetical LLM: ``(names, (n, S))``."""
@@ -133,12 +184,7 @@ def resolve_llms(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.
         name = str(row.get("name") or f"llm{i + 1}")
         keys = _given(row)
         if "of" in keys:
-            base = row["of"]
-            if base not in x.llms:
-                raise SkillfitError(
-                    f"forecast {name!r}: 'of' must be a fitted Skill-Mix LLM, got {base!r}; "
-                    f"known: {', '.join(x.llms)}"
-                )
+            base = resolve_llm_name(row["of"], model.fit_data, what=f"forecast {name!r}: 'of'")
             factor = float(row["factor"]) if "factor" in keys else 1.0
             j = x.llms.index(base)
             b = x.base_of_llm[j]
@@ -208,10 +254,108 @@ def pi_and_score_draws(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray
     return pi, score
 
 
+def observed_compute(model: SkillGraphModel) -> dict[str, float]:
+    """Training compute 6ND (FLOP) of each Skill-Mix LLM whose base has known N and D."""
+    x = model.inputs
+    out = {}
+    for i, name in enumerate(x.llms):
+        b = x.base_of_llm[i]
+        if np.isfinite(x.log_params[b]) and np.isfinite(x.log_tokens[b]):
+            out[name] = float(6.0 * np.exp(x.log_params[b] + x.log_tokens[b]))
+    return out
+
+
+def hypothetical_compute(model: SkillGraphModel,
+                         llms: Iterable[Mapping[str, Any]] | pd.DataFrame) -> dict[str, float]:
+    """Training compute 6ND (FLOP) of each hypothetical LLM where it is known.
+
+    New LLMs have theirs; an observed LLM scaled by ``factor`` has ``factor`` times its own
+    (left out for closed LLMs, whose N and D are unknown).
+    """
+    seen = observed_compute(model)
+    out: dict[str, float] = {}
+    for i, row in enumerate(check_llms(llms)):
+        name = str(row.get("name") or f"llm{i + 1}")
+        keys = _given(row)
+        if "of" in keys:
+            base = resolve_llm_name(row["of"], model.fit_data)
+            if base in seen:
+                out[name] = seen[base] * (float(row["factor"]) if "factor" in keys else 1.0)
+        elif "compute" in keys:
+            out[name] = float(row["compute"])
+        else:
+            out[name] = 6.0 * float(row["params"]) * float(row["tokens"])
+    return out
+
+
+def extrapolation_warnings(model: SkillGraphModel,
+                           llms: Iterable[Mapping[str, Any]] | pd.DataFrame) -> list[str]:
+    """Plain-words warnings for hypothetical LLMs far outside what the data cover.
+
+    A new LLM whose training compute lies more than :data:`COMPUTE_SPAN_WARN` times beyond the
+    range of the observed LLMs' compute, whose tokens per parameter lie outside
+    :data:`TOKENS_PER_PARAM_RANGE` (``params`` and ``tokens`` swapped?), or an observed LLM
+    scaled by a factor above :data:`COMPUTE_SPAN_WARN`, gets one line. The forecast is still
+    computed: the law and the link are extrapolated, and their intervals do not know it.
+    """
+    rows = check_llms(llms)
+    seen = observed_compute(model)
+    lo, hi = (min(seen.values()), max(seen.values())) if seen else (np.nan, np.nan)
+    law = scaling.ChinchillaLaw.preset(model.model_config["law"])
+    out = []
+    for i, row in enumerate(rows):
+        name = str(row.get("name") or f"llm{i + 1}")
+        keys = _given(row)
+        if "of" in keys:
+            factor = float(row["factor"]) if "factor" in keys else 1.0
+            if factor > COMPUTE_SPAN_WARN:
+                out.append(f"{name}: {factor:g} x the compute of {row['of']} is far beyond every "
+                           "LLM the model was fitted on; the forecast extrapolates the scaling "
+                           "law and the link")
+            continue
+        if "compute" in keys:
+            compute = float(row["compute"])
+            if "tokens_per_param" in keys:
+                n = np.sqrt(compute / (6.0 * float(row["tokens_per_param"])))
+                d = float(row["tokens_per_param"]) * n
+            else:
+                n, d = law.optimal_allocation(compute)
+        else:
+            n, d = float(row["params"]), float(row["tokens"])
+            compute = 6.0 * n * d
+        tpp = float(d) / float(n)
+        if not TOKENS_PER_PARAM_RANGE[0] <= tpp <= TOKENS_PER_PARAM_RANGE[1]:
+            out.append(f"{name}: {tpp:.3g} tokens per parameter ({float(n):.3g} params, "
+                       f"{float(d):.3g} tokens) is outside the range of trained LLMs "
+                       f"({TOKENS_PER_PARAM_RANGE[0]:g}-{TOKENS_PER_PARAM_RANGE[1]:g}): are params "
+                       "and tokens swapped?")
+        if np.isfinite(hi) and not lo / COMPUTE_SPAN_WARN <= compute <= hi * COMPUTE_SPAN_WARN:
+            out.append(f"{name}: training compute {compute:.3g} FLOP is more than "
+                       f"{COMPUTE_SPAN_WARN:g}x outside the observed LLMs' range "
+                       f"({lo:.2g}-{hi:.2g} FLOP); the forecast extrapolates the scaling law and "
+                       "the link")
+    return out
+
+
 def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.DataFrame,
-             k_max: int = 8, hdi_prob: float = 0.89, score_at_least: Sequence[float] = (0.5,),
-             random_seed: int | None = 0) -> pd.DataFrame:
+             k_max: int = 8, ci_prob: float = CI_PROB, score_at_least: Sequence[float] = (0.5,),
+             random_seed: int | None = 0, ci_kind: str = CI_KIND) -> pd.DataFrame:
     """Tidy forecast table for hypothetical LLMs, k = 1..k_max.
+
+    Parameters
+    ----------
+    model : SkillGraphModel
+        A fitted joint model.
+    llms : list of dict or pandas.DataFrame
+        Hypothetical LLMs (see the module docstring).
+    k_max : int
+        Forecast k = 1..k_max.
+    ci_prob, ci_kind : float, str
+        Interval mass and kind (``"eti"`` equal-tailed, or ``"hdi"``).
+    score_at_least : sequence of float
+        Levels x of the ``P(score>=x)`` rows.
+    random_seed : int, optional
+        Seed of the new LLMs' family and fine-tuning offsets (common to every LLM).
 
     Returns
     -------
@@ -220,11 +364,11 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         random k-tuple is handled), ``score`` (expected Skill-Mix ratio of full marks, best of
         3), ``P(score>=x)`` (posterior probability, in ``mean``; interval columns NaN), and one
         ``k_max_pi50`` row per LLM (largest k whose median pi is at least 0.5; ``k`` is NaN).
-        Intervals are equal-tailed with mass ``hdi_prob``.
+        ``table.attrs`` holds ``ci_prob``, ``ci_kind`` and ``warnings`` (see
+        :func:`extrapolation_warnings`; each is also issued as an
+        :class:`~skillfit.errors.ExtrapolationWarning`).
     """
-    if isinstance(hdi_prob, bool) or not isinstance(hdi_prob, int | float | np.number) or not (
-            0 < hdi_prob < 1):
-        raise SkillfitError(f"hdi_prob must be in (0, 1), got {hdi_prob!r}")
+    ci_prob, ci_kind = check_ci(ci_prob, ci_kind)
     try:
         whole = not isinstance(k_max, bool) and int(k_max) == k_max
     except (TypeError, ValueError, OverflowError):
@@ -232,6 +376,9 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     if not (whole and 1 <= int(k_max) <= K_MAX_LIMIT):
         raise SkillfitError(f"k_max must be an integer from 1 to {K_MAX_LIMIT}, got {k_max!r}")
     names, log_r = resolve_llms(model, llms, random_seed)
+    notes = extrapolation_warnings(model, llms)
+    for note in notes:
+        warnings.warn(note, ExtrapolationWarning, stacklevel=2)
     ks = np.arange(1, int(k_max) + 1, dtype=float)
     n, K = len(names), ks.size
     levels = list(score_at_least)
@@ -246,7 +393,7 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         pi, score = pi_and_score_draws(model, log_r[sl], ks)
         for q, arr in (("pi", pi), ("score", score)):
             stats[q][sl, :, 0] = arr.mean(axis=-1)
-            stats[q][sl, :, 1:] = np.stack(median_and_interval(arr, hdi_prob, axis=-1), axis=-1)
+            stats[q][sl, :, 1:] = np.stack(median_and_interval(arr, ci_prob, -1, ci_kind), axis=-1)
         for j, x in enumerate(levels):
             prob[sl, j] = (score >= x).mean(axis=-1)
         above = stats["pi"][sl, :, 1] >= 0.5  # median pi
@@ -273,6 +420,7 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     table = table.sort_values(["_llm", "_q", "k"], kind="stable", na_position="last")
     table = table.drop(columns=["_llm", "_q"]).reset_index(drop=True)
     table["k"] = table["k"].astype("Int64")
+    table.attrs.update({"ci_prob": ci_prob, "ci_kind": ci_kind, "warnings": notes})
     return table
 
 
@@ -295,8 +443,7 @@ def compute_for(model: SkillGraphModel, k: int, level: float, prob: float = 0.5,
     rows = [{"name": f"C={c:.3g}", "compute": c, "tokens_per_param": tokens_per_param,
              "family": family} for c in grid]
     # Common random numbers (see resolve_llms): the same new model at every compute.
-    names, log_r = resolve_llms(model, rows, random_seed)
-    del names
+    _, log_r = resolve_llms(model, rows, random_seed)
     pi, _ = pi_and_score_draws(model, log_r, np.array([float(k)]))
     reach = (pi[:, 0, :] >= level).mean(axis=-1)
     hit = np.flatnonzero(reach >= prob)
@@ -309,3 +456,76 @@ def compute_for(model: SkillGraphModel, k: int, level: float, prob: float = 0.5,
     lo, hi = reach[i - 1], reach[i]
     w = (prob - lo) / (hi - lo) if hi > lo else 1.0
     return float(10 ** (np.log10(grid[i - 1]) + w * (np.log10(grid[i]) - np.log10(grid[i - 1]))))
+
+
+def _quiet_forecast(model: SkillGraphModel, rows: list[dict[str, Any]], **kwargs: Any) -> pd.DataFrame:
+    """:func:`forecast` without extrapolation warnings (for plotting grids that span far)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        return forecast(model, rows, score_at_least=(), **kwargs)
+
+
+def kcurve_table(model: SkillGraphModel, k_max: int = 6, ci_prob: float = CI_PROB) -> pd.DataFrame:
+    """Expected score of every Skill-Mix LLM *as itself* at k = 1..k_max (the fitted k-curves).
+
+    Rows of :func:`forecast` with ``quantity == "score"`` for ``{"of": llm, "factor": 1}``;
+    ``k_max`` is raised to the largest observed k.
+    """
+    x = model.inputs
+    k_max = max(int(k_max), int(np.max(x.cell_k)))
+    table = _quiet_forecast(model, [{"name": m, "of": m, "factor": 1.0} for m in x.llms],
+                            k_max=k_max, ci_prob=ci_prob)
+    out = table[table["quantity"] == "score"].reset_index(drop=True)
+    out.attrs.update(table.attrs)
+    return out
+
+
+def fan_table(model: SkillGraphModel, ks: Sequence[int] = (2, 3, 4, 5),
+              compute_grid: Any = None, quantity: str = "pi",
+              ci_probs: Sequence[float] = (0.5, 0.89)) -> pd.DataFrame:
+    """Forecast ``pi_k`` (or ``score``) of a new compute-optimal LLM along a compute grid.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``compute, k, median`` and ``lower_P``/``upper_P`` for each mass P of
+        ``ci_probs`` (e.g. ``lower_0.5``), equal-tailed. The new LLM has a typical family and
+        fine-tuning offset (their posterior spread is in the bands); common random numbers make
+        the curves smooth in compute.
+    """
+    if quantity not in ("pi", "score"):
+        raise SkillfitError(f"quantity must be 'pi' or 'score', got {quantity!r}")
+    grid = np.logspace(22, 27, 30) if compute_grid is None else np.asarray(compute_grid, float)
+    ks = [int(k) for k in ks]
+    rows = [{"name": f"C={c:.6g}", "compute": float(c)} for c in grid]
+    out = None
+    for prob in ci_probs:
+        t = _quiet_forecast(model, rows, k_max=max(ks), ci_prob=prob)
+        t = t[(t["quantity"] == quantity) & t["k"].isin(ks)]
+        t = t.assign(compute=t["llm"].map(dict(zip([r["name"] for r in rows], grid,
+                                                    strict=True))))
+        part = t[["compute", "k", "median", "lower", "upper"]].rename(
+            columns={"lower": f"lower_{prob:g}", "upper": f"upper_{prob:g}"})
+        out = part if out is None else out.merge(part.drop(columns="median"), on=["compute", "k"])
+    assert out is not None
+    out = out.sort_values(["k", "compute"], kind="stable").reset_index(drop=True)
+    out["k"] = out["k"].astype(int)
+    out.attrs.update({"quantity": quantity, "ci_probs": tuple(float(p) for p in ci_probs),
+                      "link": model.link})
+    return out
+
+
+def observed_points(model: SkillGraphModel, ks: Sequence[int],
+                    quantity: str = "pi") -> pd.DataFrame:
+    """The observed open LLMs at their 6ND compute with their own posterior median ``quantity``.
+
+    Columns ``llm, compute, k, median``; closed LLMs and LLMs of unknown size are left out.
+    """
+    placed = observed_compute(model)
+    if not placed:
+        return pd.DataFrame(columns=["llm", "compute", "k", "median"])
+    t = _quiet_forecast(model, [{"name": m, "of": m, "factor": 1.0} for m in placed],
+                        k_max=max(int(k) for k in ks))
+    t = t[(t["quantity"] == quantity) & t["k"].isin([int(k) for k in ks])]
+    return pd.DataFrame({"llm": t["llm"].to_numpy(), "compute": t["llm"].map(placed).to_numpy(),
+                         "k": t["k"].astype(int).to_numpy(), "median": t["median"].to_numpy()})

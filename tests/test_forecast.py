@@ -96,7 +96,7 @@ def test_scaling_up_helps(models) -> None:
 
 
 @pytest.mark.parametrize(("rows", "match"), [
-    ([{"name": "a", "of": "LLaMA-3-400B", "factor": 10}], "'of' must be a fitted Skill-Mix LLM"),
+    ([{"name": "a", "of": "LLaMA-3-400B", "factor": 10}], "'of': unknown LLM 'LLaMA-3-400B'"),
     ([{"name": "a", "compute": -1e24}], "compute must be positive"),
     ([{"name": "a", "params": 7e10}], "give params and tokens"),
     ([{"name": "a", "params": "big", "tokens": 1e12}], "params must be a number"),
@@ -110,8 +110,10 @@ def test_bad_inputs(models, rows, match) -> None:
 
 def test_bad_options(models) -> None:
     rows = [{"name": "a", "params": 7e10, "tokens": 2e12}]
-    with pytest.raises(SkillfitError, match="hdi_prob"):
-        forecast(models["threshold"], rows, hdi_prob=1.5)
+    with pytest.raises(SkillfitError, match="ci_prob"):
+        forecast(models["threshold"], rows, ci_prob=1.5)
+    with pytest.raises(SkillfitError, match="ci_kind"):
+        forecast(models["threshold"], rows, ci_kind="widest")
     with pytest.raises(SkillfitError, match="k_max"):
         forecast(models["threshold"], rows, k_max=0)
     with pytest.raises(SkillfitError, match="level"):

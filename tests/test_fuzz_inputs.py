@@ -506,7 +506,7 @@ def fake_fit() -> SkillGraphModel:
     """A SkillGraphModel with a tiny hand-made posterior (no PyMC): enough for forecast()."""
     rng = np.random.default_rng(0)
     model = SkillGraphModel()
-    model._validate_data(SkillGraphModel.bundled_data())  # the inputs forecast() reads
+    model._data = model._validate_data(SkillGraphModel.bundled_data())  # what forecast() reads
     model.model = object()  # "built"
     x = model.inputs
     dims = ("chain", "draw")
@@ -584,8 +584,8 @@ def test_bad_hypothetical_llm_is_named(fake_fit, row, needle) -> None:
     ({"llms": [5]}, "#1 must be a dict"), ({"llms": []}, "no hypothetical LLMs"),
     ({"k_max": 0}, "k_max"), ({"k_max": K_MAX_LIMIT + 1}, "k_max"), ({"k_max": 10**12}, "k_max"),
     ({"k_max": 2.5}, "k_max"), ({"k_max": float("nan")}, "k_max"), ({"k_max": None}, "k_max"),
-    ({"k_max": "3"}, "k_max"), ({"hdi_prob": 1.0}, "hdi_prob"), ({"hdi_prob": float("nan")}, "hdi_prob"),
-    ({"hdi_prob": "x"}, "hdi_prob"), ({"hdi_prob": None}, "hdi_prob"),
+    ({"k_max": "3"}, "k_max"), ({"ci_prob": 1.0}, "ci_prob"), ({"ci_prob": float("nan")}, "ci_prob"),
+    ({"ci_prob": "x"}, "ci_prob"), ({"ci_prob": None}, "ci_prob"), ({"ci_kind": "x"}, "ci_kind"),
 ])
 def test_bad_forecast_arguments(fake_fit, kwargs, needle) -> None:
     args = {"llms": [{"name": "a", "params": 1e9, "tokens": 1e10}], **kwargs}

@@ -63,6 +63,6 @@ def test_forecast_table_same_from_cli_and_api(mock_pymc_sample, tmp_path: Path) 
     cli = pd.read_csv(run / "forecast.csv")
     model = SkillGraphModel.load(run / "posterior.nc")
     api = forecast(model, [{"name": "GPT-4 x10 compute", "of": "GPT-4", "factor": 10.0}],
-                   k_max=4, hdi_prob=0.89, score_at_least=[0.5])
+                   k_max=4, ci_prob=0.89, score_at_least=[0.5])
     api = api.reset_index(drop=True).astype({"k": float})  # the CSV has no integer NA
     pd.testing.assert_frame_equal(cli, api, check_dtype=False, rtol=1e-12)

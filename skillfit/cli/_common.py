@@ -6,7 +6,6 @@ Every command module imports from here, never from another command's module.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,8 @@ from skillfit.errors import SkillfitError
 
 __all__ = ["DEFAULT_SPEC", "OUTPUT_ROOT", "add_sampler_args", "check_out_dir",
            "diagnostics_line", "load_joint_spec", "print_table", "sampler_overrides",
-           "print_report", "say", "show_progress", "write_plots"]
+           "add_output_args", "output_folder", "print_report", "say",
+           "show_progress"]
 
 #: The joint-model spec used when a command is given none.
 DEFAULT_SPEC = "skillmix"
@@ -80,17 +80,36 @@ def sampler_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-def check_out_dir(out: Path) -> None:
-    """Fail early (before any sampling) if ``out`` cannot be created or written."""
-    if out.exists() and not out.is_dir():
-        raise SkillfitError(f"output folder {out} exists and is not a folder")
-    probe = out if out.exists() else out.parent
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise SkillfitError(f"cannot create output folder {out}: {probe} is not a folder")
-    if not os.access(probe, os.W_OK):
-        raise SkillfitError(f"cannot write to output folder {out}: permission denied")
+def check_out_dir(out: Path, replace: bool = True) -> None:
+    """Fail early (before any sampling) if ``out`` cannot become the output folder."""
+    from skillfit.outputs import check_new_dir
+
+    check_new_dir(out, replace=replace)
+
+
+def add_output_args(p: argparse.ArgumentParser, default: str) -> None:
+    """``--out DIR`` and ``--force`` (a run folder holds one run)."""
+    p.add_argument("--out", metavar="DIR",
+                   help=f"output folder (default: {default}, or {default}-2, ... if taken); it "
+                        "must not hold files unless --force")
+    p.add_argument("--force", action="store_true",
+                   help="replace the --out folder whole if it already holds a run")
+
+
+def output_folder(args: argparse.Namespace, default: Path) -> tuple[Path, bool]:
+    """``(folder, replace)`` from ``--out``/``--force``, checked before any work.
+
+    Without ``--out`` the first free ``default``, ``default-2``, ... is used, so a second run
+    never mixes with the first; with ``--out`` an occupied folder is an error unless ``--force``.
+    """
+    from skillfit.outputs import fresh_dir
+
+    if getattr(args, "out", None):
+        out, replace = Path(args.out), bool(getattr(args, "force", False))
+    else:
+        out, replace = fresh_dir(default), False
+    check_out_dir(out, replace)
+    return out, replace
 
 
 def load_joint_spec(name: str | None) -> Any:
@@ -125,45 +144,10 @@ def print_table(table: Any, digits: str = ".2f", **kwargs: Any) -> None:
         print(table.to_string(float_format=lambda v: format(v, digits), **kwargs))
 
 
-def write_plots(model: Any, folder: Path, diag: dict[str, Any]) -> list[str]:
-    """Write the diagnostics and model plots for ``model`` into ``folder``; return file names."""
-    from skillfit.plots import save_png
-    from skillfit.plots.diagnostics import trace_rank_figure
-
-    written = []
-    save_png(trace_rank_figure(model.idata, list(diag["parameters"]), diagnostics=diag),
-             folder / "trace_rank.png")
-    written.append("trace_rank.png")
-    if model._model_type == "scaling_law":
-        from skillfit.plots.scaling import loss_vs_compute_figure, posterior_vs_published_figure
-
-        save_png(loss_vs_compute_figure(model), folder / "ppc_loss_vs_compute.png")
-        save_png(posterior_vs_published_figure(model), folder / "posterior_vs_published.png")
-        written += ["ppc_loss_vs_compute.png", "posterior_vs_published.png"]
-    if model._model_type == "skill_graph":
-        from skillfit.plots.skillmix import prior_predictive_figure
-
-        save_png(prior_predictive_figure(model), folder / "prior_predictive.png")
-        written.append("prior_predictive.png")
-    return written
-
-
-def print_report(model: Any, diag: dict[str, Any], warnings: list[str], out: Path | None = None) -> None:
+def print_report(model: Any, diag: dict[str, Any], warnings: list[str]) -> None:
     """Print the summary table, the convergence diagnostics and plain-words warnings."""
-    import pandas as pd
-
-    summary = model.summary()
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(summary.to_string(float_format=lambda v: f"{v:.4g}"))
+    print_table(model.summary(), ".4g")
     print()
-    status = "converged" if diag["converged"] else "NOT converged"
-    print(
-        f"diagnostics ({status}): max R-hat {diag['max_r_hat']:.4f} ({diag['worst_r_hat']}), "
-        f"min bulk ESS {diag['min_ess_bulk']:.0f} ({diag['worst_ess_bulk']}), "
-        f"min tail ESS {diag['min_ess_tail']:.0f}, divergences {diag['divergences']} "
-        f"({diag['chains']} chains x {diag['draws']} draws)"
-    )
+    print(diagnostics_line(diag))
     for msg in warnings:
         print(f"warning: {msg}")
-    if out is not None:
-        print(f"wrote {out}")

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from skillfit.cli._common import print_report
 from skillfit.errors import SkillfitError
 
 __all__ = ["register", "run"]
@@ -14,12 +15,13 @@ __all__ = ["register", "run"]
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "diagnose",
-        help="print R-hat, ESS and divergences of a fitted run and write trace/rank and PPC plots",
+        help="print R-hat, ESS and divergences of a fitted run and write its check plots",
         description=(
-            "Read RUN (a folder written by 'skillfit fit', or its posterior.nc), print the "
-            "summary and convergence diagnostics with advice, and write trace_rank.png and the "
-            "model's posterior-predictive plots (skill_graph runs: prior_predictive.png) into "
-            "the run folder."
+            "Read RUN (a folder written by 'skillfit fit' or 'skillfit forecast', or its "
+            "posterior.nc), print the summary and convergence diagnostics with advice, and "
+            "(re)write its plots into the run folder: trace.png and rank.png (ArviZ), and the "
+            "model's checks (scaling law: ppc_loss_vs_compute.png, posterior.png; joint model: "
+            "prior_predictive.png, skillmix_kcurves.png)."
         ),
     )
     p.add_argument("run_dir", metavar="RUN", help="run folder (or a posterior.nc file)")
@@ -28,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from skillfit.cli._common import print_report, write_plots
+    from skillfit.report import write_plots
     from skillfit.specs import load_model
 
     target = Path(args.run_dir)
@@ -42,11 +44,10 @@ def run(args: argparse.Namespace) -> int:
         raise SkillfitError(f"no such run folder or file: {target}")
     model = load_model(nc)
     diag = model.diagnostics()
-    warnings = model.warnings(diag)
     print(f"{nc}: {model._model_type} model, id {model.id}, seed {model.idata.attrs.get('random_seed')}")
-    print_report(model, diag, warnings)
+    print_report(model, diag, model.warnings(diag))
     if not args.no_plots:
-        written = write_plots(model, folder, diag)
+        written = write_plots(model, folder, list(diag["parameters"]))
         print("wrote " + ", ".join(str(folder / name) for name in written))
     if (folder / "diagnostics.json").is_file():
         try:

@@ -5,33 +5,32 @@ and prints, for each hypothetical LLM of the spec's ``[forecast]`` section (or
 :data:`skillfit.forecast.DEFAULT_HYPOTHETICAL_LLMS`), the posterior median and interval of
 ``pi_k`` (chance a random k-tuple of skills is handled) and of the expected Skill-Mix score,
 ``P(score >= 0.5)`` and the largest k with median ``pi_k >= 0.5``, followed by the convergence
-diagnostics in plain words. The output folder (default: the spec's ``[output] dir``) gets
-``posterior.nc``, ``summary.csv``, ``forecast.csv``, ``diagnostics.json`` and PNG plots, written
-atomically. ``--from-run DIR`` forecasts from a saved posterior instead of refitting.
+diagnostics in plain words. Parses, calls :func:`skillfit.forecast.forecast` and
+:func:`skillfit.report.write_run`, and prints. ``--from-run DIR`` forecasts from a saved
+posterior instead of refitting, into a new folder.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from skillfit.errors import SkillfitError
-
 from skillfit.cli._common import (
     DEFAULT_SPEC,
+    add_output_args,
     add_sampler_args,
-    check_out_dir,
     diagnostics_line,
     load_joint_spec,
+    output_folder,
     sampler_overrides,
+    say,
     show_progress,
-    write_plots,
 )
+from skillfit.errors import SkillfitError
 
 __all__ = ["format_forecast", "parse_compute", "parse_compute_for", "parse_llm", "parse_scale",
            "register", "run"]
@@ -112,27 +111,14 @@ def _hypothetical(args: argparse.Namespace, spec: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _check_known(rows: list[dict[str, Any]], known: list[str]) -> None:
-    """Every ``of`` names a Skill-Mix LLM of the data (checked before the long fit)."""
-    from skillfit.errors import did_you_mean
-
-    for row in rows:
-        base = row.get("of")
-        if base is not None and base not in known:
-            raise SkillfitError(
-                f"unknown LLM {base!r} in {row['name']!r}{did_you_mean(base, known)}; "
-                f"Skill-Mix LLMs: {', '.join(known)}"
-            )
-
-
 # ----------------------------------------------------------------------------- output
 def _fmt(v: float) -> str:
     return "  nan" if not math.isfinite(v) else f"{v:.2f}"
 
 
-def format_forecast(table: Any, hdi_prob: float, level: float = 0.5) -> str:
+def format_forecast(table: Any, ci_prob: float, level: float = 0.5) -> str:
     """The compact text table printed by ``skillfit forecast``."""
-    pct = f"{hdi_prob:.0%}"
+    pct = f"{ci_prob:.0%}"
     prob_q = f"P(score>={level:g})"
     lines = []
     for name in dict.fromkeys(table["llm"]):
@@ -163,29 +149,32 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="fit the joint skill-graph model and forecast k-skill competence of larger LLMs",
         description=(
             "Fit SPEC (default: the bundled 'skillmix' spec, threshold link, bundled data) and "
-            "print, for each hypothetical LLM, the posterior median and interval of pi_k (chance "
-            "a random k-tuple of skills is handled) and of the expected Skill-Mix score, "
-            "P(score >= 0.5) and the largest k with median pi_k >= 0.5. Writes posterior.nc, "
-            "summary.csv, forecast.csv, diagnostics.json, run.json and plots to the output "
-            "folder. "
+            "print, for each hypothetical LLM, the posterior median and 89% equal-tailed "
+            "interval of pi_k (chance a random k-tuple of skills is handled) and of the "
+            "expected Skill-Mix score, P(score >= 0.5) and the largest k with median pi_k >= "
+            "0.5. Writes a new run folder: posterior.nc, summary.csv, ppc.csv, forecast.csv, "
+            "diagnostics.json, run.json and plots. "
             "Hypothetical LLMs come from --llm/--compute/--scale, else the spec's [forecast] "
-            "section. The default fit (4 chains x 1500 draws) takes about 2 minutes on 2 cores."
+            "section. The default fit (4 chains x 1500 draws) takes about 2 minutes on 2 cores. "
+            "With --from-run RUN the saved posterior is used instead and forecast.csv, "
+            "diagnostics.json and the fan chart go to a new folder (default RUN-forecast)."
         ),
     )
     p.add_argument("spec", metavar="SPEC", nargs="?", default=None,
                    help=f"skill_graph spec name or .toml path (default: {DEFAULT_SPEC})")
-    p.add_argument("--out", metavar="DIR",
-                   help="output folder (default: the spec's [output] dir; with --from-run, the run)")
+    add_output_args(p, "the spec's [output] dir; with --from-run, RUN-forecast")
     add_sampler_args(p)
     p.add_argument("--k-max", type=int, metavar="K", help="forecast k = 1..K (default: spec or 8)")
-    p.add_argument("--hdi-prob", type=float, metavar="P", help="interval mass (default: spec or 0.89)")
+    p.add_argument("--ci-prob", type=float, metavar="P",
+                   help="mass of the equal-tailed intervals (default: spec or 0.89)")
     p.add_argument("--llm", action="append", metavar="NAME:PARAMS:TOKENS",
                    help="a new LLM with PARAMS parameters and TOKENS training tokens (repeatable)")
     p.add_argument("--compute", action="append", metavar="C[:TPP]",
                    help="a compute-optimal LLM trained with C FLOP (optionally at TPP tokens "
                         "per parameter) (repeatable)")
     p.add_argument("--scale", action="append", metavar="LLM:FACTOR",
-                   help="an observed Skill-Mix LLM trained with FACTOR x its compute (repeatable)")
+                   help="an observed Skill-Mix LLM (its name or a catalog alias, e.g. "
+                        "llama2-70b-chat) trained with FACTOR x its compute (repeatable)")
     p.add_argument("--compute-for", action="append", metavar="K:LEVEL[:PROB]",
                    help="also print the training compute a new compute-optimal LLM needs for "
                         "P(pi_K >= LEVEL) >= PROB (default PROB 0.5) (repeatable)")
@@ -207,10 +196,23 @@ def _load_run(target: Path) -> tuple[Any, Path]:
     return model, nc.parent
 
 
+def _marked(model: Any, table: Any, rows: list[dict[str, Any]]) -> Any:
+    """The asked-for LLMs of known compute as fan-chart marks (pi median and interval per k)."""
+    from skillfit.forecast import hypothetical_compute
+
+    compute = hypothetical_compute(model, rows)
+    pi = table[(table["quantity"] == "pi") & table["llm"].isin(list(compute))]
+    return pi.assign(compute=pi["llm"].map(compute))[["llm", "compute", "k", "median", "lower",
+                                                      "upper"]]
+
+
 def run(args: argparse.Namespace) -> int:
-    from skillfit.forecast import K_MAX_LIMIT, compute_for, forecast
-    from skillfit.outputs import staged_dir, write_text
-    from skillfit.provenance import run_manifest
+    import warnings as pywarnings
+
+    from skillfit.errors import ExtrapolationWarning
+    from skillfit.forecast import K_MAX_LIMIT, compute_for, forecast, resolve_llm_name
+    from skillfit.intervals import check_ci, interval_label
+    from skillfit.report import fit_report, write_run
 
     spec = load_joint_spec(args.spec)
     overrides = sampler_overrides(args)
@@ -219,9 +221,9 @@ def run(args: argparse.Namespace) -> int:
         raise SkillfitError(f"--k-max must be at least 1, got {k_max}")
     if k_max > K_MAX_LIMIT:
         raise SkillfitError(f"--k-max must be at most {K_MAX_LIMIT}, got {k_max}")
-    hdi = args.hdi_prob if args.hdi_prob is not None else float(spec.forecast.get("hdi_prob", 0.89))
-    if not 0 < hdi < 1:
-        raise SkillfitError(f"--hdi-prob must be in (0, 1), got {hdi}")
+    ci = args.ci_prob if args.ci_prob is not None else float(
+        spec.forecast.get("ci_prob", spec.forecast.get("hdi_prob", 0.89)))
+    ci, _ = check_ci(ci, what="--ci-prob")
     levels = [float(v) for v in spec.forecast.get("score_at_least", [0.5])]
     rows = _hypothetical(args, spec)
     targets = [parse_compute_for(t) for t in args.compute_for or []]
@@ -229,100 +231,72 @@ def run(args: argparse.Namespace) -> int:
     run_dir = None
     if args.from_run:
         model, run_dir = _load_run(Path(args.from_run))
-    out = Path(args.out) if args.out else (run_dir or spec.output_dir())
-    check_out_dir(out)
+        out, replace = output_folder(args, run_dir.parent / f"{run_dir.name}-forecast")
+        data = model.fit_data
+    else:
+        out, replace = output_folder(args, spec.output_dir())
+        data = spec.load_data()
+    for row in rows:  # every 'of' names a Skill-Mix LLM (checked before the long fit)
+        if row.get("of") is not None:
+            resolve_llm_name(row["of"], data, what=f"--scale {row['of']}")
     wall = None
     if run_dir is None:
-        data = spec.load_data()
-        known = list(dict.fromkeys(
-            data.loc[(data["table"] == "skillmix")
-                     & (data["metric"] == spec.model_config.get("metric", "ratio_of_full_marks")),
-                     "llm"]))
-        _check_known(rows, known)
         model = spec.make_model(**overrides)
         cfg = model.sampler_config
-        print(f"fitting {spec.name} ({model.link} link; {len(known)} Skill-Mix LLMs): "
-              f"{cfg['chains']} chains x {cfg['draws']} draws after {cfg['tune']} tuning steps, "
-              f"{cfg['nuts_sampler']} sampler", flush=True)
+        n_llms = data.loc[data["table"] == "skillmix", "llm"].nunique()
+        say(f"fitting {spec.name} ({model.link} link; {n_llms} Skill-Mix LLMs): "
+            f"{cfg['chains']} chains x {cfg['draws']} draws after {cfg['tune']} tuning steps, "
+            f"{cfg['nuts_sampler']} sampler")
         start = time.perf_counter()
         model.fit(data, random_seed=args.seed, progressbar=show_progress(args))
         wall = time.perf_counter() - start
-        print(f"sampled in {wall:.1f} s", flush=True)
+        say(f"sampled in {wall:.1f} s")
     else:
-        _check_known(rows, list(model.inputs.llms))
-        print(f"forecasting from {run_dir / 'posterior.nc'} ({model.link} link, seed "
-              f"{model.idata.attrs.get('random_seed')})", flush=True)
+        say(f"forecasting from {run_dir / 'posterior.nc'} ({model.link} link, seed "
+            f"{model.idata.attrs.get('random_seed')})")
 
-    table = forecast(model, rows, k_max=k_max, hdi_prob=hdi, score_at_least=levels)
-    diag = model.diagnostics()
-    warnings = model.warnings(diag)
+    with pywarnings.catch_warnings():
+        pywarnings.simplefilter("ignore", ExtrapolationWarning)  # printed below, in words
+        table = forecast(model, rows, k_max=k_max, ci_prob=ci, score_at_least=levels)
     print()
-    print(f"Forecast ({model.link} link): posterior median [{hdi:.0%} interval]; pi = chance a "
+    print(f"Forecast ({model.link} link): posterior median [{interval_label(ci)}]; pi = chance a "
           "random k-tuple of skills is handled, score = expected Skill-Mix ratio of full marks")
     print()
-    sys.stdout.write(format_forecast(table, hdi, levels[0] if levels else 0.5))
+    sys.stdout.write(format_forecast(table, ci, levels[0] if levels else 0.5))
+    for note in table.attrs["warnings"]:
+        print(f"warning: {note}")
     inverse = []
     for k, level, prob in targets:
         flop = compute_for(model, k, level, prob)
         inverse.append({"k": k, "level": level, "prob": prob, "compute_flop": flop})
         where = f"{flop:.3g} FLOP" if math.isfinite(flop) else "not reached below 1e31 FLOP"
         print(f"compute for P(pi_{k} >= {level:g}) >= {prob:g} (new compute-optimal LLM): {where}")
-    ppc = model.posterior_predictive_check(hdi_prob=hdi, random_seed=0)
+    ppc = model.posterior_predictive_check(ci, random_seed=0)
     missed = ppc.loc[~ppc["inside"], ["llm", "k", "observed", "lower", "upper"]]
     print()
     print(f"posterior predictive check: {ppc.attrs['coverage']:.0%} of the {len(ppc)} observed "
-          f"Skill-Mix cells lie inside their {hdi:.0%} predictive interval"
+          f"Skill-Mix cells lie inside their {interval_label(ci)} of the measured rate"
           + ("" if missed.empty else "; outside: " + ", ".join(
               f"{r.llm} k={r.k} ({r.observed:.2f} vs [{r.lower:.2f}, {r.upper:.2f}])"
               for r in missed.itertuples())))
-    print(diagnostics_line(diag))
-    for msg in warnings:
+    report = fit_report(model, {
+        "link": model.link, "spec": str(spec.path), "ppc_coverage": ppc.attrs["coverage"],
+        "hypothetical_llms": rows, "k_max": k_max, "ci_prob": ci, "ci_kind": "eti",
+        "forecast_warnings": table.attrs["warnings"]})
+    print(diagnostics_line(report))
+    for msg in report["warnings"]:
         print(f"warning: {msg}")
-    if not warnings:
+    if not report["warnings"]:
         print("no convergence warnings: R-hat, ESS and divergences are within the thresholds")
-
-    report = dict(diag)
-    report.update({"warnings": warnings, "link": model.link, "spec": str(spec.path),
-                   "ppc_coverage": ppc.attrs["coverage"],
-                   "random_seed": int(model.idata.attrs.get("random_seed", -1)),
-                   "nuts_sampler": model.idata.attrs.get("nuts_sampler"),
-                   "hypothetical_llms": rows, "k_max": k_max, "hdi_prob": hdi})
     if inverse:
         report["compute_for"] = inverse
     if wall is not None:
         report["wall_time_s"] = round(wall, 2)
     if run_dir is not None:
         report["from_run"] = str(run_dir)
-    same_run = run_dir is not None and out.resolve() == run_dir.resolve()
-    written = []
-    with staged_dir(out) as stage:
-        if not same_run:
-            model.save(stage / "posterior.nc")
-            model.summary().to_csv(stage / "summary.csv", index_label="parameter")
-            write_text(stage / "run.json",
-                       json.dumps(run_manifest(model, spec), indent=2, default=str) + "\n")
-            written += ["posterior.nc", "summary.csv", "run.json"]
-        table.to_csv(stage / "forecast.csv", index=False)
-        if not same_run:
-            ppc.to_csv(stage / "ppc.csv", index=False)
-            written.append("ppc.csv")
-        write_text(stage / ("forecast_diagnostics.json" if same_run else "diagnostics.json"),
-                   json.dumps(report, indent=2, default=str) + "\n")
-        written += ["forecast.csv", "forecast_diagnostics.json" if same_run else "diagnostics.json"]
-        if not args.no_plots and spec.output.get("plots", True):
-            written += write_forecast_plots(model, stage, diag, trace=not same_run)
+    plots = not args.no_plots and spec.output.get("plots", True)
+    written = write_run(model, out, spec=spec, report=report, forecast=table,
+                        marked=_marked(model, table, rows) if plots else None, plots=plots,
+                        replace=replace, ci_prob=ci, posterior=run_dir is None)
     print(f"wrote {out}: {', '.join(written)}")
     return 0
-
-
-def write_forecast_plots(model: Any, folder: Path, diag: dict[str, Any], trace: bool = True
-                         ) -> list[str]:
-    """trace_rank.png, prior_predictive.png (with ``trace``), skillmix_kcurves.png and
-    forecast_fan.png into ``folder``."""
-    from skillfit.plots import save_png
-    from skillfit.plots.skillmix import fan_chart_figure, kcurves_figure
-
-    written = write_plots(model, folder, diag) if trace else []
-    save_png(kcurves_figure(model), folder / "skillmix_kcurves.png")
-    save_png(fan_chart_figure(model), folder / "forecast_fan.png")
-    return written + ["skillmix_kcurves.png", "forecast_fan.png"]

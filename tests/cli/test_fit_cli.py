@@ -33,23 +33,23 @@ def test_fit_writes_run_folder_and_diagnose_reads_it(tmp_path: Path, capsys) -> 
     assert main(["fit", "models/chinchilla.toml", "--out", str(out), "--seed", "4", *FAST]) == 0
     stdout = capsys.readouterr().out
     assert "diagnostics" in stdout and "max R-hat" in stdout and f"wrote {out}" in stdout
-    for name in ("posterior.nc", "summary.csv", "diagnostics.json", "trace_rank.png",
-                 "ppc_loss_vs_compute.png", "posterior_vs_published.png"):
+    for name in ("posterior.nc", "summary.csv", "diagnostics.json", "trace.png", "rank.png",
+                 "ppc_loss_vs_compute.png", "posterior.png"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     diag = json.loads((out / "diagnostics.json").read_text())
     assert diag["random_seed"] == 4 and diag["draws"] == 30 and diag["n_rows_used"] == 240
     assert "E" in (out / "summary.csv").read_text()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
 
-    (out / "trace_rank.png").unlink()
+    (out / "trace.png").unlink()
     assert main(["diagnose", str(out)]) == 0
-    assert (out / "trace_rank.png").is_file()
+    assert (out / "trace.png").is_file()
     assert "divergences" in capsys.readouterr().out
 
 
 def test_bundled_name_and_no_plots(tmp_path: Path) -> None:
     assert main(["fit", "chinchilla", "--out", str(tmp_path), "--no-plots", *FAST]) == 0
-    assert (tmp_path / "posterior.nc").is_file() and not (tmp_path / "trace_rank.png").exists()
+    assert (tmp_path / "posterior.nc").is_file() and not (tmp_path / "trace.png").exists()
 
 
 def _spec(tmp_path: Path, text: str) -> str:

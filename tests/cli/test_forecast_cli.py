@@ -14,8 +14,9 @@ from skillfit.errors import SkillfitError
 
 pytestmark = pytest.mark.usefixtures("mock_pymc_sample")
 FAST = ["--draws", "20", "--tune", "20", "--chains", "2"]
-FILES = ("posterior.nc", "summary.csv", "forecast.csv", "diagnostics.json", "trace_rank.png",
-         "prior_predictive.png", "skillmix_kcurves.png", "forecast_fan.png")
+FILES = ("posterior.nc", "summary.csv", "ppc.csv", "run.json", "forecast.csv", "diagnostics.json",
+         "trace.png", "rank.png", "prior_predictive.png", "skillmix_kcurves.png",
+         "forecast_fan.png")
 
 
 def _one_error_line(err: str, *needles: str) -> None:
@@ -88,6 +89,7 @@ def test_from_run(run_dir: Path, tmp_path: Path, capsys) -> None:
     (["--compute=-1e24"], ["--compute must be a positive number"], 1),
     (["--compute-for", "2:1.5"], ["LEVEL, PROB in (0, 1)"], 1),
     (["--scale", "GPT-5:10"], ["unknown LLM 'GPT-5'", "did you mean 'GPT-4'"], 1),
+    (["--ci-prob", "1.5"], ["--ci-prob must be a number in (0, 1)"], 1),
     (["--scale", "GPT-4"], ["LLM:FACTOR"], 1),
     (["--scale", "GPT-4:0"], ["FACTOR must be a positive number"], 1),
     (["chinchilla"], ["this command needs a skill_graph spec"], 1),
@@ -122,3 +124,50 @@ def test_parsers() -> None:
     assert parse_scale("LLaMA-2-70B-Chat:10")["of"] == "LLaMA-2-70B-Chat"
     with pytest.raises(SkillfitError, match="must be a number"):
         parse_compute("lots")
+
+
+def test_scale_accepts_catalog_aliases(run_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "alias"
+    assert main(["forecast", "--from-run", str(run_dir), "--out", str(out), "--no-plots",
+                 "--scale", "llama2-70b-chat:10"]) == 0
+    by_alias = pd.read_csv(out / "forecast.csv")
+    canonical = pd.read_csv(run_dir / "forecast.csv")
+    canonical = canonical[canonical["llm"] == "LLaMA-2-70B-Chat x10 compute"]
+    np_alias = by_alias[["k", "quantity", "median", "lower", "upper"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(np_alias, canonical[["k", "quantity", "median", "lower",
+                                                       "upper"]].reset_index(drop=True))
+
+
+def test_from_run_writes_a_new_folder_and_leaves_the_run_alone(run_dir: Path) -> None:
+    before = {p.name: p.stat().st_mtime_ns for p in run_dir.iterdir()}
+    assert main(["forecast", "--from-run", str(run_dir), "--no-plots", "--k-max", "2"]) == 0
+    assert {p.name: p.stat().st_mtime_ns for p in run_dir.iterdir()} == before
+    new = run_dir.parent / f"{run_dir.name}-forecast"
+    assert pd.read_csv(new / "forecast.csv")["k"].max() == 2
+    assert json.loads((new / "diagnostics.json").read_text())["from_run"] == str(run_dir)
+    assert main(["forecast", "--from-run", str(run_dir), "--no-plots", "--k-max", "3"]) == 0
+    assert pd.read_csv(run_dir.parent / f"{run_dir.name}-forecast-2" / "forecast.csv")["k"].max() == 3
+
+
+def test_out_folder_holding_a_run_needs_force(run_dir: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "mine"
+    assert main(["forecast", "--from-run", str(run_dir), "--out", str(out), "--no-plots"]) == 0
+    (out / "stale.png").write_text("a plot of an earlier run")
+    capsys.readouterr()
+    assert main(["forecast", "--from-run", str(run_dir), "--out", str(out), "--no-plots"]) == 1
+    _one_error_line(capsys.readouterr().err, "already holds a run", "--force")
+    assert (out / "stale.png").exists()
+    assert main(["forecast", "--from-run", str(run_dir), "--out", str(out), "--no-plots",
+                 "--force"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["diagnostics.json", "forecast.csv"]
+
+
+def test_far_extrapolation_is_warned(run_dir: Path, tmp_path: Path, capsys) -> None:
+    assert main(["forecast", "--from-run", str(run_dir), "--out", str(tmp_path / "w"),
+                 "--no-plots", "--k-max", "2", "--compute", "1e30",
+                 "--llm", "swapped:15e12:405e9"]) == 0
+    warned = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("warning:")]
+    assert any("compute 1e+30 FLOP" in ln and "outside the observed LLMs' range" in ln
+               for ln in warned), warned
+    assert any("swapped" in ln and "params and tokens swapped?" in ln for ln in warned), warned
+    assert not any("LLaMA" in ln for ln in warned)

@@ -348,7 +348,7 @@ BAD_FORECAST_ARGS = st.one_of(
         lambda v: ([f"--compute-for={v}"], "--compute-for")),
     st.one_of(st.integers(max_value=0), st.integers(min_value=K_MAX_LIMIT + 1, max_value=10**30))
     .map(lambda v: ([f"--k-max={v}"], "--k-max")),
-    OUTSIDE_UNIT.map(lambda v: ([f"--hdi-prob={v!r}"], "--hdi-prob")),
+    OUTSIDE_UNIT.map(lambda v: ([f"--ci-prob={v!r}"], "--ci-prob")),
     st.just((["--llm", "twin:1e9:1e10", "--llm", "twin:2e9:2e10"], "must be unique")),
 )
 

@@ -9,6 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from skillfit import datasets
+from skillfit.checks import prior_predictive_cells
 from skillfit.models.skill_graph import SkillGraphModel
 from skillfit.plots.skillmix import prior_predictive_figure
 
@@ -18,8 +19,8 @@ OBSERVED = "observed (successes / n)"
 
 @pytest.fixture(scope="module")
 def built() -> tuple[SkillGraphModel, Figure]:
-    model = SkillGraphModel()  # not built: the figure builds it on the bundled data
-    fig = prior_predictive_figure(model, draws=DRAWS, random_seed=0)
+    model = SkillGraphModel()  # not built: the table builds it on the bundled data
+    fig = prior_predictive_figure(prior_predictive_cells(model, draws=DRAWS, random_seed=0))
     return model, fig
 
 
@@ -85,8 +86,10 @@ def test_median_and_count_come_from_the_prior_draws(built) -> None:
 
 
 def test_same_seed_same_figure_other_link() -> None:
-    a = prior_predictive_figure(SkillGraphModel({"link": "logistic"}), draws=40, random_seed=5)
-    b = prior_predictive_figure(SkillGraphModel({"link": "logistic"}), draws=40, random_seed=5)
+    a = prior_predictive_figure(prior_predictive_cells(SkillGraphModel({"link": "logistic"}),
+                                                       draws=40, random_seed=5))
+    b = prior_predictive_figure(prior_predictive_cells(SkillGraphModel({"link": "logistic"}),
+                                                       draws=40, random_seed=5))
     med = [_line(ax, "prior predictive median").get_ydata() for ax in _panels(a)]
     np.testing.assert_array_equal(
         np.concatenate(med),

@@ -1,5 +1,6 @@
 """k-curves and fan chart of the joint model, on a mocked fit (prior draws, no MCMC): panel
-grid, shared labels and legend (plots.skillmix._finish_grid), observed points from the data."""
+grid, shared labels and legend (plots.skillmix._finish_grid), observed points from the data,
+and figures drawn from hand-made tables (computing and drawing are separate steps)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import pymc as pm
 import pytest
 from pymc.testing import mock_sample
 
+import pandas as pd
+
+from skillfit.checks import fitted_cells
+from skillfit.forecast import fan_table, kcurve_table, observed_points
 from skillfit.models.skill_graph import SkillGraphModel
 from skillfit.plots.skillmix import fan_chart_figure, kcurves_figure
 
@@ -26,7 +31,8 @@ def mocked() -> SkillGraphModel:
 
 def test_kcurves_grid_labels_and_observed_points(mocked) -> None:
     x = mocked.inputs
-    fig = kcurves_figure(mocked, ncols=4)  # 10 LLMs on a 3 x 4 grid: 2 panels hidden
+    fig = kcurves_figure(kcurve_table(mocked), fitted_cells(mocked), mocked.link,
+                         ncols=4)  # 10 LLMs on a 3 x 4 grid: 2 panels hidden
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == list(x.llms)
     assert len(fig.axes) - len(visible) == 2
@@ -43,8 +49,32 @@ def test_kcurves_grid_labels_and_observed_points(mocked) -> None:
 
 
 def test_fan_chart_one_panel_per_k(mocked) -> None:
-    fig = fan_chart_figure(mocked, ks=(2, 3, 4))  # 2 x 2 grid, one hidden
+    ks = (2, 3, 4)
+    fig = fan_chart_figure(fan_table(mocked, ks), observed_points(mocked, ks))  # 2 x 2, one hidden
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == ["k = 2", "k = 3", "k = 4"]
     assert [ax.get_xlabel() for ax in visible][1:] == ["training compute C = 6ND (FLOP)"] * 2
     assert len(fig.legends) == 1
+
+
+def test_figures_draw_a_users_own_tables() -> None:
+    """No model needed: a hand-made forecast table is drawn as given."""
+    fan = pd.DataFrame({"compute": [1e22, 1e24, 1e26] * 2, "k": [2] * 3 + [3] * 3,
+                        "median": [0.2, 0.5, 0.8, 0.1, 0.3, 0.6],
+                        "lower_0.89": [0.1, 0.3, 0.6, 0.0, 0.1, 0.4],
+                        "upper_0.89": [0.3, 0.7, 0.9, 0.2, 0.5, 0.8]})
+    marked = pd.DataFrame({"llm": ["mine"], "compute": [1e25], "k": [2], "median": [0.66],
+                           "lower": [0.5], "upper": [0.8]})
+    fig = fan_chart_figure(fan, marked=marked)
+    ax = fig.axes[0]
+    (median,) = [ln for ln in ax.get_lines() if ln.get_label() == "median"]
+    np.testing.assert_allclose(median.get_ydata(), [0.2, 0.5, 0.8])
+    assert [t.get_text() for t in ax.texts] == ["mine"]  # the asked-for LLM is marked on k = 2
+    assert not fig.axes[1].texts
+    curves = pd.DataFrame({"llm": ["a"] * 3, "k": [1, 2, 3], "median": [0.9, 0.6, 0.3],
+                           "lower": [0.8, 0.5, 0.2], "upper": [1.0, 0.7, 0.4]})
+    cells = pd.DataFrame({"llm": ["a", "a"], "k": [2, 3], "observed": [0.55, 0.35],
+                          "median": [0.6, 0.3], "lower": [0.5, 0.2], "upper": [0.7, 0.4]})
+    fig = kcurves_figure(curves, cells, "threshold")
+    (obs,) = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == "observed (Skill-Mix)"]
+    np.testing.assert_allclose(obs.get_ydata(), [0.55, 0.35])
