@@ -598,7 +598,7 @@ def compare_with_bound(
     >>> float(df["skills_over_text"].iloc[0])  # |S|/|T| of the graph, by default
     0.01
     >>> df["bound_failure"].round(3).tolist()
-    [0.68, 0.452, 0.308]
+    [0.678, 0.452, 0.308]
     >>> bool(df["holds"].all())
     True
     """
