@@ -7,6 +7,7 @@ points. The maths is in :mod:`skillfit.theory.kernels`; this module adds domain 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -53,6 +54,21 @@ def _blockwise(fn, *arrays: FloatArray) -> FloatArray:
         stop = start + _BLOCK
         out[start:stop] = fn(*(a[start:stop] for a in flat))
     return out.reshape(shape)
+
+
+def _bisect(
+    inside: Callable[[FloatArray], NDArray[np.bool_]],
+    lo: FloatArray,
+    hi: FloatArray,
+    iterations: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Vectorised bisection: ``inside`` holds at ``lo`` and not at ``hi``; returns the bracket."""
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        ok = inside(mid)
+        lo = np.where(ok, mid, lo)
+        hi = np.where(ok, hi, mid)
+    return lo, hi
 
 
 def _scalar_or_array(x: FloatArray) -> FloatArray | float:
@@ -387,12 +403,8 @@ def alpha_limit(
         lo = np.full(t.shape, np.log(np.finfo(float).tiny))
         found = ok & (margin(lo) > 0)
         hi = log_hi.copy()
-        if np.any(sot > 0):
-            for _ in range(200):  # bisection: log range of ~710 down to ~1e-58
-                mid = 0.5 * (lo + hi)
-                inside = margin(mid) > 0
-                lo = np.where(inside, mid, lo)
-                hi = np.where(inside, hi, mid)
+        if np.any(sot > 0):  # 200 halvings: a log range of ~710 down to ~1e-58
+            lo, hi = _bisect(lambda mid: margin(mid) > 0, lo, hi, 200)
         out = np.where(sot > 0, np.exp(0.5 * (lo + hi)), np.exp(log_hi))
     return _scalar_or_array(np.where(found, out, np.nan))
 
@@ -593,10 +605,8 @@ def theta_for_competence(
             upper = (1.0 - t) / kk
         lo = np.full(target.shape, np.log(1e-12))
         hi = np.log(np.minimum(upper, 1.0 - 1e-12))
-        for _ in range(iterations):
-            mid = 0.5 * (lo + hi)
-            frac = kernels.competent_fraction(np.exp(mid), d, t, kk, mode, np)
-            reach = frac >= goal
-            lo = np.where(reach, mid, lo)
-            hi = np.where(reach, hi, mid)
+        lo, _ = _bisect(
+            lambda mid: kernels.competent_fraction(np.exp(mid), d, t, kk, mode, np) >= goal,
+            lo, hi, iterations,
+        )
     return _scalar_or_array(np.where(ok, np.exp(lo), np.nan))

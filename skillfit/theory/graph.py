@@ -246,6 +246,14 @@ class SkillGraph:
         Number of edges (incidences) of each skill.
 
     Build one with :func:`random_skill_graph`.
+
+    Examples
+    --------
+    >>> g = random_skill_graph(30, 500, 3, seed=0)
+    >>> g.n_text, g.degree, g.n_skills
+    (500, 3, 30)
+    >>> sum(block.shape[0] for _, block in g.chunks())
+    500
     """
 
     skills: IntArray
