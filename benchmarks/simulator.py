@@ -1,4 +1,4 @@
-"""Benchmark: the Monte Carlo skill graph at 10^7 text pieces x degree 8 (DESIGN §8).
+"""Benchmark: the Monte Carlo skill graph at 10^7 text pieces x degree 8.
 
 Target: every stage in seconds, peak memory < 2 GB. Each stage is timed on the full problem
 (|S| = 10^4 skills, |T| = 10^7 pieces, degree 8) and compared with a naive implementation run
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from skillfit.theory.simulate import (
+from skillfit.theory import (
     adversarial_failure_set,
     random_failure_set,
     random_skill_graph,

@@ -2,14 +2,17 @@
 
 N is the number of parameters, D the number of training tokens, losses are in nats per token and
 compute is ``C = 6 N D`` FLOP. The reducible ("excess") loss ``r = L - E`` is what the
-Arora & Goyal theory turns into a failed-text measure ``theta = 1 - exp(-c r)`` (DESIGN §3).
+Arora & Goyal theory turns into a measure ``theta`` of failed text. The paper only says that
+``theta`` is roughly proportional to the excess loss; skillfit's modelling choice is
+``theta = 1 - exp(-c r)`` (``docs/theory.md``, section "From loss to theta").
 
 Two meanings of "scale by s" are easy to confuse, so both are provided:
 
 - :meth:`ChinchillaLaw.reducible_ratio_scaled` multiplies **both** N and D by ``s`` (compute
   grows by ``s**2``). With Hoffmann's exponents, ``s = 10`` multiplies the two reducible terms
   by ``10**-0.34 = 0.46`` and ``10**-0.28 = 0.52``: roughly the halving of the excess loss that
-  the paper calls "one order of scaling up" (and hence "twice as many skills combined").
+  the paper calls "one order of scaling up" (and hence "twice as many skills combined"; see
+  ``docs/theory.md``, section "10x scale").
 - :meth:`ChinchillaLaw.reducible_ratio_compute` multiplies **compute** by ``s`` and re-splits it
   compute-optimally; the reducible loss then falls as ``s**(-a b / (a + b))``, only about
   ``0.70`` for ``s = 10`` with Hoffmann's exponents, and halving it takes roughly 90x compute.
@@ -17,11 +20,13 @@ Two meanings of "scale by s" are easy to confuse, so both are provided:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from skillfit.errors import did_you_mean
 
 __all__ = [
     "EPOCH",
@@ -41,21 +46,84 @@ def reducible_expr(log_n: Any, log_d: Any, log_a: Any, log_b: Any, a: Any, b: An
 
     This is the single definition of the law's reducible part; :class:`ChinchillaLaw` and the
     PyMC models both evaluate it.
+
+    Parameters
+    ----------
+    log_n, log_d : array_like
+        Natural logs of the parameter and token counts.
+    log_a, log_b : array_like
+        Natural logs of the coefficients ``A`` and ``B``.
+    a, b : array_like
+        Exponents of N and D.
+    xp : module
+        Array namespace with ``exp`` (:mod:`numpy`, or ``pytensor.tensor``).
+
+    Returns
+    -------
+    array
+        The reducible loss in nats per token.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = reducible_expr(np.log(70e9), np.log(1.4e12), np.log(406.4), np.log(410.7),
+    ...                    0.34, 0.28, np)
+    >>> round(float(r), 3)
+    0.247
     """
     return xp.exp(log_a - a * log_n) + xp.exp(log_b - b * log_d)
 
 
 def theta_expr(r: Any, c: Any, xp: Any) -> Any:
-    """``1 - exp(-c r)`` for any array namespace: the one definition of the loss -> theta map."""
+    """``1 - exp(-c r)`` for any array namespace: the one definition of the loss -> theta map.
+
+    Parameters
+    ----------
+    r : array_like
+        Reducible loss (nats per token), >= 0.
+    c : array_like
+        Scale of the map, > 0.
+    xp : module
+        Array namespace with ``expm1``.
+
+    Returns
+    -------
+    array
+        The failed-text measure ``theta``, in [0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(float(theta_expr(0.1, 2.0, np)), 6)
+    0.181269
+    """
     return -xp.expm1(-c * r)
 
 
 def theta_from_reducible(r: ArrayLike, c: ArrayLike = 1.0) -> FloatArray | float:
     """Failed-text measure ``theta = 1 - exp(-c r)`` from a reducible loss ``r >= 0`` (nats).
 
-    ``theta ~ c r`` for small ``r`` (the paper's "theta proportional to excess loss"), and stays in
-    [0, 1). ``c = 1`` is the paper's informal usage; ``c = 2`` is the Markov bound at a cloze
-    loss threshold of 1/2 (theory.md §1.1).
+    The exponential form is skillfit's modelling choice, not the paper's: Arora & Goyal only say
+    that ``theta`` is roughly proportional to the excess loss. It keeps that proportionality for
+    small losses (``theta ~ c r``) while staying in [0, 1) for any ``r``.
+
+    ``c`` sets the proportionality. ``c = 1`` matches the paper's informal usage. Counting a
+    text piece as failed when its cloze loss is at least 1/2, Markov's inequality gives
+    ``theta <= 2 r``: a bound on the *linear* form, so ``c = 2`` is the most that bound allows
+    near ``r = 0``. Since ``1 - exp(-2 r) < 2 r``, the exponential map with ``c = 2`` is not
+    itself that bound (``docs/theory.md``, section "From loss to theta").
+
+    Parameters
+    ----------
+    r : array_like
+        Reducible loss in nats per token.
+    c : array_like, default 1.0
+        Scale of the map, > 0.
+
+    Returns
+    -------
+    float or ndarray
+        ``theta`` in [0, 1); NaN where ``r < 0`` or ``c <= 0``.
 
     Examples
     --------
@@ -96,8 +164,6 @@ class ChinchillaLaw:
     a: float
     b: float
 
-    presets: ClassVar[dict[str, ChinchillaLaw]]
-
     def __post_init__(self) -> None:
         for name in ("A", "B", "a", "b"):
             value = getattr(self, name)
@@ -108,20 +174,58 @@ class ChinchillaLaw:
 
     @classmethod
     def preset(cls, name: str) -> ChinchillaLaw:
-        """A published fit by name: ``"hoffmann"`` (2022, Approach 3) or ``"epoch"`` (2024)."""
+        """A published fit by name.
+
+        Parameters
+        ----------
+        name : {"hoffmann", "epoch"}
+            ``"hoffmann"``: Hoffmann et al. 2022 (arXiv 2203.15556), Approach 3;
+            ``"epoch"``: Besiroglu et al. 2024 (arXiv 2404.10102). Case-insensitive.
+
+        Returns
+        -------
+        ChinchillaLaw
+
+        Raises
+        ------
+        ValueError
+            For an unknown name.
+
+        Examples
+        --------
+        >>> ChinchillaLaw.preset("Epoch").E
+        1.8172
+        """
         try:
             return PRESETS[name.lower()]
         except KeyError:
             raise ValueError(
                 f"unknown scaling-law preset {name!r}; available: {', '.join(sorted(PRESETS))}"
+                + did_you_mean(name.lower(), PRESETS)
             ) from None
 
-    def as_dict(self) -> dict[str, float]:
-        """The five constants as a plain dict."""
-        return asdict(self)
-
     def reducible(self, params: ArrayLike, tokens: ArrayLike) -> FloatArray | float:
-        """Reducible loss ``A N^-a + B D^-b`` (nats/token)."""
+        """Reducible loss ``A N^-a + B D^-b`` (nats/token).
+
+        Parameters
+        ----------
+        params, tokens : array_like
+            Parameters N and training tokens D, > 0 (broadcast together).
+
+        Returns
+        -------
+        float or ndarray
+
+        Raises
+        ------
+        ValueError
+            If any N or D is not positive.
+
+        Examples
+        --------
+        >>> round(HOFFMANN.reducible(70e9, 1.4e12), 3)
+        0.247
+        """
         n, d = np.broadcast_arrays(np.asarray(params, float), np.asarray(tokens, float))
         if np.any(n <= 0) or np.any(d <= 0):
             raise ValueError("params and tokens must be positive")
@@ -131,7 +235,22 @@ class ChinchillaLaw:
         return float(out) if out.ndim == 0 else out
 
     def loss(self, params: ArrayLike, tokens: ArrayLike) -> FloatArray | float:
-        """Predicted loss ``L(N, D)`` (nats/token)."""
+        """Predicted loss ``L(N, D) = E + reducible(N, D)`` (nats/token).
+
+        Parameters
+        ----------
+        params, tokens : array_like
+            Parameters N and training tokens D, > 0.
+
+        Returns
+        -------
+        float or ndarray
+
+        Examples
+        --------
+        >>> round(HOFFMANN.loss(70e9, 1.4e12), 3)
+        1.937
+        """
         return self.E + self.reducible(params, tokens)
 
     def optimal_allocation(self, compute: ArrayLike) -> tuple[FloatArray | float, FloatArray | float]:
@@ -139,6 +258,27 @@ class ChinchillaLaw:
 
         ``N_opt = G (C/6)^(b/(a+b))``, ``D_opt = (C/6)^(a/(a+b)) / G`` with
         ``G = (a A / (b B))^(1/(a+b))`` (Hoffmann et al. 2022, Eq. 4).
+
+        Parameters
+        ----------
+        compute : array_like
+            Training compute in FLOP, > 0.
+
+        Returns
+        -------
+        tuple of (float or ndarray, float or ndarray)
+            ``(N_opt, D_opt)``, with ``6 N_opt D_opt = compute``.
+
+        Raises
+        ------
+        ValueError
+            If any compute is not positive.
+
+        Examples
+        --------
+        >>> n, d = HOFFMANN.optimal_allocation(1e24)
+        >>> round(6 * n * d / 1e24, 9)
+        1.0
         """
         c = np.asarray(compute, float)
         if np.any(c <= 0):
@@ -152,7 +292,22 @@ class ChinchillaLaw:
         return n, d
 
     def optimal_loss(self, compute: ArrayLike) -> FloatArray | float:
-        """Loss of the compute-optimal model at ``compute`` FLOP."""
+        """Loss of the compute-optimal model at ``compute`` FLOP.
+
+        Parameters
+        ----------
+        compute : array_like
+            Training compute in FLOP, > 0.
+
+        Returns
+        -------
+        float or ndarray
+
+        Examples
+        --------
+        >>> bool(HOFFMANN.optimal_loss(1e24) < HOFFMANN.optimal_loss(1e23))
+        True
+        """
         n, d = self.optimal_allocation(compute)
         return self.loss(n, d)
 
@@ -163,31 +318,97 @@ class ChinchillaLaw:
 
         Compute grows by ``s**2``. This is the sense of "10x scale" in Arora & Goyal's
         takeaway (about a halving of the excess loss for ``s = 10``).
+
+        Parameters
+        ----------
+        params, tokens : array_like
+            Starting N and D, > 0.
+        s : array_like
+            Scale factor, > 0.
+
+        Returns
+        -------
+        float or ndarray
+
+        Raises
+        ------
+        ValueError
+            If ``s``, N or D is not positive.
+
+        Examples
+        --------
+        >>> round(HOFFMANN.reducible_ratio_scaled(7e9, 2e12, 10), 2)
+        0.49
         """
-        s_arr = np.asarray(s, float)
-        return np.asarray(self.reducible(np.multiply(params, s_arr), np.multiply(tokens, s_arr))) / (
-            self.reducible(params, tokens)
-        )
+        s_arr = _positive("s", s)
+        out = np.asarray(
+            self.reducible(np.multiply(params, s_arr), np.multiply(tokens, s_arr))
+        ) / self.reducible(params, tokens)
+        return float(out) if out.ndim == 0 else out
 
     def reducible_ratio_compute(self, s: ArrayLike) -> FloatArray | float:
         """``r_opt(s C) / r_opt(C) = s**(-a b / (a + b))``: compute multiplied by ``s``.
 
         Along the compute-optimal frontier both reducible terms fall as
         ``C**(-a b / (a + b))``, whatever ``C`` is.
+
+        Parameters
+        ----------
+        s : array_like
+            Compute multiplier, > 0.
+
+        Returns
+        -------
+        float or ndarray
+
+        Raises
+        ------
+        ValueError
+            If ``s`` is not positive.
+
+        Examples
+        --------
+        >>> round(HOFFMANN.reducible_ratio_compute(10), 2)
+        0.7
         """
-        s_arr = np.asarray(s, float)
-        out = s_arr ** (-self.a * self.b / (self.a + self.b))
+        out = _positive("s", s) ** (-self.a * self.b / (self.a + self.b))
         return float(out) if out.ndim == 0 else out
 
     def compute_factor_for_ratio(self, ratio: ArrayLike) -> FloatArray | float:
         """Compute multiplier that scales the compute-optimal reducible loss by ``ratio``.
 
-        The inverse of :meth:`reducible_ratio_compute`: ``ratio**(-(a + b) / (a b))``; e.g.
-        about 91x compute halves the reducible loss under Hoffmann's law.
+        The inverse of :meth:`reducible_ratio_compute`: ``ratio**(-(a + b) / (a b))``.
+
+        Parameters
+        ----------
+        ratio : array_like
+            Target ratio of reducible losses, > 0.
+
+        Returns
+        -------
+        float or ndarray
+
+        Raises
+        ------
+        ValueError
+            If ``ratio`` is not positive.
+
+        Examples
+        --------
+        About 91x compute halves the reducible loss under Hoffmann's law:
+
+        >>> round(HOFFMANN.compute_factor_for_ratio(0.5))
+        91
         """
-        r_arr = np.asarray(ratio, float)
-        out = r_arr ** (-(self.a + self.b) / (self.a * self.b))
+        out = _positive("ratio", ratio) ** (-(self.a + self.b) / (self.a * self.b))
         return float(out) if out.ndim == 0 else out
+
+
+def _positive(name: str, value: ArrayLike) -> FloatArray:
+    arr = np.asarray(value, float)
+    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return arr
 
 
 #: Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models", Approach 3.
@@ -197,4 +418,3 @@ HOFFMANN = ChinchillaLaw(E=1.69, A=406.4, B=410.7, a=0.34, b=0.28)
 EPOCH = ChinchillaLaw(E=1.8172, A=482.01, B=2085.43, a=0.3478, b=0.3658)
 
 PRESETS: dict[str, ChinchillaLaw] = {"hoffmann": HOFFMANN, "epoch": EPOCH}
-ChinchillaLaw.presets = PRESETS

@@ -45,12 +45,19 @@ def test_compute_factor_inverts_compute_ratio(ratio):
 
 
 def test_ten_x_scale_roughly_halves_reducible_loss_but_ten_x_compute_does_not():
-    # theory.md §2: 10x N and D multiplies the two terms by 0.457 and 0.525; 10x compute by 0.70.
+    # 10x N and D multiplies the two terms by 10**-0.34 = 0.457 and 10**-0.28 = 0.525;
+    # 10x compute (compute-optimal) by 10**(-ab/(a+b)) = 0.70 (docs/theory.md, "10x scale").
     r = HOFFMANN.reducible_ratio_scaled(7e9, 2e12, 10.0)
     assert 0.457 <= r <= 0.525
     assert HOFFMANN.reducible_ratio_compute(10.0) == pytest.approx(0.70, abs=0.005)
-    # theory.md §2: "halving it takes about 91x compute".
+    # halving it compute-optimally takes 2**((a+b)/(ab)) = 91x compute
     assert HOFFMANN.compute_factor_for_ratio(0.5) == pytest.approx(91, abs=1)
+
+
+def test_exponential_map_lies_below_the_markov_line():
+    """theta = 1 - exp(-2r) is not Markov's theta <= 2r: it is strictly below it for r > 0."""
+    r = np.array([1e-3, 0.1, 0.5, 2.0])
+    assert (theta_from_reducible(r, 2.0) < 2 * r).all()
 
 
 @given(st.floats(0.0, 50.0), st.floats(0.01, 10.0))
@@ -67,5 +74,13 @@ def test_bad_inputs_raise():
         ChinchillaLaw.preset("openai")
     with pytest.raises(ValueError, match="positive"):
         HOFFMANN.loss(0, 1e12)
+    with pytest.raises(ValueError, match="s must be a positive"):
+        HOFFMANN.reducible_ratio_compute(0.0)
+    with pytest.raises(ValueError, match="s must be a positive"):
+        HOFFMANN.reducible_ratio_scaled(7e9, 2e12, -10)
+    with pytest.raises(ValueError, match="ratio must be a positive"):
+        HOFFMANN.compute_factor_for_ratio([0.5, 0.0])
+    with pytest.raises(ValueError, match="did you mean 'epoch'"):
+        ChinchillaLaw.preset("epok")
     assert math.isnan(theta_from_reducible(-0.1, 1.0))
     assert np.isnan(theta_from_reducible([0.1], [0.0])).all()

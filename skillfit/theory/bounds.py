@@ -7,6 +7,7 @@ points. The maths is in :mod:`skillfit.theory.kernels`; this module adds domain 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -15,12 +16,15 @@ from numpy.typing import ArrayLike, NDArray
 from skillfit.theory import kernels
 
 __all__ = [
+    "alpha_limit",
     "binary_entropy",
     "competent_fraction",
     "emergence_lhs",
     "guaranteed_competence",
     "kl_bernoulli",
+    "markov_competence",
     "min_beta",
+    "theorem_competence",
     "theta_for_competence",
     "tuple_theta",
 ]
@@ -52,6 +56,21 @@ def _blockwise(fn, *arrays: FloatArray) -> FloatArray:
     return out.reshape(shape)
 
 
+def _bisect(
+    inside: Callable[[FloatArray], NDArray[np.bool_]],
+    lo: FloatArray,
+    hi: FloatArray,
+    iterations: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Vectorised bisection: ``inside`` holds at ``lo`` and not at ``hi``; returns the bracket."""
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        ok = inside(mid)
+        lo = np.where(ok, mid, lo)
+        hi = np.where(ok, hi, mid)
+    return lo, hi
+
+
 def _scalar_or_array(x: FloatArray) -> FloatArray | float:
     return float(x) if x.ndim == 0 else x
 
@@ -59,6 +78,21 @@ def _scalar_or_array(x: FloatArray) -> FloatArray | float:
 def _check_mode(mode: str) -> None:
     if mode not in ("union", "linear"):
         raise ValueError(f"mode must be 'union' or 'linear', got {mode!r}")
+
+
+def _check_skills_over_text(skills_over_text: ArrayLike) -> FloatArray:
+    """``|S|/|T|`` as an array; a negative or non-finite ratio is an error, not a NaN.
+
+    Unlike a point outside the curve's domain (which is NaN, so that grids can cross the
+    domain's edge), a negative ratio of set sizes is never meaningful: it would silently lower
+    the bound (or, in the Markov fallback, be ignored), so it is rejected.
+    """
+    sot = _arr(skills_over_text)
+    if not np.all(np.isfinite(sot)) or np.any(sot < 0):
+        raise ValueError(
+            f"skills_over_text (|S|/|T|) must be finite and >= 0, got {skills_over_text!r}"
+        )
+    return sot
 
 
 def binary_entropy(x: ArrayLike) -> FloatArray | float:
@@ -133,22 +167,32 @@ def emergence_lhs(
     beta : array_like
         Failure multiplier, ``1 <= beta <= 1/alpha``.
     skills_over_text : array_like, default 0
-        ``|S|/|T|``; adds the union bound over skill subsets (0 = the paper's |T| >> |S| form).
+        ``|S|/|T|``; adds the union bound over skill subsets (0 = the paper's form, which
+        assumes ``|T| >> |S|``; see ``docs/theory.md``, section "Finite size").
 
     Returns
     -------
     float or ndarray
         NaN outside the domain.
 
+    Raises
+    ------
+    ValueError
+        If ``skills_over_text`` is negative or not finite.
+
     Examples
     --------
-    >>> emergence_lhs(0.1, 8, 0.1, 3.0) < 0
+    With ``theta = 0.1`` and degree 8, the smallest multiplier for ``alpha = 0.1`` is about
+    4.5 (a failure ceiling of 0.45): ``beta = 5`` satisfies the theorem, ``beta = 4`` does not.
+
+    >>> bool(emergence_lhs(0.1, 8, 0.1, 5.0) < 0)
     True
-    >>> emergence_lhs(0.1, 8, 0.1, 1.2) < 0
+    >>> bool(emergence_lhs(0.1, 8, 0.1, 4.0) < 0)
     False
     """
     theta, degree, alpha, beta, sot = np.broadcast_arrays(
-        _arr(theta), _arr(degree), _arr(alpha), _arr(beta), _arr(skills_over_text)
+        _arr(theta), _arr(degree), _arr(alpha), _arr(beta),
+        _check_skills_over_text(skills_over_text),
     )
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ok = (
@@ -179,14 +223,20 @@ def min_beta(
 
     Parameters
     ----------
-    theta, degree, alpha, skills_over_text
+    theta, degree, alpha, skills_over_text : array_like
         As in :func:`emergence_lhs`.
 
     Returns
     -------
     float or ndarray
         NaN where no ``beta <= 1/alpha`` works (``H(theta) + (|S|/|T|)H(alpha) >=
-        degree*theta*ln(1/alpha)``) or outside the domain.
+        degree*theta*ln(1/alpha)``, i.e. ``alpha >= alpha_limit(theta, degree, ...)``) or
+        outside the domain.
+
+    Raises
+    ------
+    ValueError
+        If ``skills_over_text`` is negative or not finite.
 
     Examples
     --------
@@ -197,7 +247,7 @@ def min_beta(
     True
     """
     theta, degree, alpha, sot = np.broadcast_arrays(
-        _arr(theta), _arr(degree), _arr(alpha), _arr(skills_over_text)
+        _arr(theta), _arr(degree), _arr(alpha), _check_skills_over_text(skills_over_text)
     )
     ok = (theta > 0) & (theta < 1) & (degree > 0) & (alpha > 0) & (alpha < 1) & (sot >= 0)
     t, d, a = np.where(ok, theta, 0.5), np.where(ok, degree, 1.0), np.where(ok, alpha, 0.5)
@@ -219,17 +269,20 @@ def guaranteed_competence(
 ) -> FloatArray | float:
     """Competence guaranteed to a ``1 - alpha`` fraction of skills: ``1 - min_beta * theta``.
 
-    This is the paper's *performance curve* evaluated at ``alpha``.
+    This is the paper's *performance curve* evaluated at exactly ``alpha``. For the best
+    guarantee a ``1 - alpha`` fraction enjoys (which may come from a smaller ``alpha``, or from
+    Markov's inequality) use :func:`theorem_competence` and :func:`markov_competence`, or
+    :func:`skillfit.theory.curves.curves_table`.
 
     Note that the theorem alone gives nothing at fixed ``alpha`` once ``theta`` is small enough
     (``H(theta)/theta`` grows like ``ln(1/theta)``): a failed set that small can hide entirely
     in the text of an ``alpha`` fraction of skills. Markov's inequality still guarantees
     competence ``1 - theta/alpha`` to a ``1 - alpha`` fraction; ``markov=True`` uses it where the
-    theorem is infeasible, which makes the curve monotone in ``theta``.
+    theorem is infeasible, which makes the curve monotone in ``theta`` and in ``alpha``.
 
     Parameters
     ----------
-    theta, degree, alpha, skills_over_text
+    theta, degree, alpha, skills_over_text : array_like
         As in :func:`emergence_lhs`.
     markov : bool, default False
         Fall back to Markov's ``beta = 1/alpha`` where the theorem gives no ``beta``.
@@ -240,6 +293,11 @@ def guaranteed_competence(
         NaN where no multiplier is available (``min_beta`` NaN and ``markov=False``), where
         ``beta * theta > 1``, or outside the domain.
 
+    Raises
+    ------
+    ValueError
+        If ``skills_over_text`` is negative or not finite (also with ``markov=True``).
+
     Examples
     --------
     >>> c = guaranteed_competence([0.05, 0.1, 0.2], 8, 0.1)
@@ -247,7 +305,7 @@ def guaranteed_competence(
     True
     """
     theta_a, alpha_a = _arr(theta), _arr(alpha)
-    beta = _arr(min_beta(theta, degree, alpha, skills_over_text))
+    beta = _arr(min_beta(theta, degree, alpha, _check_skills_over_text(skills_over_text)))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if markov:
             in_domain = ((theta_a > 0) & (theta_a < 1) & (alpha_a > 0) & (alpha_a < 1)
@@ -256,6 +314,155 @@ def guaranteed_competence(
                             beta)
         failure = beta * theta_a
     return _scalar_or_array(np.where(failure <= 1.0, 1.0 - failure, np.nan))
+
+
+def markov_competence(theta: ArrayLike, alpha: ArrayLike) -> FloatArray | float:
+    """Markov's guarantee: competence ``>= 1 - theta/alpha`` for a ``1 - alpha`` fraction.
+
+    Double counting makes the edge-weighted mean failure rate of skills exactly ``theta``, so by
+    Markov's inequality at most an ``alpha`` fraction of skills (weighted by their number of
+    edges; all skills weigh the same in the uniform graph) fail on ``theta/alpha`` or more of
+    their text -- whatever the graph. The theorem improves on this where it holds.
+
+    Parameters
+    ----------
+    theta : array_like
+        Failed measure (of text pieces, or ``theta_k`` of k-pieces), in (0, 1).
+    alpha : array_like
+        Fraction of skills allowed to fail, in (0, 1).
+
+    Returns
+    -------
+    float or ndarray
+        ``1 - theta/alpha``; NaN where that is negative (no guarantee) or outside the domain.
+
+    Examples
+    --------
+    >>> round(markov_competence(0.05, 0.5), 6)
+    0.9
+    >>> import math
+    >>> math.isnan(markov_competence(0.3, 0.2))
+    True
+    """
+    theta, alpha = np.broadcast_arrays(_arr(theta), _arr(alpha))
+    ok = (theta > 0) & (theta < 1) & (alpha > 0) & (alpha < 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        failure = theta / np.where(ok, alpha, 1.0)
+    return _scalar_or_array(np.where(ok & (failure <= 1.0), 1.0 - failure, np.nan))
+
+
+def alpha_limit(
+    theta: ArrayLike, degree: ArrayLike, skills_over_text: ArrayLike = 0.0
+) -> FloatArray | float:
+    """Largest fraction ``alpha`` for which the theorem gives a ceiling (a supremum).
+
+    The theorem needs ``beta <= 1/alpha``, so it gives a multiplier exactly where
+    ``degree*theta*ln(1/alpha) > H(theta) + (|S|/|T|) H(alpha)``. That set is an interval
+    ``(0, alpha_limit)``: the difference of the two sides is convex in ``alpha``, tends to
+    infinity at 0 and to ``-H(theta)`` at 1. Without the finite-size term
+    ``alpha_limit = exp(-H(theta) / (degree*theta))``; with it, a bisection on ``log alpha``.
+    At the limit ``beta* = 1/alpha``: the theorem then says no more than Markov's inequality.
+
+    Parameters
+    ----------
+    theta, degree, skills_over_text : array_like
+        As in :func:`emergence_lhs`.
+
+    Returns
+    -------
+    float or ndarray
+        In (0, 1); NaN outside the domain or where no ``alpha`` works.
+
+    Raises
+    ------
+    ValueError
+        If ``skills_over_text`` is negative or not finite.
+
+    Examples
+    --------
+    >>> a = alpha_limit(0.05, 4)
+    >>> round(a, 4)
+    0.3706
+    >>> import math
+    >>> math.isnan(min_beta(0.05, 4, 0.38)), math.isnan(min_beta(0.05, 4, 0.37))
+    (True, False)
+    """
+    theta, degree, sot = np.broadcast_arrays(
+        _arr(theta), _arr(degree), _check_skills_over_text(skills_over_text)
+    )
+    ok = (theta > 0) & (theta < 1) & (degree > 0)
+    t, d = np.where(ok, theta, 0.5), np.where(ok, degree, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        h_theta = kernels.binary_entropy(t, np)
+        log_hi = -h_theta / (d * t)  # the limit without the finite-size term (an upper end)
+
+        def margin(log_a: FloatArray) -> FloatArray:
+            a = np.exp(log_a)
+            return -d * t * log_a - h_theta - sot * kernels.binary_entropy(a, np)
+
+        lo = np.full(t.shape, np.log(np.finfo(float).tiny))
+        found = ok & (margin(lo) > 0)
+        hi = log_hi.copy()
+        if np.any(sot > 0):  # 200 halvings: a log range of ~710 down to ~1e-58
+            lo, hi = _bisect(lambda mid: margin(mid) > 0, lo, hi, 200)
+        out = np.where(sot > 0, np.exp(0.5 * (lo + hi)), np.exp(log_hi))
+    return _scalar_or_array(np.where(found, out, np.nan))
+
+
+def theorem_competence(
+    theta: ArrayLike,
+    degree: ArrayLike,
+    alpha: ArrayLike,
+    skills_over_text: ArrayLike = 0.0,
+) -> FloatArray | float:
+    """Best competence the theorem guarantees to a ``1 - alpha`` fraction of skills.
+
+    A guarantee for a ``1 - alpha'`` fraction with ``alpha' <= alpha`` is also one for a
+    ``1 - alpha`` fraction, so this is the largest ``1 - min_beta(alpha')*theta`` over
+    ``alpha' <= alpha``. Where the theorem holds, the curve is non-decreasing in ``alpha`` and
+    the best is at ``alpha`` itself (:func:`guaranteed_competence`); beyond
+    :func:`alpha_limit` the theorem gives nothing at ``alpha``, and the best is its value at
+    the limit, ``1 - theta/alpha_limit`` -- never more than Markov's ``1 - theta/alpha``
+    (:func:`markov_competence`).
+
+    Parameters
+    ----------
+    theta, degree, alpha, skills_over_text : array_like
+        As in :func:`emergence_lhs`.
+
+    Returns
+    -------
+    float or ndarray
+        NaN where the theorem gives nothing for any ``alpha' <= alpha``, or outside the domain.
+
+    Raises
+    ------
+    ValueError
+        If ``skills_over_text`` is negative or not finite.
+
+    Examples
+    --------
+    At ``theta = 0.05`` and degree 4 the theorem holds only for ``alpha < 0.37``; at
+    ``alpha = 0.5`` it still guarantees what it did for the 63% fraction, while Markov does
+    better:
+
+    >>> import math
+    >>> math.isnan(guaranteed_competence(0.05, 4, 0.5))
+    True
+    >>> round(theorem_competence(0.05, 4, 0.5), 3), round(markov_competence(0.05, 0.5), 3)
+    (0.865, 0.9)
+    >>> theorem_competence(0.05, 4, 0.3) == guaranteed_competence(0.05, 4, 0.3)
+    True
+    """
+    sot = _check_skills_over_text(skills_over_text)
+    theta_a, degree_a, alpha_a = np.broadcast_arrays(_arr(theta), _arr(degree), _arr(alpha))
+    at_alpha = _arr(guaranteed_competence(theta_a, degree_a, alpha_a, sot))
+    limit = _arr(alpha_limit(theta_a, degree_a, sot))
+    beyond = (alpha_a < 1) & (alpha_a >= limit)  # False where the limit is NaN
+    with np.errstate(invalid="ignore", divide="ignore"):
+        at_limit = 1.0 - theta_a / np.where(beyond, limit, 1.0)
+    out = np.where(beyond & (at_limit >= 0), at_limit, at_alpha)
+    return _scalar_or_array(out)
 
 
 def tuple_theta(theta: ArrayLike, k: ArrayLike, mode: Mode = "union") -> FloatArray | float:
@@ -361,12 +568,17 @@ def theta_for_competence(
     degree, tau, k, mode
         As in :func:`competent_fraction`.
     iterations : int, default 64
-        Bisection steps (relative precision about ``2**-iterations`` of the log range).
+        Bisection steps (relative precision about ``2**-iterations`` of the log range), >= 1.
 
     Returns
     -------
     float or ndarray
         NaN outside the domain.
+
+    Raises
+    ------
+    ValueError
+        If ``iterations`` is not an integer >= 1.
 
     Examples
     --------
@@ -375,6 +587,10 @@ def theta_for_competence(
     0.9
     """
     _check_mode(mode)
+    if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or (
+        iterations < 1
+    ):
+        raise ValueError(f"iterations must be an integer >= 1, got {iterations!r}")
     target, degree, tau, k = np.broadcast_arrays(
         _arr(target), _arr(degree), _arr(tau), _arr(k)
     )
@@ -389,10 +605,8 @@ def theta_for_competence(
             upper = (1.0 - t) / kk
         lo = np.full(target.shape, np.log(1e-12))
         hi = np.log(np.minimum(upper, 1.0 - 1e-12))
-        for _ in range(iterations):
-            mid = 0.5 * (lo + hi)
-            frac = kernels.competent_fraction(np.exp(mid), d, t, kk, mode, np)
-            reach = frac >= goal
-            lo = np.where(reach, mid, lo)
-            hi = np.where(reach, hi, mid)
+        lo, _ = _bisect(
+            lambda mid: kernels.competent_fraction(np.exp(mid), d, t, kk, mode, np) >= goal,
+            lo, hi, iterations,
+        )
     return _scalar_or_array(np.where(ok, np.exp(lo), np.nan))

@@ -8,7 +8,7 @@ with NumPy semantics. :mod:`numpy` is one such namespace (used by the public fun
 ``pytensor.tensor`` so that the very same code becomes a differentiable graph inside PyMC models.
 This module imports nothing but the standard library: it is the single source of the maths.
 
-Conventions (DESIGN §3): natural logs; ``theta`` is the measure of failed text; ``degree`` is
+Conventions (``docs/theory.md``, section "Notation"): natural logs; ``theta`` is the measure of failed text; ``degree`` is
 the number of skills per text piece (the paper's *k*); ``alpha`` is the fraction of skills
 allowed to be bad; ``beta`` is the failure multiplier, so a bad skill fails on at least a
 ``beta * theta`` fraction of its text.
@@ -178,7 +178,9 @@ def solve_beta_star(h: Any, alpha: Any, xp: Any, steps: int = NEWTON_STEPS) -> A
 def competent_fraction(
     theta: Any, degree: Any, tau: Any, k: Any, mode: str, xp: Any, steps: int = NEWTON_STEPS
 ) -> Any:
-    """Fraction of k-tuples of skills guaranteed competence ``>= tau`` (DESIGN §3).
+    """Fraction of k-tuples of skills guaranteed competence ``>= tau``.
+
+    See ``docs/theory.md``, section "The competent fraction".
 
     With ``theta_k`` from :func:`tuple_theta` and ``beta = (1 - tau) / theta_k``: ``1 - alpha*``
     where the theorem holds, the Markov value ``1 - 1/beta`` where it gives less, 0 for

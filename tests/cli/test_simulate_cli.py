@@ -32,8 +32,9 @@ def test_default_run_prints_table_and_holds(capsys: pytest.CaptureFixture[str]) 
     assert "|S|=200 |T|=20000 degree=8" in out and "adversarial" in out
     table = _table(out)
     assert table["alpha"].astype(float).tolist() == [0.05, 0.1, 0.2]
-    # theory.md §4 ceilings
-    assert table["bound_failure"].astype(float).round(3).tolist() == [0.676, 0.450, 0.307]
+    # ceilings with the graph's finite-size term |S|/|T| = 0.01 (0.676/0.450/0.307 without)
+    assert "with the finite-size term, |S|/|T| = 0.01" in out
+    assert table["bound_failure"].astype(float).round(3).tolist() == [0.678, 0.452, 0.308]
     emp = table["empirical_failure"].astype(float)
     assert (emp > 0.15).all() and (emp < table["bound_failure"].astype(float)).all()
     assert (table["holds"] == "True").all()
@@ -76,6 +77,23 @@ def test_out_writes_csv_atomically(tmp_path, capsys) -> None:
     )
     assert df["holds"].all()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sim.csv"]  # no temp file left
+
+
+def test_no_finite_size_gives_the_paper_form(capsys) -> None:
+    assert main(["simulate", "--no-finite-size"]) == 0
+    out = capsys.readouterr().out
+    assert "without the finite-size term" in out and "assumes |T| >> |S|" in out
+    assert _table(out)["bound_failure"].astype(float).round(3).tolist() == [0.676, 0.450, 0.307]
+
+
+def test_sparse_graph_rare_adversary_beats_only_the_paper_form(capsys) -> None:
+    sparse = ["simulate", "--skills", "1000", "--text", "2000", "--degree", "2",
+              "--theta", "0.05", "--alpha", "0.1", "--target", "rare"]
+    assert main([*sparse, "--no-finite-size"]) == 0
+    assert "bound VIOLATED at alpha = 0.1" in capsys.readouterr().out
+    assert main(sparse) == 0
+    out = capsys.readouterr().out
+    assert "VIOLATED" not in out and "gives no guarantee" in out
 
 
 @pytest.mark.parametrize(

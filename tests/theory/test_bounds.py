@@ -1,7 +1,8 @@
 """Tests of the NumPy face of the emergence theory (skillfit.theory.bounds).
 
-The reference implementation below is written independently from the paper's inequality as
-quoted in theory.md §3.1,
+The reference implementation below is written independently from the paper's inequality
+(Arora & Goyal 2023, arXiv 2307.15936, Theorems 8 and 14; ``docs/theory.md``, section
+"The theorem"),
 
     H(θ) + kθ( H(βα) − βα log 1/α − (1−βα) log(1/(1−α)) ) < 0,
 
@@ -38,7 +39,7 @@ def ref_h(x: float) -> float:
 
 
 def ref_lhs(theta: float, degree: float, alpha: float, beta: float) -> float:
-    """The inequality exactly as printed (theory.md §3.1), natural logs."""
+    """The inequality exactly as printed in the paper, natural logs."""
     ba = beta * alpha
     last = 0.0 if ba == 1.0 else (1 - ba) * math.log(1 / (1 - alpha))
     return ref_h(theta) + degree * theta * (ref_h(ba) - ba * math.log(1 / alpha) - last)
@@ -136,13 +137,13 @@ def test_min_beta_matches_bracketed_root(theta, degree, alpha):
         assert math.isnan(ours)
     else:
         assert ours == pytest.approx(ref, rel=1e-8)
-        # the theorem's domain for the multiplier: 1 < beta <= 1/alpha (theory.md, DESIGN §3)
+        # the theorem's domain for the multiplier: 1 < beta <= 1/alpha
         assert 1.0 < ours <= 1 / alpha
 
 
-def test_min_beta_reproduces_theory_md_ceilings():
-    # theory.md §4 [C]: bound ceilings beta*theta = 0.676 / 0.450 / 0.307 at theta = 0.1,
-    # degree 8, alpha = 0.05 / 0.1 / 0.2 (computed there from the quoted inequality).
+def test_min_beta_reproduces_independent_ceilings():
+    # Ceilings beta*theta = 0.676 / 0.450 / 0.307 at theta = 0.1, degree 8,
+    # alpha = 0.05 / 0.1 / 0.2, computed by hand from the printed inequality (docs/theory.md).
     ceilings = 0.1 * np.asarray(min_beta(0.1, 8, [0.05, 0.1, 0.2]))
     np.testing.assert_allclose(ceilings, [0.676, 0.450, 0.307], atol=5e-4)
 
@@ -207,6 +208,20 @@ def test_corollary13_linear_identity(theta, k, alpha):
         assert math.isnan(after)
     else:
         assert after == pytest.approx(before, abs=1e-12)
+
+
+def test_emergence_lhs_example_brackets_min_beta():
+    """The docstring example: beta = 5 satisfies the theorem at (0.1, 8, 0.1), beta = 4 not."""
+    b = min_beta(0.1, 8, 0.1)
+    assert 4.0 < b < 5.0
+    assert emergence_lhs(0.1, 8, 0.1, 5.0) < 0 < emergence_lhs(0.1, 8, 0.1, 4.0)
+    assert emergence_lhs(0.1, 8, 0.1, 3.0) == pytest.approx(0.20, abs=0.01)  # the old example
+
+
+@pytest.mark.parametrize("iterations", [0, -1, 2.5, True])
+def test_theta_for_competence_rejects_bad_iterations(iterations):
+    with pytest.raises(ValueError, match="iterations"):
+        theta_for_competence(0.9, 8, 0.5, iterations=iterations)
 
 
 def test_tuple_theta_rejects_unknown_mode():
