@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
+from skillfit.cli._common import OUTPUT_ROOT, add_output_args, output_folder
 from skillfit.errors import SkillfitError
 from skillfit.scaling import HOFFMANN
 from skillfit.theory import corollary13, curves_table
 
-DEFAULT_OUT = Path("skillfit-out") / "curves"
+DEFAULT_OUT = OUTPUT_ROOT / "curves"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,13 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fractions of skills allowed to fail, in (0, 1)")
     p.add_argument("--mode", choices=("union", "linear"), default="union",
                    help="theta_k = 1-(1-theta)^k (union, default) or k*theta (linear, the paper's)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                   help=f"folder for curves.csv and curves.png (default: {DEFAULT_OUT})")
+    add_output_args(p, str(DEFAULT_OUT))
     p.add_argument("--no-plot", action="store_true", help="print only; write nothing")
     p.set_defaults(func=run)
 
 
-def _check(args: argparse.Namespace) -> None:
+def _check(args: argparse.Namespace) -> tuple[Path, bool] | None:
     for t in args.theta:
         if not 0 < t < 1:
             raise SkillfitError(f"--theta must be in (0, 1), got {t:g}")
@@ -56,14 +56,13 @@ def _check(args: argparse.Namespace) -> None:
     for a in args.alpha:
         if not 0 < a < 1:
             raise SkillfitError(f"--alpha must be in (0, 1), got {a:g}")
-    if not args.no_plot:
-        from skillfit.cli.fit import check_out_dir
-
-        check_out_dir(args.out)  # before printing anything
+    if args.no_plot:
+        return None
+    return output_folder(args, DEFAULT_OUT)  # checked before printing anything
 
 
 def run(args: argparse.Namespace) -> int:
-    _check(args)
+    checked = _check(args)
     table = curves_table(args.theta, args.degree, args.k, args.alpha, args.mode)
     wide = table.pivot_table(index=["theta", "k"], columns="alpha",
                              values="guaranteed_competence", dropna=False)
@@ -106,14 +105,15 @@ def run(args: argparse.Namespace) -> int:
               "exact only with theta proportional to r, as in the paper; with skillfit's "
               "theta = 1 - exp(-c·r) they fall slightly short; use --mode union)")
 
-    if not args.no_plot:
+    if checked is not None:
+        out, replace = checked
         from skillfit.outputs import staged_dir
         from skillfit.plots import save_png
         from skillfit.plots.theory import plot_performance_curves
 
-        with staged_dir(args.out) as stage:
+        with staged_dir(out, replace=replace) as stage:
             table.to_csv(stage / "curves.csv", index=False)
             save_png(plot_performance_curves(args.theta, args.degree, args.k, args.mode),
                      stage / "curves.png")
-        print(f"\nWrote {args.out / 'curves.csv'} and {args.out / 'curves.png'}")
+        print(f"\nWrote {out / 'curves.csv'} and {out / 'curves.png'}")
     return 0
