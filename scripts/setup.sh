@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv with a Python >= 3.12 and install skillfit (editable) with its test extra.
+# Create .venv with a Python >= 3.12 and install skillfit (editable) with its test extra
+# (and the docs extra when SKILLFIT_EXTRAS asks for it, as `make docs` does).
 #
 # Why this exists: on a machine whose default python3 is 3.11, `pip install pymc` quietly
 # resolves to PyMC 5 / ArviZ 0.x. skillfit needs PyMC 6 and ArviZ 1, which need Python >= 3.12,
@@ -49,13 +50,25 @@ else
   "$PY" -m venv "$VENV"
 fi
 
-# Reinstall only when the dependency declaration changed.
+# Optional-dependency groups to install: SKILLFIT_EXTRAS=test (default) or e.g. test,docs
+# (`make docs` asks for docs). Groups installed earlier are kept, so `make test` after
+# `make docs` does not reinstall anything.
+extras=$(echo "${SKILLFIT_EXTRAS:-test}" | tr ', ' '\n\n' | sed '/^$/d' | sort -u)
+
+# Reinstall only when the dependency declaration changed or a new group is asked for.
+# The stamp holds the hash of pyproject.toml, then the groups installed with it, one a line.
 stamp="$VENV/.skillfit-installed"
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+have_hash=$(head -n 1 "$stamp" 2>/dev/null || true)
+have_extras=$(tail -n +2 "$stamp" 2>/dev/null || true)
+[ "$have_hash" = "$want" ] || have_extras=""
+missing=$(comm -23 <(echo "$extras") <(echo "$have_extras" | sed '/^$/d' | sort -u))
+if [ "$have_hash" != "$want" ] || [ -n "$missing" ]; then
+  all=$(printf '%s\n%s\n' "$extras" "$have_extras" | sed '/^$/d' | sort -u)
+  echo "setup: installing skillfit with extras: $(echo $all | tr ' ' ',')"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e ".[test]"
-  echo "$want" > "$stamp"
+  "$VENV/bin/python" -m pip install --quiet -e ".[$(echo $all | tr ' ' ',')]"
+  printf '%s\n%s\n' "$want" "$all" > "$stamp"
 fi
 "$VENV/bin/python" - <<'PY'
 import arviz, pymc, sys
