@@ -420,10 +420,6 @@ class ModelBuilder(ModelIO, ABC):
         idata["fit_data"] = frame_to_dataset(self._data)
         return idata
 
-    def _compile_kwargs(self) -> dict[str, Any]:
-        """``compile_kwargs`` for PyMC's forward and log-likelihood functions (none by default)."""
-        return {}
-
     def sample_prior_predictive(
         self, data: pd.DataFrame | None = None, samples: int = 500, random_seed: Any = None
     ) -> xr.DataTree:
@@ -502,9 +498,7 @@ class ModelBuilder(ModelIO, ABC):
         seed = int(idata.attrs.get("random_seed", 0)) if random_seed is None else random_seed
         with self._require_model():
             draws = pm.sample_posterior_predictive(
-                idata, random_seed=seed, progressbar=False,
-                compile_kwargs=self._compile_kwargs() or None,
-            )
+                idata, random_seed=seed, progressbar=False)
         idata["posterior_predictive"] = draws["posterior_predictive"].to_dataset()
         return idata
 
@@ -533,9 +527,7 @@ class ModelBuilder(ModelIO, ABC):
         idata = self.idata
         if "log_likelihood" not in idata:
             pm.compute_log_likelihood(
-                idata, model=self._require_model(), extend_inferencedata=True, progressbar=False,
-                compile_kwargs=self._compile_kwargs() or None,
-            )
+                idata, model=self._require_model(), extend_inferencedata=True, progressbar=False)
         return idata
 
     # ----------------------------------------------------------------- summaries and diagnostics

@@ -166,9 +166,31 @@ def test_mocked_fit_has_named_dims(mocked):
     assert np.all(shared["tau"] == 0.5)  # fixed by default
 
 
+def test_fit_stores_arviz_groups(mocked):
+    """az.loo and arviz_plots' plot_ppc_dist work on a fitted model, per observed variable."""
+    import arviz as az
+    from arviz_plots import plot_ppc_dist
+
+    idata = mocked.idata
+    for group in ("log_likelihood", "posterior_predictive", "observed_data"):
+        assert set(idata[group].data_vars) == {"successes", "loss"}, group
+    assert idata["posterior_predictive"]["successes"].shape == (2, 30, 34)
+    assert idata["log_likelihood"]["loss"].dims == ("chain", "draw", "loss_obs")
+    with pytest.warns(UserWarning):  # prior draws as a posterior: Pareto k is poor
+        assert np.isfinite(az.loo(idata, var_name="successes")["elpd"])
+    plot_ppc_dist(idata, var_names=["successes"])
+    n = mocked.inputs.cell_n
+    assert (idata["posterior_predictive"]["successes"].values <= n).all()
+
+
 def test_save_load_round_trip(mocked, tmp_path):
+    import xarray as xr
+
     path = mocked.save(tmp_path / "joint.nc")
     loaded = SkillGraphModel.load(path)
+    for group in ("log_likelihood", "posterior_predictive"):
+        xr.testing.assert_identical(loaded.idata[group].to_dataset(),
+                                    mocked.idata[group].to_dataset())
     np.testing.assert_array_equal(loaded.posterior["theta"].values, mocked.posterior["theta"].values)
     assert loaded.model_config == mocked.model_config
     assert loaded.inputs.llms == mocked.inputs.llms
@@ -191,12 +213,16 @@ def test_load_other_model_type_fails(tmp_path):
 
 
 def test_posterior_predictive_check_table(mocked):
-    table = mocked.posterior_predictive_check(hdi_prob=0.89, random_seed=1)
+    table = mocked.posterior_predictive_check(ci_prob=0.89, random_seed=1)
     x = mocked.inputs
     assert len(table) == len(x.cell_k)
     np.testing.assert_allclose(table["observed"], x.cell_successes / x.cell_n)
     assert (table["lower"] <= table["median"]).all() and (table["median"] <= table["upper"]).all()
     assert table.attrs["coverage"] == pytest.approx(table["inside"].mean())
+    assert table.attrs["ci_prob"] == 0.89 and table.attrs["ci_kind"] == "eti"
+    hdi = mocked.posterior_predictive_check(ci_prob=0.5, ci_kind="hdi", random_seed=1)
+    assert hdi.attrs["ci_kind"] == "hdi" and (hdi["upper"] - hdi["lower"]).sum() < (
+        table["upper"] - table["lower"]).sum()
     # the same seed gives the same table
     pd.testing.assert_frame_equal(table, mocked.posterior_predictive_check(random_seed=1))
 
