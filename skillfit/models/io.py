@@ -92,7 +92,11 @@ def frame_to_dataset(df: pd.DataFrame) -> xr.Dataset:
 
 
 def dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:
-    """Undo :func:`frame_to_dataset`: one column per variable, in the stored order."""
+    """Undo :func:`frame_to_dataset`: one column per variable, in the stored order.
+
+    netCDF stores a missing string as ``""``; it reads back as missing (the validators treat
+    blank cells as missing too).
+    """
     cols = {}
     for name, var in ds.data_vars.items():
         values = var.values
@@ -100,7 +104,8 @@ def dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:
         if kind == "bool":
             values = values.astype(bool)
         elif kind == "str":
-            values = pd.array([None if v is None else str(v) for v in values], dtype="str")
+            values = pd.array([None if v is None or v == "" else str(v) for v in values],
+                              dtype="str")
         cols[str(name)] = values
     return pd.DataFrame(cols)
 

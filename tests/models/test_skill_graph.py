@@ -50,6 +50,39 @@ def test_assemble_bundled_tables(tables):
     assert np.isnan(x.log_params[x.bases.index("GPT-4")])
 
 
+@pytest.mark.parametrize("row", [
+    {"llm": "GPT-4", "k": 7, "metric": "ratio_of_full_marks", "value": 0.05, "n_combinations": 40},
+    {"llm": "Xwin-LM-70B-V0.1", "k": 6, "metric": "ratio_of_full_marks", "successes": 3,
+     "trials": 40},
+])
+def test_rows_with_documented_columns_only_can_be_appended(tables, row):
+    """A user row without the bundled table's bookkeeping columns (n_combinations_derived,
+    grader, generations, source) validates, assembles and builds the model."""
+    from skillfit.data import validate_skillmix
+
+    sm = pd.concat([tables[0], pd.DataFrame([row])], ignore_index=True)
+    clean = validate_skillmix(sm)
+    assert not clean["n_combinations_derived"].iloc[-1]  # the bookkeeping default
+    x = assemble(sm, tables[1], tables[2])
+    assert len(x.cell_k) == 35 and x.cell_k[-1] == row["k"]
+    assert x.cell_n[-1] == 40 and x.cell_successes[-1] == row.get("successes", 2)  # 0.05 * 40
+    model = SkillGraphModel().build_model(combine(sm, *tables[1:]))
+    assert len(model.coords["cell"]) == 35
+    # and as a saved run's fit_data group reads it back
+    from skillfit.models.io import dataset_to_frame, frame_to_dataset
+
+    stored = dataset_to_frame(frame_to_dataset(combine(sm, *tables[1:])))
+    again = assemble(*split(stored))
+    np.testing.assert_array_equal(again.cell_successes, x.cell_successes)
+
+
+def test_cell_without_any_count_is_named(tables):
+    row = {"llm": "GPT-4", "k": 7, "metric": "ratio_of_full_marks", "value": 0.05}
+    sm = pd.concat([tables[0], pd.DataFrame([row])], ignore_index=True)
+    with pytest.raises(DataValidationError, match="no n_combinations or trials for GPT-4 k=7"):
+        assemble(sm, tables[1], tables[2])
+
+
 def test_combine_split_round_trip(tables):
     sm, cat, lo = split(combine(*tables))
     assert list(sm.columns) == list(tables[0].columns)
