@@ -85,7 +85,8 @@ def frame_to_dataset(df: pd.DataFrame) -> xr.Dataset:
             values = values.astype("int8")
             attrs["skillfit_dtype"] = "bool"
         elif not pd.api.types.is_numeric_dtype(df[col].dtype):
-            values = np.array([None if pd.isna(v) else str(v) for v in values], dtype=object)
+            # missing as "" (xarray would turn None into NaN, written as the string "nan")
+            values = np.array(["" if pd.isna(v) else str(v) for v in values], dtype=object)
             attrs["skillfit_dtype"] = "str"
         data_vars[str(col)] = xr.Variable(("obs",), values, attrs=attrs)
     return xr.Dataset(data_vars, coords={"obs": np.arange(len(df))})
@@ -94,8 +95,8 @@ def frame_to_dataset(df: pd.DataFrame) -> xr.Dataset:
 def dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:
     """Undo :func:`frame_to_dataset`: one column per variable, in the stored order.
 
-    netCDF stores a missing string as ``""``; it reads back as missing (the validators treat
-    blank cells as missing too).
+    A missing string is stored as ``""`` and reads back as missing (the validators treat blank
+    cells as missing too).
     """
     cols = {}
     for name, var in ds.data_vars.items():
