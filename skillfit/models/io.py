@@ -9,15 +9,15 @@ fit (``posterior``, ``sample_stats``, ``observed_data``, ``log_likelihood``,
 ``posterior_predictive``, ...), a ``fit_data`` group with the training table (one variable per
 column on dimension ``obs``), and these root attributes:
 
-==================  ============================================================================
-``model_type``      which class wrote it (:attr:`ModelIO._model_type`)
-``version``         the class's model version (:attr:`ModelIO.version`) when it was written
-``id``              :attr:`ModelIO.id`: hash of model type, model version and ``model_config``
-``model_config``    the merged model configuration, JSON
-``sampler_config``  the merged sampler configuration, JSON
-``random_seed``     the seed of the fit (also seeds the stored posterior predictive draws)
-``skillfit_version``  the package version that wrote the file (provenance only)
-==================  ============================================================================
+======================  ====================================================================
+``model_type``          which class wrote it (its class attribute ``_model_type``)
+``version``             the class's model version (:attr:`ModelIO.version`) when written
+``id``                  :attr:`ModelIO.id`: hash of model type, model version, ``model_config``
+``model_config``        the merged model configuration, JSON
+``sampler_config``      the merged sampler configuration, JSON
+``random_seed``         the seed of the fit (also seeds the stored posterior predictive draws)
+``skillfit_version``    the package version that wrote the file (provenance only)
+======================  ====================================================================
 
 plus provenance (``nuts_sampler``, ``data_sha256``, ``versions``; see :mod:`skillfit.provenance`).
 A run saved by one skillfit release loads in a later one as long as the model's ``version`` is

@@ -1,8 +1,6 @@
 r"""Bayesian Chinchilla scaling law ``L(N, D) = E + A N^-alpha + B D^-beta`` with robust noise.
 
-Model
------
-For training runs ``i`` with ``N_i`` parameters, ``D_i`` tokens and final loss ``L_i`` (nats)::
+**Model.** For training runs ``i`` with ``N_i`` parameters, ``D_i`` tokens and final loss ``L_i`` (nats)::
 
     log L_i ~ StudentT(nu, mu_i, sigma)
     mu_i    = log(E + r_N * (N_i / N_ref)^-alpha + r_D * (D_i / D_ref)^-beta)
