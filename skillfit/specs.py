@@ -381,16 +381,10 @@ def load_model(path: str | os.PathLike[str], check: bool = True) -> Any:
     ...
     skillfit.errors.SkillfitError: no such model file: no/such/file.nc
     """
-    import xarray as xr
+    from skillfit.models.io import saved_attrs
 
     path = Path(path)
-    if not path.is_file():
-        raise SkillfitError(f"no such model file: {path}")
-    try:
-        with xr.open_datatree(path, engine="h5netcdf") as tree:
-            model_type = tree.attrs.get("model_type")
-    except (OSError, ValueError) as exc:
-        raise DifferentModelError(f"{path} is not a netCDF file saved by skillfit ({type(exc).__name__})") from None
+    model_type = saved_attrs(path).get("model_type")
     if model_type is None:
         raise DifferentModelError(f"{path} was not saved by a skillfit model (no model_type attribute)")
     if model_type not in MODEL_TYPES:

@@ -514,7 +514,6 @@ class ModelBuilder(ModelIO, ABC):
 
         Examples
         --------
-        >>> import arviz as az
         >>> from skillfit import datasets
         >>> from skillfit.models.scaling_law import ScalingLawModel
         >>> m = ScalingLawModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})

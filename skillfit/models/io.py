@@ -29,7 +29,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -42,7 +43,7 @@ from skillfit.errors import DifferentModelError, SkillfitError
 from skillfit.outputs import atomic_path
 from skillfit.provenance import data_sha256, versions
 
-__all__ = ["ModelIO", "dataset_to_frame", "frame_to_dataset", "jsonable"]
+__all__ = ["ModelIO", "dataset_to_frame", "frame_to_dataset", "jsonable", "saved_attrs"]
 
 
 def jsonable(value: Any) -> Any:
@@ -109,6 +110,42 @@ def dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:
                               dtype="str")
         cols[str(name)] = values
     return pd.DataFrame(cols)
+
+
+@contextmanager
+def _open_saved(path: Path) -> Iterator[xr.DataTree]:
+    """The saved run at ``path``, opened lazily; one-line errors for a missing or foreign file."""
+    if not path.is_file():
+        raise SkillfitError(f"no such model file: {path}")
+    try:
+        tree = xr.open_datatree(path, engine="h5netcdf")
+    except (OSError, ValueError) as exc:
+        raise DifferentModelError(
+            f"{path} is not a netCDF file saved by skillfit ({type(exc).__name__})"
+        ) from None
+    with tree:
+        yield tree
+
+
+def saved_attrs(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Root attributes of a saved run (``model_type``, ``version``, ...), reading only them.
+
+    Raises
+    ------
+    SkillfitError
+        If ``path`` does not exist.
+    DifferentModelError
+        If it is not a netCDF file.
+
+    Examples
+    --------
+    >>> saved_attrs("no/such/file.nc")
+    Traceback (most recent call last):
+    ...
+    skillfit.errors.SkillfitError: no such model file: no/such/file.nc
+    """
+    with _open_saved(Path(path)) as tree:
+        return dict(tree.attrs)
 
 
 def _json_attr(path: Path, attrs: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -251,15 +288,13 @@ class ModelIO:
         from skillfit.models.base import check_seed
 
         path = Path(path)
-        if not path.is_file():
-            raise SkillfitError(f"no such model file: {path}")
-        try:
-            with xr.open_datatree(path, engine="h5netcdf") as tree:
+        with _open_saved(path) as tree:
+            try:
                 idata = tree.load().copy()
-        except (OSError, ValueError) as exc:
-            raise DifferentModelError(
-                f"{path} is not a netCDF file saved by skillfit ({type(exc).__name__})"
-            ) from None
+            except (OSError, ValueError) as exc:
+                raise DifferentModelError(
+                    f"{path}: cannot read the saved run ({type(exc).__name__}: {exc})"
+                ) from None
         attrs = idata.attrs
         if "model_type" not in attrs or "id" not in attrs or "fit_data" not in idata:
             raise DifferentModelError(
