@@ -109,10 +109,12 @@ def _column(df: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _cell_counts(sm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """``(n, successes)`` per Skill-Mix row: n_combinations (else trials); successes (else
-    round(value * n))."""
-    n = _column(sm, "n_combinations")
-    n = np.where(np.isnan(n), _column(sm, "trials"), n)
+    """``(n, successes)`` per Skill-Mix row: the row's ``successes``/``trials`` where both are
+    given, else ``n_combinations`` (or ``trials``) and ``round(value * n)``."""
+    s, t = _column(sm, "successes"), _column(sm, "trials")
+    counted = ~np.isnan(s) & ~np.isnan(t)
+    n = np.where(counted, t, _column(sm, "n_combinations"))
+    n = np.where(np.isnan(n), t, n)
     missing = np.flatnonzero(np.isnan(n))
     if missing.size:
         rows = ", ".join(f"{sm['llm'].iloc[i]} k={sm['k'].iloc[i]}" for i in missing[:5])
@@ -121,8 +123,7 @@ def _cell_counts(sm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             f"{' and more' if missing.size > 5 else ''} (the model needs the number of graded "
             "combinations behind each score)"
         )
-    successes = _column(sm, "successes")
-    successes = np.where(np.isnan(successes), np.rint(sm["value"].to_numpy(float) * n), successes)
+    successes = np.where(counted, s, np.rint(sm["value"].to_numpy(float) * n))
     return n.astype(int), successes.astype(int)
 
 
@@ -136,9 +137,9 @@ def assemble(
 ) -> JointInputs:
     """Validate the tables and build :class:`JointInputs`.
 
-    Skill-Mix rows of ``metric`` are the observations. A cell's number of combinations is
-    ``n_combinations``, or ``trials`` where that is missing; its successes are ``successes``
-    where given, else ``round(value * n)``. Losses on ``corpora`` (default: every corpus
+    Skill-Mix rows of ``metric`` are the observations. A cell's counts are its ``successes``
+    out of ``trials`` where both are given; otherwise ``n_combinations`` (or ``trials``)
+    combinations with ``round(value * n)`` successes. Losses on ``corpora`` (default: every corpus
     present) inform the latent reducible losses of the models they were measured on; chat
     models use their base model's loss as a declared proxy.
 
