@@ -65,11 +65,38 @@ def data_sha256(data: pd.DataFrame) -> str:
 
 def run_manifest(model: Any, spec: Any = None, extra: Mapping[str, Any] | None = None) -> dict:
     """The ``run.json`` of a fitted model: command, spec (path and text), seed, data hash,
-    configurations and versions."""
+    configurations and versions.
+
+    Parameters
+    ----------
+    model : skillfit.models.base.ModelBuilder
+        A fitted (or loaded) model; its ``idata`` root attributes are read.
+    spec : skillfit.specs.Spec, optional
+        The spec the run came from; its path and text are recorded.
+    extra : mapping, optional
+        More entries, added last.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable: ``command, model_type, model_version, random_seed, nuts_sampler,
+        data_sha256, model_config, sampler_config, versions`` (and ``spec``, ``spec_text``).
+
+    Examples
+    --------
+    >>> from skillfit import datasets
+    >>> from skillfit.models.scaling_law import ScalingLawModel
+    >>> m = ScalingLawModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})
+    >>> _ = m.fit(datasets.load("chinchilla"), random_seed=4, predictive=False)
+    >>> manifest = run_manifest(m)
+    >>> manifest["random_seed"], manifest["model_type"], manifest["model_version"]
+    (4, 'scaling_law', '1')
+    """
     attrs = model.idata.attrs
     manifest: dict[str, Any] = {
         "command": " ".join(["skillfit", *sys.argv[1:]]) if sys.argv else "",
         "model_type": attrs.get("model_type"),
+        "model_version": attrs.get("version"),
         "random_seed": int(attrs["random_seed"]),
         "nuts_sampler": attrs.get("nuts_sampler"),
         "data_sha256": attrs.get("data_sha256"),

@@ -24,8 +24,9 @@ in the wheel as ``skillfit/_bundled/models`` and can be named without a path
 
 A ``skill_graph`` spec (e.g. the bundled ``skillmix``) takes ``[data] dataset = "bundled"`` or
 per-table CSV paths ``skillmix``, ``catalog``, ``losses`` (tables not given are the bundled ones),
-and an optional ``[forecast]`` section (``k_max``, ``hdi_prob``, ``score_at_least`` and the
-hypothetical LLMs as ``[[forecast.llms]]`` tables) read by ``skillfit forecast``.
+and an optional ``[forecast]`` section (``k_max``, ``ci_prob`` — the mass of the equal-tailed
+intervals, called ``hdi_prob`` before — ``score_at_least`` and the hypothetical LLMs as
+``[[forecast.llms]]`` tables) read by ``skillfit forecast``.
 
 Every unknown key is a :class:`~skillfit.errors.SpecError` naming the file and suggesting the
 closest valid key.
@@ -40,7 +41,6 @@ Examples
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -75,8 +75,10 @@ _SECTIONS: dict[str, set[str] | None] = {
     "model_config": None,  # checked by the model class
     "sampler_config": None,  # checked by the model class
     "output": {"dir", "plots"},
-    "forecast": {"k_max", "hdi_prob", "score_at_least", "llms"},  # skill_graph specs only
+    "forecast": {"k_max", "ci_prob", "score_at_least", "llms"},  # skill_graph specs only
 }
+#: (section, old key) -> new key, for keys renamed in a release (a clear error, not "unknown").
+_RENAMED: dict[tuple[str, str], str] = {("forecast", "hdi_prob"): "ci_prob"}
 
 
 def specs_dir() -> Path:
@@ -219,6 +221,12 @@ def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
         allowed = _SECTIONS[section]
         if allowed is not None:
             for key in value:
+                if (section, key) in _RENAMED:
+                    new = _RENAMED[section, key]
+                    raise SpecError(
+                        f"{path}: [{section}] {key} was renamed to {new} (same meaning); "
+                        f"write {new} = {value[key]!r}"
+                    )
                 if key not in allowed:
                     raise SpecError(
                         f"{path}: unknown key {key!r} in [{section}]{did_you_mean(key, allowed)}; "
@@ -311,9 +319,9 @@ def _check_forecast(path: Path, section: dict[str, Any]) -> None:
             f"{path}: [forecast] k_max must be a positive integer (at most {K_MAX_LIMIT}), "
             f"got {k_max!r}"
         )
-    hdi = section.get("hdi_prob", 0.5)
-    if isinstance(hdi, bool) or not isinstance(hdi, int | float) or not 0 < hdi < 1:
-        raise SpecError(f"{path}: [forecast] hdi_prob must be in (0, 1), got {hdi!r}")
+    ci_prob = section.get("ci_prob", 0.5)
+    if isinstance(ci_prob, bool) or not isinstance(ci_prob, int | float) or not 0 < ci_prob < 1:
+        raise SpecError(f"{path}: [forecast] ci_prob must be in (0, 1), got {ci_prob!r}")
     levels = section.get("score_at_least", [0.5])
     if not isinstance(levels, list) or not all(
             isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in levels):
@@ -342,22 +350,43 @@ def _check_forecast(path: Path, section: dict[str, Any]) -> None:
             raise SpecError(f"{path}: [[forecast.llms]] #{i}: {exc}") from None
 
 
-def load_model(path: str | os.PathLike[str]) -> Any:
-    """Load a saved model file of any registered type (dispatch on its ``model_type``)."""
-    import xarray as xr
+def load_model(path: str | os.PathLike[str], check: bool = True) -> Any:
+    """Load a saved model file of any registered type (dispatch on its ``model_type``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by a model's ``save``.
+    check : bool, default True
+        Passed to the class's :meth:`~skillfit.models.io.ModelIO.load`: refuse a file written
+        by another model version (``False`` tries anyway).
+
+    Returns
+    -------
+    skillfit.models.base.ModelBuilder
+        The fitted model, of the class registered for the file's ``model_type``.
+
+    Raises
+    ------
+    SkillfitError
+        If ``path`` does not exist.
+    DifferentModelError
+        If the file is not a skillfit model, names an unknown model type, or the class's
+        ``load`` refuses it.
+
+    Examples
+    --------
+    >>> load_model("no/such/file.nc")
+    Traceback (most recent call last):
+    ...
+    skillfit.errors.SkillfitError: no such model file: no/such/file.nc
+    """
+    from skillfit.models.io import saved_attrs
 
     path = Path(path)
-    if not path.is_file():
-        raise SkillfitError(f"no such model file: {path}")
-    try:
-        with xr.open_datatree(path, engine="h5netcdf") as tree:
-            model_type = tree.attrs.get("model_type")
-            config = tree.attrs.get("model_config")
-    except (OSError, ValueError) as exc:
-        raise DifferentModelError(f"{path} is not a netCDF file saved by skillfit ({type(exc).__name__})") from None
-    if model_type is None or config is None:
+    model_type = saved_attrs(path).get("model_type")
+    if model_type is None:
         raise DifferentModelError(f"{path} was not saved by a skillfit model (no model_type attribute)")
     if model_type not in MODEL_TYPES:
         raise DifferentModelError(f"{path} holds an unknown model type {model_type!r}")
-    json.loads(config)
-    return model_class(model_type).load(path)
+    return model_class(model_type).load(path, check=check)

@@ -12,6 +12,10 @@ Dtypes of a cleaned table
 ``"str"`` → pandas ``str`` (missing values are ``NaN``); ``"bool"`` → ``bool`` (an absent
 optional bool column is *not* added).
 
+Bookkeeping columns (``excluded_by_epoch``, ``n_combinations_derived``, the derived ``flops``
+and ``value``) are optional per row: a row that gives only the documented columns (e.g. one
+appended to a bundled table) gets the column's ``default``, or the derived value.
+
 Examples
 --------
 >>> from skillfit.data.schema import SCHEMAS
@@ -37,7 +41,8 @@ __all__ = [
 
 DType = Literal["float", "int", "str", "bool"]
 
-#: Skill-Mix metrics (reference/skillmix.md §1.5): full marks, all skills, skill fraction.
+#: Skill-Mix metrics (Yu et al. 2023, arXiv 2310.17567): ratio of full marks, ratio of all
+#: skills, skill fraction.
 SKILLMIX_METRICS: tuple[str, ...] = ("ratio_of_full_marks", "ratio_of_all_skills", "skill_fraction")
 #: Units of a held-out loss value in ``llm_losses``.
 LOSS_UNITS: tuple[str, ...] = ("bits/char", "bits/byte", "nats/token")
@@ -69,6 +74,9 @@ class Column:
         Every value must be >= ``minimum``.
     allowed : tuple of str or None
         The only admissible values of a string column.
+    default : bool or None
+        Value used where a cell of this column is missing (bookkeeping flags), instead of
+        rejecting the row.
     """
 
     name: str
@@ -80,6 +88,7 @@ class Column:
     unit_interval: bool = False
     minimum: float | None = None
     allowed: tuple[str, ...] | None = None
+    default: bool | None = None
 
     @property
     def pandas_dtype(self) -> str:
@@ -143,7 +152,7 @@ CHINCHILLA = Schema(
         Column(
             "flops",
             "float",
-            "C, training FLOP (filled with 6·N·D when the column is absent)",
+            "C, training FLOP (filled with 6·N·D where absent or missing)",
             required=False,
             positive=True,
         ),
@@ -153,6 +162,7 @@ CHINCHILLA = Schema(
             "bool",
             "True for the 5 highest-loss points Epoch AI left out of its main fit",
             required=False,
+            default=False,
         ),
     ),
 )
@@ -168,7 +178,7 @@ SKILLMIX = Schema(
         Column(
             "value",
             "float",
-            "score in [0, 1] (filled with successes/trials when absent and counts are given)",
+            "score in [0, 1] (filled with successes/trials where absent and counts are given)",
             unit_interval=True,
         ),
         Column(
@@ -184,6 +194,7 @@ SKILLMIX = Schema(
             "bool",
             "True if n_combinations is derived (not published)",
             required=False,
+            default=False,
         ),
         Column("grader", "str", "model that graded the texts", required=False, nullable=True),
         Column(

@@ -110,7 +110,8 @@ def _coerce_bool(series: pd.Series, col: Column, loc: _Locator) -> pd.Series:
     out: list[bool | None] = []
     bad: list[int] = []
     for i, v in enumerate(series.astype(object)):
-        if v is None or (isinstance(v, float) and np.isnan(v)):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or (
+                isinstance(v, str) and not v.strip()):
             out.append(None)
         elif isinstance(v, bool | np.bool_):
             out.append(bool(v))
@@ -140,6 +141,8 @@ def _check_column(df: pd.DataFrame, col: Column, loc: _Locator) -> pd.Series:
         values: pd.Series = _coerce_numeric(raw, col, loc)
     elif col.dtype == "bool":
         values = _coerce_bool(raw, col, loc)
+        if col.default is not None:
+            values = values.where(values.notna(), col.default)
     else:
         values = _coerce_str(raw)
 
@@ -203,19 +206,25 @@ def _check_key(df: pd.DataFrame, schema: Schema, loc: _Locator) -> None:
 
 
 def _derive_columns(df: pd.DataFrame, schema: Schema, loc: _Locator) -> pd.DataFrame:
-    """Coerce the inputs of derived columns, check them, and add what is derivable."""
+    """Coerce the inputs of derived columns, check them, and fill what is derivable.
+
+    A derived column is filled where it is absent or where a row leaves it empty, so rows with
+    only the documented columns can be appended to a table that has it.
+    """
     cols = set(df.columns)
-    if schema.kind == "chinchilla" and "flops" not in cols and {"params", "tokens"} <= cols:
-        for name in ("params", "tokens"):
-            df[name] = _check_column(df, schema.column(name), loc)
-        with np.errstate(over="ignore"):
-            flops = 6.0 * df["params"] * df["tokens"]
-        overflow = _positions(np.isinf(flops.to_numpy()))
-        if overflow:
-            raise loc.fail(
-                "flops", "is absent and cannot be derived: 6·params·tokens overflows", overflow
-            )
-        df["flops"] = flops
+    if schema.kind == "chinchilla" and {"params", "tokens"} <= cols:
+        gap = np.ones(len(df), bool) if "flops" not in cols else _is_blank(df["flops"])
+        if gap.any():
+            for name in ("params", "tokens"):
+                df[name] = _check_column(df, schema.column(name), loc)
+            with np.errstate(over="ignore"):
+                flops = 6.0 * df["params"] * df["tokens"]
+            overflow = _positions(gap & np.isinf(flops.to_numpy()))
+            if overflow:
+                raise loc.fail(
+                    "flops", "is absent and cannot be derived: 6·params·tokens overflows", overflow
+                )
+            df["flops"] = flops if "flops" not in cols else df["flops"].where(~gap, flops)
     if schema.kind == "skillmix" and {"successes", "trials"} <= cols:
         for name in ("successes", "trials"):
             df[name] = _check_column(df, schema.column(name), loc)
@@ -227,13 +236,15 @@ def _derive_columns(df: pd.DataFrame, schema: Schema, loc: _Locator) -> pd.DataF
             raise loc.fail(
                 "successes", "exceeds 'trials'", over, [f"{s[p]:.0f} > {t[p]:.0f}" for p in over]
             )
-        if "value" not in cols:
-            gap = _positions(np.isnan(s) | np.isnan(t))
-            if gap:
-                raise loc.fail(
-                    "value", "is absent and cannot be derived: successes/trials missing", gap
-                )
-            df["value"] = s / t
+        gap = np.ones(len(df), bool) if "value" not in cols else _is_blank(df["value"])
+        unknown = _positions(gap & (np.isnan(s) | np.isnan(t)))
+        if unknown:
+            raise loc.fail(
+                "value", "is absent and cannot be derived: successes/trials missing", unknown
+            )
+        if gap.any():
+            derived = pd.Series(s / t, index=df.index)
+            df["value"] = derived if "value" not in cols else df["value"].where(~gap, derived)
     return df
 
 

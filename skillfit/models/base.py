@@ -3,52 +3,51 @@
 Lifecycle: ``Model(model_config=None, sampler_config=None)`` only stores validated settings (no
 sampling); :meth:`ModelBuilder.build_model` makes the ``pm.Model`` from a DataFrame;
 :meth:`ModelBuilder.sample_prior_predictive` works before fitting; :meth:`ModelBuilder.fit`
-samples and returns an ``xarray.DataTree`` (also kept as ``.idata``); :meth:`ModelBuilder.save`
-and :meth:`ModelBuilder.load` round-trip the posterior, the configuration and the training data
-through one netCDF file.
+samples and returns an ``xarray.DataTree`` (also kept as ``.idata``) that also holds the
+``log_likelihood`` and ``posterior_predictive`` groups ArviZ's ``loo`` and ``plot_ppc_dist``
+read. Saving and loading (:meth:`~skillfit.models.io.ModelIO.save`,
+:meth:`~skillfit.models.io.ModelIO.load`) live in the :class:`~skillfit.models.io.ModelIO`
+mixin; this module holds configuration, sampling and diagnostics.
 
 Subclasses implement :attr:`~ModelBuilder.default_model_config`,
 :attr:`~ModelBuilder.default_sampler_config`, :meth:`~ModelBuilder.build_model` and
-:meth:`~ModelBuilder._validate_data`, and set ``_model_type``.
+:meth:`~ModelBuilder._validate_data`, and set ``_model_type`` and ``version``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from skillfit import __version__
-from skillfit.errors import DifferentModelError, SkillfitError, SpecError, did_you_mean
+from skillfit.errors import SpecError, did_you_mean
+from skillfit.intervals import CI_KIND, CI_PROB, check_ci
+from skillfit.models.io import ModelIO, frame_to_dataset
 from skillfit.models.priors import validate_prior
-from skillfit.outputs import atomic_path
-from skillfit.provenance import data_sha256, versions
 
 __all__ = [
-    "CI_KIND",
     "ESS_MIN",
-    "HDI_PROB",
+    "MAX_SAMPLER_INT",
+    "MAX_SEED",
     "RHAT_MAX",
     "SAMPLER_KEYS",
     "ModelBuilder",
+    "available_cores",
+    "check_seed",
     "default_nuts_sampler",
 ]
 
-#: Credible-interval mass used by :meth:`ModelBuilder.summary` (explicit, not ArviZ's rcParams).
-HDI_PROB: float = 0.89
-#: Interval kind used by :meth:`ModelBuilder.summary`.
-CI_KIND: str = "hdi"
-#: Convergence thresholds used by :meth:`ModelBuilder.diagnostics` (DESIGN §8).
+#: Largest R-hat :meth:`ModelBuilder.diagnostics` accepts as converged (Vehtari et al. 2021).
 RHAT_MAX: float = 1.01
+#: Smallest bulk ESS :meth:`ModelBuilder.diagnostics` accepts: 400, i.e. 100 per chain for the
+#: default 4 chains (Vehtari et al. 2021).
 ESS_MIN: float = 400.0
 
 #: ``sampler_config`` keys accepted (a typo such as ``nut_sampler`` is an error, not ignored).
@@ -92,14 +91,35 @@ def _finite(value: int | float) -> bool:
 
 
 def check_seed(seed: Any, what: str = "random_seed") -> int:
-    """Return ``seed`` if it is an integer in ``[0, 2**32 - 1]``; SpecError naming ``what``."""
+    """Return ``seed`` as an int if it is an integer in ``[0, 2**32 - 1]``.
+
+    Raises
+    ------
+    SpecError
+        Otherwise; the message names ``what``.
+
+    Examples
+    --------
+    >>> check_seed(np.int64(7))
+    7
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    skillfit.errors.SpecError: random_seed must be an integer from 0 to 2**32 - 1, got -1
+    """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
         raise SpecError(f"{what} must be an integer from 0 to 2**32 - 1, got {seed!r}")
     return int(seed)
 
 
 def default_nuts_sampler() -> str:
-    """``"nutpie"`` when it can be imported, else ``"pymc"``."""
+    """``"nutpie"`` when it can be imported, else ``"pymc"``.
+
+    Examples
+    --------
+    >>> default_nuts_sampler() in ("nutpie", "pymc")
+    True
+    """
     try:
         import nutpie  # noqa: F401
     except ImportError:  # pragma: no cover - nutpie is a dependency
@@ -112,6 +132,11 @@ def available_cores() -> int:
 
     PyMC's own default (``multiprocessing.cpu_count() // 2``, assuming half the CPUs are
     hyper-threads) is 1 on a 2-core machine, which made 4 chains run one after another.
+
+    Examples
+    --------
+    >>> available_cores() >= 1
+    True
     """
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -119,47 +144,11 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+class ModelBuilder(ModelIO, ABC):
+    """Base class: configuration, fitting and diagnostics of a PyMC model.
 
-
-def _frame_to_dataset(df: pd.DataFrame) -> xr.Dataset:
-    """A DataFrame as a Dataset on dim ``obs`` that survives netCDF (bools as int8, str as vlen)."""
-    data_vars = {}
-    for col in df.columns:
-        values = df[col].to_numpy()
-        attrs: dict[str, str] = {}
-        if pd.api.types.is_bool_dtype(df[col].dtype):
-            values = values.astype("int8")
-            attrs["skillfit_dtype"] = "bool"
-        elif not pd.api.types.is_numeric_dtype(df[col].dtype):
-            values = np.array([None if pd.isna(v) else str(v) for v in values], dtype=object)
-            attrs["skillfit_dtype"] = "str"
-        data_vars[str(col)] = xr.Variable(("obs",), values, attrs=attrs)
-    return xr.Dataset(data_vars, coords={"obs": np.arange(len(df))})
-
-
-def _dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:
-    cols = {}
-    for name, var in ds.data_vars.items():
-        values = var.values
-        kind = var.attrs.get("skillfit_dtype")
-        if kind == "bool":
-            values = values.astype(bool)
-        elif kind == "str":
-            values = pd.array([None if v is None else str(v) for v in values], dtype="str")
-        cols[str(name)] = values
-    return pd.DataFrame(cols)
-
-
-class ModelBuilder(ABC):
-    """Base class: configuration, fitting, diagnostics and netCDF save/load of a PyMC model.
+    File handling (:attr:`~skillfit.models.io.ModelIO.id`, :meth:`~skillfit.models.io.ModelIO.save`,
+    :meth:`~skillfit.models.io.ModelIO.load`) comes from :class:`~skillfit.models.io.ModelIO`.
 
     Parameters
     ----------
@@ -169,9 +158,26 @@ class ModelBuilder(ABC):
         :class:`~skillfit.errors.SpecError`.
     sampler_config : mapping, optional
         Overrides of :attr:`default_sampler_config`; keys must be in :data:`SAMPLER_KEYS`.
+
+    Attributes
+    ----------
+    version : str
+        The model version (a class attribute, e.g. ``"1"``), hashed into the model id and
+        stored in saved files. Bump it whenever the model graph changes (a variable, prior,
+        parametrisation, likelihood or ``model_config`` key changes meaning), so that
+        :meth:`~skillfit.models.io.ModelIO.load` refuses runs of the old graph instead of
+        misreading them. Package releases that leave the graph alone keep it, and saved runs
+        keep loading.
+    summary_var_names : list of str or None
+        Class attribute: the posterior variables :meth:`summary` reports (those present);
+        ``None`` means every posterior variable without an observation dimension.
+    model : pymc.Model or None
+        The built model (after :meth:`build_model`, :meth:`fit` or ``load``).
+    prior_idata : xarray.DataTree or None
+        The last :meth:`sample_prior_predictive` result.
     """
 
-    _model_type: ClassVar[str] = "base"
+    summary_var_names: ClassVar[list[str] | None] = None
 
     def __init__(
         self,
@@ -189,24 +195,30 @@ class ModelBuilder(ABC):
     @property
     @abstractmethod
     def default_model_config(self) -> dict[str, Any]:
-        """Default priors and options."""
+        """Default priors and options (the keys a ``model_config`` may override)."""
 
     @property
     @abstractmethod
     def default_sampler_config(self) -> dict[str, Any]:
-        """Default ``pm.sample`` settings."""
+        """Default ``pm.sample`` settings (keys from :data:`SAMPLER_KEYS`)."""
 
     @abstractmethod
     def build_model(self, data: pd.DataFrame) -> Any:
-        """Build ``self.model`` (a ``pm.Model``) from ``data``; return it."""
+        """Build ``self.model`` (a ``pm.Model``) from ``data`` and return it.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            The training table (validated by :meth:`_validate_data`).
+
+        Returns
+        -------
+        pymc.Model
+        """
 
     @abstractmethod
     def _validate_data(self, data: pd.DataFrame) -> pd.DataFrame:
         """Validate ``data`` and return a cleaned copy (raise DataValidationError)."""
-
-    #: posterior variables reported by :meth:`summary` and checked by :meth:`diagnostics`;
-    #: ``None`` = every posterior variable without an observation dimension.
-    summary_var_names: ClassVar[list[str] | None] = None
 
     # ----------------------------------------------------------------- configuration
     def _check_model_config_value(self, key: str, value: Any, default: Any) -> Any:
@@ -283,12 +295,6 @@ class ModelBuilder(ABC):
                 f"sampler_config 'nuts_sampler' must be 'pymc' or 'nutpie', got {cfg['nuts_sampler']!r}"
             )
 
-    @property
-    def id(self) -> str:
-        """16 hex digits of SHA-256 over model type, model_config (JSON) and skillfit version."""
-        text = self._model_type + json.dumps(_jsonable(self.model_config), sort_keys=True) + __version__
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
     # ----------------------------------------------------------------- state accessors
     @property
     def is_fitted(self) -> bool:
@@ -351,13 +357,45 @@ class ModelBuilder(ABC):
         data: pd.DataFrame,
         random_seed: int | None = None,
         progressbar: bool | None = None,
+        predictive: bool = True,
         **kwargs: Any,
     ) -> xr.DataTree:
         """Build the model on ``data``, sample the posterior and return it as a ``DataTree``.
 
-        ``kwargs`` override ``sampler_config`` for this call (same keys). ``random_seed``
-        (default: ``sampler_config["random_seed"]``, else a fresh one) is recorded in the
-        root attribute ``random_seed``; the same seed gives the same posterior.
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            The training table.
+        random_seed : int, optional
+            Seed of the fit (default: ``sampler_config["random_seed"]``, else a fresh one),
+            recorded in the root attribute ``random_seed``; the same seed gives the same
+            posterior and the same ``posterior_predictive`` group.
+        progressbar : bool, optional
+            Show the sampler's progress bar (default: ``sampler_config``).
+        predictive : bool, default True
+            Also store the pointwise ``log_likelihood`` group (for ``az.loo`` and
+            ``az.compare``) and a ``posterior_predictive`` group of the observed variables, one
+            draw per posterior draw, seeded by ``random_seed`` (for ArviZ's posterior
+            predictive plots). Both are saved with the run. ``False`` skips them (a few seconds
+            on the default joint fit; useful for repeated refits such as calibration runs).
+        **kwargs
+            Override ``sampler_config`` for this call (same keys).
+
+        Returns
+        -------
+        xarray.DataTree
+            The fit, also kept as :attr:`idata`, with a ``fit_data`` group holding ``data``.
+
+        Examples
+        --------
+        >>> from skillfit import datasets
+        >>> from skillfit.models.scaling_law import ScalingLawModel
+        >>> m = ScalingLawModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})
+        >>> idata = m.fit(datasets.load("chinchilla"), random_seed=1)
+        >>> sorted(g for g in idata.children if g in ("log_likelihood", "posterior_predictive"))
+        ['log_likelihood', 'posterior_predictive']
+        >>> idata.attrs["random_seed"]
+        1
         """
         import pymc as pm
 
@@ -366,27 +404,20 @@ class ModelBuilder(ABC):
         with self.model:
             idata = pm.sample(**sample_kwargs)
         self._idata = self._stamp(idata, sample_kwargs)
+        if predictive:
+            self.compute_log_likelihood()
+            self.sample_posterior_predictive()
         return self._idata
 
     def _stamp(self, idata: xr.DataTree, sample_kwargs: Mapping[str, Any]) -> xr.DataTree:
-        attrs = {
-            "model_type": self._model_type,
-            "skillfit_version": __version__,
-            "id": self.id,
-            "model_config": json.dumps(_jsonable(self.model_config), sort_keys=True),
-            "sampler_config": json.dumps(_jsonable(self.sampler_config), sort_keys=True),
-            "random_seed": int(sample_kwargs["random_seed"]),
-            "nuts_sampler": str(sample_kwargs.get("nuts_sampler", "")),
-            "data_sha256": data_sha256(self._data) if self._data is not None else "",
-            "versions": json.dumps(versions(), sort_keys=True),
-        }
-        idata.attrs.update(attrs)
+        idata.attrs.update(self._file_attrs(sample_kwargs["random_seed"],
+                                            sample_kwargs.get("nuts_sampler", "")))
         if "posterior" in idata:
             idata["posterior"].attrs["skillfit_version"] = __version__
             if self.model is not None and "obs" in self.model.coords:
                 idata["posterior"].attrs["n_obs"] = len(self.model.coords["obs"])
         assert self._data is not None
-        idata["fit_data"] = _frame_to_dataset(self._data)
+        idata["fit_data"] = frame_to_dataset(self._data)
         return idata
 
     def sample_prior_predictive(
@@ -397,6 +428,29 @@ class ModelBuilder(ABC):
         With ``data`` the model is (re)built on it first; without, the built model is used.
         The result is kept as ``.prior_idata`` and, if the model is fitted, also added to
         ``.idata`` as the ``prior`` / ``prior_predictive`` groups.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            Training table to build the model on first.
+        samples : int, default 500
+            Number of prior draws.
+        random_seed : int, optional
+            Seed of the draws.
+
+        Returns
+        -------
+        xarray.DataTree
+            Groups ``prior``, ``prior_predictive`` and ``observed_data``.
+
+        Examples
+        --------
+        >>> from skillfit import datasets
+        >>> from skillfit.models.scaling_law import ScalingLawModel
+        >>> prior = ScalingLawModel().sample_prior_predictive(
+        ...     datasets.load("chinchilla"), samples=10, random_seed=0)
+        >>> prior["prior_predictive"]["log_loss_obs"].shape
+        (1, 10, 240)
         """
         import pymc as pm
 
@@ -412,37 +466,140 @@ class ModelBuilder(ABC):
                     self._idata[group] = prior[group].to_dataset()
         return prior
 
-    def compute_log_likelihood(self) -> xr.DataTree:
-        """Add the pointwise ``log_likelihood`` group (for ``az.loo`` / ``az.compare``)."""
+    def sample_posterior_predictive(self, random_seed: int | None = None) -> xr.DataTree:
+        """Add the ``posterior_predictive`` group: the observed variables redrawn per draw.
+
+        :meth:`fit` calls it (unless ``predictive=False``); call it again to redraw with
+        another seed. An existing group is replaced.
+
+        Parameters
+        ----------
+        random_seed : int, optional
+            Seed of the draws (default: the fit's ``random_seed``, so a fit and its saved copy
+            give the same group).
+
+        Returns
+        -------
+        xarray.DataTree
+            :attr:`idata`, extended.
+
+        Examples
+        --------
+        >>> from skillfit import datasets
+        >>> from skillfit.models.scaling_law import ScalingLawModel
+        >>> m = ScalingLawModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})
+        >>> _ = m.fit(datasets.load("chinchilla"), random_seed=1, predictive=False)
+        >>> m.sample_posterior_predictive()["posterior_predictive"]["log_loss_obs"].shape
+        (2, 20, 240)
+        """
         import pymc as pm
 
         idata = self.idata
-        pm.compute_log_likelihood(
-            idata, model=self._require_model(), extend_inferencedata=True, progressbar=False
-        )
+        seed = int(idata.attrs.get("random_seed", 0)) if random_seed is None else random_seed
+        with self._require_model():
+            draws = pm.sample_posterior_predictive(
+                idata, random_seed=seed, progressbar=False)
+        idata["posterior_predictive"] = draws["posterior_predictive"].to_dataset()
         return idata
 
-    # ----------------------------------------------------------------- diagnostics
+    def compute_log_likelihood(self) -> xr.DataTree:
+        """Add the pointwise ``log_likelihood`` group (for ``az.loo`` / ``az.compare``).
+
+        :meth:`fit` calls it (unless ``predictive=False``); an existing group is kept.
+
+        Returns
+        -------
+        xarray.DataTree
+            :attr:`idata`, extended.
+
+        Examples
+        --------
+        >>> from skillfit import datasets
+        >>> from skillfit.models.scaling_law import ScalingLawModel
+        >>> m = ScalingLawModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})
+        >>> _ = m.fit(datasets.load("chinchilla"), random_seed=1)
+        >>> m.compute_log_likelihood()["log_likelihood"]["log_loss_obs"].shape
+        (2, 20, 240)
+        """
+        import pymc as pm
+
+        idata = self.idata
+        if "log_likelihood" not in idata:
+            pm.compute_log_likelihood(
+                idata, model=self._require_model(), extend_inferencedata=True, progressbar=False)
+        return idata
+
+    # ----------------------------------------------------------------- summaries and diagnostics
     def _summary_vars(self) -> list[str]:
         post = self.posterior
         if self.summary_var_names is not None:
             return [v for v in self.summary_var_names if v in post]
         return [v for v, da in post.data_vars.items() if set(da.dims) <= {"chain", "draw"}]
 
-    def summary(self, var_names: Sequence[str] | None = None) -> pd.DataFrame:
-        """``az.summary`` of the posterior with a :data:`HDI_PROB` HDI (explicit settings)."""
+    def summary(self, var_names: Sequence[str] | None = None, ci_prob: float = CI_PROB,
+                ci_kind: str = CI_KIND) -> pd.DataFrame:
+        """``az.summary`` of the posterior with explicit interval settings.
+
+        Parameters
+        ----------
+        var_names : sequence of str, optional
+            Variables to report (default: :attr:`summary_var_names`, or every scalar one).
+        ci_prob : float, default :data:`skillfit.intervals.CI_PROB` (0.89)
+            Interval mass.
+        ci_kind : {"eti", "hdi"}, default :data:`skillfit.intervals.CI_KIND` ("eti")
+            Equal-tailed or highest-density interval: the same convention as forecasts and
+            plots.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per parameter: ``mean, sd``, the interval ends (e.g. ``eti89_lb``,
+            ``eti89_ub``), ``ess_bulk, ess_tail, r_hat, mcse_mean, mcse_sd``.
+
+        Examples
+        --------
+        >>> from skillfit import datasets
+        >>> from skillfit.models.scaling_law import ScalingLawModel
+        >>> m = ScalingLawModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})
+        >>> _ = m.fit(datasets.load("chinchilla"), random_seed=1, predictive=False)
+        >>> [c for c in m.summary().columns if c.startswith("eti")]
+        ['eti89_lb', 'eti89_ub']
+        >>> "hdi50_lb" in m.summary(["E"], ci_prob=0.5, ci_kind="hdi").columns
+        True
+        """
         import arviz as az
 
+        ci_prob, ci_kind = check_ci(ci_prob, ci_kind)
         names = list(var_names) if var_names is not None else self._summary_vars()
-        table = az.summary(self.idata, var_names=names, ci_kind=CI_KIND, ci_prob=HDI_PROB)
+        table = az.summary(self.idata, var_names=names, ci_kind=ci_kind, ci_prob=ci_prob)
         return pd.DataFrame(table)
 
     def diagnostics(self, var_names: Sequence[str] | None = None) -> dict[str, Any]:
         """Convergence checks: max R-hat, min bulk/tail ESS, divergences, per-parameter table.
 
-        Returns a JSON-serialisable dict with keys ``max_r_hat``, ``min_ess_bulk``,
-        ``min_ess_tail``, ``divergences``, ``chains``, ``draws``, ``converged`` (R-hat ≤
-        :data:`RHAT_MAX`, bulk ESS ≥ :data:`ESS_MIN`, no divergences) and ``parameters``.
+        Parameters
+        ----------
+        var_names : sequence of str, optional
+            Variables to check (default: every posterior variable without an observation
+            dimension).
+
+        Returns
+        -------
+        dict
+            JSON-serialisable, with keys ``max_r_hat``, ``min_ess_bulk``, ``min_ess_tail``,
+            ``divergences``, ``chains``, ``draws``, ``worst_r_hat``, ``worst_ess_bulk``,
+            ``converged`` (R-hat <= :data:`RHAT_MAX`, bulk ESS >= :data:`ESS_MIN`, no
+            divergences) and ``parameters`` (R-hat and ESS of each variable).
+
+        Examples
+        --------
+        >>> from skillfit import datasets
+        >>> from skillfit.models.scaling_law import ScalingLawModel
+        >>> m = ScalingLawModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})
+        >>> _ = m.fit(datasets.load("chinchilla"), random_seed=1, predictive=False)
+        >>> d = m.diagnostics()
+        >>> d["chains"], d["draws"], "alpha" in d["parameters"]
+        (2, 20, True)
         """
         import arviz as az
 
@@ -482,7 +639,26 @@ class ModelBuilder(ABC):
         return out
 
     def warnings(self, diagnostics: Mapping[str, Any] | None = None) -> list[str]:
-        """Plain-words messages for each failed convergence check, saying what to do."""
+        """Plain-words messages for each failed convergence check, saying what to do.
+
+        Parameters
+        ----------
+        diagnostics : mapping, optional
+            A :meth:`diagnostics` result (computed if not given).
+
+        Returns
+        -------
+        list of str
+            One message per failed check; empty when the fit converged.
+
+        Examples
+        --------
+        >>> from skillfit.models.scaling_law import ScalingLawModel
+        >>> d = {"chains": 4, "draws": 100, "divergences": 3, "max_r_hat": 1.0,
+        ...      "min_ess_bulk": 900.0, "min_ess_tail": 900.0}
+        >>> ScalingLawModel().warnings(d)[0][:35]
+        '3 of 400 draws diverged: the sample'
+        """
         d = dict(diagnostics) if diagnostics is not None else self.diagnostics()
         msgs: list[str] = []
         n = d["chains"] * d["draws"]
@@ -511,60 +687,3 @@ class ModelBuilder(ABC):
                 "ends are unreliable. Run more draws."
             )
         return msgs
-
-    # ----------------------------------------------------------------- save / load
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the fitted ``DataTree`` (config, data and version in it) to netCDF atomically."""
-        idata = self.idata
-        target = Path(path)
-        with atomic_path(target) as tmp:
-            idata.to_netcdf(tmp, engine="h5netcdf")
-        return target
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Self:
-        """Rebuild a fitted model from :meth:`save`'s file.
-
-        Raises
-        ------
-        DifferentModelError
-            If the file is not a skillfit model, is of another model type, or its id (model
-            type + configuration + skillfit version) differs from the rebuilt model's.
-        """
-        path = Path(path)
-        if not path.is_file():
-            raise SkillfitError(f"no such model file: {path}")
-        try:
-            with xr.open_datatree(path, engine="h5netcdf") as tree:
-                idata = tree.load().copy()
-        except (OSError, ValueError) as exc:
-            raise DifferentModelError(
-                f"{path} is not a netCDF file saved by skillfit ({type(exc).__name__})"
-            ) from None
-        attrs = idata.attrs
-        if "model_type" not in attrs or "id" not in attrs or "fit_data" not in idata:
-            raise DifferentModelError(
-                f"{path} was not saved by a skillfit model (no model_type/id attributes or "
-                "fit_data group)"
-            )
-        if attrs["model_type"] != cls._model_type:
-            raise DifferentModelError(
-                f"{path} holds a {attrs['model_type']!r} model, not {cls._model_type!r}; "
-                f"load it with the matching class"
-            )
-        try:
-            model = cls(
-                model_config=json.loads(attrs["model_config"]),
-                sampler_config=json.loads(attrs["sampler_config"]),
-            )
-        except (SpecError, json.JSONDecodeError, KeyError) as exc:
-            raise DifferentModelError(f"{path}: stored configuration is not valid: {exc}") from None
-        if model.id != attrs["id"]:
-            raise DifferentModelError(
-                f"{path} does not match this model: stored id {attrs['id']} (skillfit "
-                f"{attrs.get('skillfit_version', '?')}) != rebuilt id {model.id} (skillfit "
-                f"{__version__}); the configuration or the skillfit version differs"
-            )
-        model.build_model(_dataset_to_frame(idata["fit_data"].to_dataset()))
-        model._idata = idata
-        return model

@@ -32,7 +32,7 @@ import numpy as np
 
 from skillfit.errors import SpecError, did_you_mean
 
-__all__ = ["SUPPORTED", "make_prior", "prior_draws", "validate_prior"]
+__all__ = ["SUPPORTED", "make_prior", "validate_prior"]
 
 #: distribution name -> (required parameters, optional parameters)
 SUPPORTED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -62,12 +62,29 @@ def _suggest(word: str, options: list[str]) -> str:
 def validate_prior(name: str, spec: Any) -> dict[str, Any]:
     """Check a prior spec and return a normalised copy (floats, ``dist`` first).
 
+    Parameters
+    ----------
+    name : str
+        The variable's name (used in messages).
+    spec : mapping
+        ``{"dist": NAME, parameter: number, ...}`` with NAME in :data:`SUPPORTED`.
+
+    Returns
+    -------
+    dict
+        ``dist`` then the parameters as floats.
+
     Raises
     ------
     SpecError
         If ``spec`` is not a mapping, names an unknown distribution, misses a required parameter,
         has an unknown one, or a parameter is not a finite number (or is not positive where it
         must be, or ``lower >= upper``).
+
+    Examples
+    --------
+    >>> validate_prior("E", {"dist": "TruncatedNormal", "mu": 1, "sigma": 0.3, "lower": 0})
+    {'dist': 'TruncatedNormal', 'mu': 1.0, 'sigma': 0.3, 'lower': 0.0}
     """
     if not isinstance(spec, Mapping):
         raise SpecError(
@@ -112,20 +129,30 @@ def validate_prior(name: str, spec: Any) -> dict[str, Any]:
 def make_prior(name: str, spec: Mapping[str, Any], **kwargs: Any) -> Any:
     """Create the PyMC random variable ``name`` from a prior spec (inside a model context).
 
-    ``kwargs`` (e.g. ``dims``, ``shape``) are passed to the distribution.
+    Parameters
+    ----------
+    name : str
+        Variable name.
+    spec : mapping
+        Prior spec, checked by :func:`validate_prior`.
+    **kwargs
+        Passed to the distribution (e.g. ``dims``, ``shape``).
+
+    Returns
+    -------
+    pytensor.tensor.TensorVariable
+        The model's random variable.
+
+    Examples
+    --------
+    >>> import pymc as pm
+    >>> with pm.Model(coords={"g": ["a", "b"]}) as m:
+    ...     x = make_prior("x", {"dist": "Normal", "mu": 0, "sigma": 1}, dims="g")
+    >>> m["x"].eval().shape
+    (2,)
     """
     import pymc as pm
 
     clean = validate_prior(name, spec)
     dist = clean.pop("dist")
     return getattr(pm, dist)(name, **clean, **kwargs)
-
-
-def prior_draws(spec: Mapping[str, Any], size: int, rng: np.random.Generator) -> np.ndarray:
-    """NumPy draws from a prior spec (for simulation and documentation, no PyMC graph)."""
-    import pymc as pm
-
-    clean = validate_prior("draws", spec)
-    dist = clean.pop("dist")
-    rv = getattr(pm, dist).dist(**clean)
-    return np.asarray(pm.draw(rv, draws=size, random_seed=rng))

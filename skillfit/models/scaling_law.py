@@ -1,8 +1,6 @@
 r"""Bayesian Chinchilla scaling law ``L(N, D) = E + A N^-alpha + B D^-beta`` with robust noise.
 
-Model
------
-For training runs ``i`` with ``N_i`` parameters, ``D_i`` tokens and final loss ``L_i`` (nats)::
+**Model.** For training runs ``i`` with ``N_i`` parameters, ``D_i`` tokens and final loss ``L_i`` (nats)::
 
     log L_i ~ StudentT(nu, mu_i, sigma)
     mu_i    = log(E + r_N * (N_i / N_ref)^-alpha + r_D * (D_i / D_ref)^-beta)
@@ -58,11 +56,12 @@ from numpy.typing import ArrayLike
 
 from skillfit.data import validate_chinchilla
 from skillfit.errors import DataValidationError, SpecError
+from skillfit.intervals import CI_KIND, CI_PROB, check_ci, median_and_interval
 from skillfit.models.base import ModelBuilder
 from skillfit.models.priors import make_prior
 from skillfit.scaling import ChinchillaLaw, reducible_expr
 
-__all__ = ["ScalingLawModel", "hdi_bounds"]
+__all__ = ["ScalingLawModel"]
 
 #: The five law constants, as named in the posterior.
 LAW_VARS = ("E", "A", "B", "alpha", "beta")
@@ -79,43 +78,40 @@ class _LawDraws(ChinchillaLaw):
         pass
 
 
-def hdi_bounds(draws: np.ndarray, prob: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Narrowest interval holding ``prob`` of the draws along ``axis`` (vectorised HDI)."""
-    if not 0 < prob < 1:
-        raise ValueError(f"hdi_prob must be in (0, 1), got {prob!r}")
-    x = np.sort(np.moveaxis(np.asarray(draws, float), axis, 0), axis=0)
-    n = x.shape[0]
-    k = max(int(np.floor(prob * n)), 1)
-    if k >= n:
-        return x[0], x[-1]
-    widths = x[k:] - x[: n - k]
-    start = np.argmin(widths, axis=0)
-    lower = np.take_along_axis(x, start[None], axis=0)[0]
-    upper = np.take_along_axis(x, (start + k)[None], axis=0)[0]
-    return lower, upper
-
-
 class ScalingLawModel(ModelBuilder):
     """Bayesian fit of ``L(N, D) = E + A N^-alpha + B D^-beta`` to (params, tokens, loss) runs.
 
     See the module docstring for the model, priors and the choice of likelihood.
 
+    Parameters
+    ----------
+    model_config : mapping, optional
+        Overrides of :attr:`default_model_config`: the priors of ``E, alpha, beta,
+        r_params_ref, r_tokens_ref, sigma, nu`` (or a number for ``nu``), the reference run
+        ``ref_params``/``ref_tokens`` and ``exclude_epoch_outliers``.
+    sampler_config : mapping, optional
+        ``pm.sample`` settings (see :data:`skillfit.models.base.SAMPLER_KEYS`).
+
     Examples
     --------
     >>> from skillfit import datasets
-    >>> m = ScalingLawModel(sampler_config={"draws": 200, "tune": 200, "chains": 2})
-    >>> idata = m.fit(datasets.load("chinchilla"), random_seed=1)  # doctest: +SKIP
-    >>> m.predict(70e9, 1.4e12)                                     # doctest: +SKIP
-    >>> m.optimal_allocation([1e21, 1e24])                          # doctest: +SKIP
+    >>> m = ScalingLawModel(sampler_config={"draws": 50, "tune": 50, "chains": 2})
+    >>> idata = m.fit(datasets.load("chinchilla"), random_seed=1)
+    >>> list(m.predict(70e9, 1.4e12).columns)
+    ['params', 'tokens', 'mean', 'median', 'lower', 'upper']
+    >>> sorted(set(m.optimal_allocation([1e21, 1e24])["quantity"]))
+    ['loss', 'params', 'tokens', 'tokens_per_param']
     """
 
     _model_type: ClassVar[str] = "scaling_law"
+    version: ClassVar[str] = "1"
     summary_var_names: ClassVar[list[str] | None] = [
         "E", "A", "B", "alpha", "beta", "r_params_ref", "r_tokens_ref", "sigma", "nu"
     ]
 
     @property
     def default_model_config(self) -> dict[str, Any]:
+        """Default priors (see the module docstring's table) and data options."""
         return {
             "E": {"dist": "TruncatedNormal", "mu": 1.75, "sigma": 0.3, "lower": 0.0},
             "alpha": {"dist": "TruncatedNormal", "mu": 0.33, "sigma": 0.1, "lower": 0.0, "upper": 1.0},
@@ -131,6 +127,7 @@ class ScalingLawModel(ModelBuilder):
 
     @property
     def default_sampler_config(self) -> dict[str, Any]:
+        """4 chains of 1000 draws after 1000 tuning steps, target_accept 0.9, nutpie."""
         return {
             "draws": 1000,
             "tune": 1000,
@@ -170,7 +167,26 @@ class ScalingLawModel(ModelBuilder):
         return df
 
     def build_model(self, data: pd.DataFrame) -> Any:
-        """Build the PyMC model on ``data`` (validated; see the module docstring)."""
+        """Build the PyMC model on ``data`` (validated; see the module docstring).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Training runs with columns ``params``, ``tokens``, ``loss`` (optional
+            ``excluded_by_epoch``), checked by :func:`skillfit.data.validate_chinchilla`.
+
+        Returns
+        -------
+        pymc.Model
+            Observed variable ``log_loss_obs`` on dimension ``obs``.
+
+        Examples
+        --------
+        >>> from skillfit import datasets
+        >>> model = ScalingLawModel().build_model(datasets.load("chinchilla"))
+        >>> len(model.coords["obs"]), model.observed_RVs[0].name
+        (240, 'log_loss_obs')
+        """
         import pymc as pm
 
         from skillfit.models.pytensor_face import PT
@@ -209,7 +225,13 @@ class ScalingLawModel(ModelBuilder):
         return np.asarray(self.posterior[name].stack(sample=("chain", "draw")).values, float)
 
     def posterior_laws(self) -> dict[str, np.ndarray]:
-        """Flattened posterior draws (chain-major) of E, A, B, alpha, beta, sigma and nu."""
+        """Flattened posterior draws (chain-major) of E, A, B, alpha, beta, sigma and nu.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            One array of ``chains * draws`` values per name (``nu`` repeated when fixed).
+        """
         out = {name: self._draws(name) for name in LAW_VARS + ("sigma",)}
         if "nu" in self.posterior:
             out["nu"] = self._draws("nu")
@@ -218,8 +240,20 @@ class ScalingLawModel(ModelBuilder):
         return out
 
     def law_draws(self, extra_dims: int = 0) -> tuple[_LawDraws, dict[str, np.ndarray]]:
-        """The posterior as a :class:`ChinchillaLaw` of arrays (draws on axis 0, then
-        ``extra_dims`` length-1 axes for broadcasting) and the flattened draws dict."""
+        """The posterior as a :class:`~skillfit.scaling.ChinchillaLaw` of arrays.
+
+        Parameters
+        ----------
+        extra_dims : int, default 0
+            Length-1 axes appended after the draws axis, for broadcasting against points.
+
+        Returns
+        -------
+        law : ChinchillaLaw
+            Its constants are arrays with the draws on axis 0.
+        draws : dict of str to numpy.ndarray
+            :meth:`posterior_laws`.
+        """
         d = self.posterior_laws()
         shape = (-1,) + (1,) * extra_dims
         law = _LawDraws(
@@ -237,19 +271,50 @@ class ScalingLawModel(ModelBuilder):
         self,
         params: ArrayLike,
         tokens: ArrayLike,
-        hdi_prob: float = 0.89,
+        ci_prob: float = CI_PROB,
         kind: Literal["predictive", "mean"] = "predictive",
         random_seed: int | None = None,
+        ci_kind: str = CI_KIND,
     ) -> pd.DataFrame:
         """Posterior prediction of the loss of runs with ``params`` and ``tokens`` (broadcast).
 
-        ``kind="predictive"`` (default) includes the observation noise (a new run's loss as it
-        would be recorded); ``kind="mean"`` is the law ``L(N, D)`` itself. Returns columns
-        ``params, tokens, mean, median, lower, upper`` (HDI of mass ``hdi_prob``). The noise
-        draws are seeded (default: the fit's seed), so the result is reproducible.
+        Parameters
+        ----------
+        params, tokens : array_like
+            Parameters N and training tokens D of the runs (positive; broadcast together).
+        ci_prob : float, default :data:`skillfit.intervals.CI_PROB` (0.89)
+            Interval mass.
+        kind : {"predictive", "mean"}, default "predictive"
+            ``"predictive"`` includes the observation noise (a new run's loss as it would be
+            recorded); ``"mean"`` is the law ``L(N, D)`` itself.
+        random_seed : int, optional
+            Seed of the noise (default: the fit's seed), so the result is reproducible.
+        ci_kind : {"eti", "hdi"}, default :data:`skillfit.intervals.CI_KIND` ("eti")
+            Interval kind.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``params, tokens, mean, median, lower, upper``, one row per point.
+
+        Notes
+        -----
+        The noise uses common random numbers: one Student-t draw per posterior draw, shared by
+        every point. A point's prediction therefore does not depend on which other points are
+        asked for with it.
+
+        Examples
+        --------
+        >>> from skillfit import datasets
+        >>> m = ScalingLawModel(sampler_config={"draws": 50, "tune": 50, "chains": 2})
+        >>> _ = m.fit(datasets.load("chinchilla"), random_seed=1, predictive=False)
+        >>> both = m.predict([1e9, 7e10], [2e10, 1.4e12])
+        >>> both.iloc[[1]].reset_index(drop=True).equals(m.predict(7e10, 1.4e12))
+        True
         """
         if kind not in ("predictive", "mean"):
             raise ValueError(f"kind must be 'predictive' or 'mean', got {kind!r}")
+        ci_prob, ci_kind = check_ci(ci_prob, ci_kind)
         n, d = np.broadcast_arrays(np.atleast_1d(np.asarray(params, float)),
                                    np.atleast_1d(np.asarray(tokens, float)))
         n, d = n.ravel(), d.ravel()
@@ -259,22 +324,46 @@ class ScalingLawModel(ModelBuilder):
         loss = np.asarray(law.loss(n[None, :], d[None, :]))  # (S, K)
         if kind == "predictive":
             rng = np.random.default_rng(self._seed(random_seed))
-            t = rng.standard_t(draws["nu"][:, None], size=loss.shape)
+            t = rng.standard_t(draws["nu"])[:, None]  # (S, 1): one draw shared by every point
             loss = np.exp(np.log(loss) + draws["sigma"][:, None] * t)
-        lower, upper = hdi_bounds(loss, hdi_prob)
+        median, lower, upper = median_and_interval(loss, ci_prob, axis=0, ci_kind=ci_kind)
         return pd.DataFrame(
             {"params": n, "tokens": d, "mean": loss.mean(axis=0),
-             "median": np.median(loss, axis=0), "lower": lower, "upper": upper}
+             "median": median, "lower": lower, "upper": upper}
         )
 
-    def optimal_allocation(self, compute: ArrayLike, hdi_prob: float = 0.89) -> pd.DataFrame:
+    def optimal_allocation(self, compute: ArrayLike, ci_prob: float = CI_PROB,
+                           ci_kind: str = CI_KIND) -> pd.DataFrame:
         """Posterior of the compute-optimal split for budgets ``compute`` (FLOP, C = 6ND).
 
-        Uses :meth:`ChinchillaLaw.optimal_allocation` vectorised over draws. Returns one row
-        per (compute, quantity) with ``quantity`` in ``params`` (N_opt), ``tokens`` (D_opt),
-        ``tokens_per_param`` (D_opt/N_opt) and ``loss`` (L at the optimum), and columns
-        ``mean, median, lower, upper`` (HDI of mass ``hdi_prob``).
+        Uses :meth:`~skillfit.scaling.ChinchillaLaw.optimal_allocation` vectorised over draws.
+
+        Parameters
+        ----------
+        compute : array_like
+            Training budgets in FLOP (positive).
+        ci_prob : float, default :data:`skillfit.intervals.CI_PROB` (0.89)
+            Interval mass.
+        ci_kind : {"eti", "hdi"}, default :data:`skillfit.intervals.CI_KIND` ("eti")
+            Interval kind.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (compute, quantity) with ``quantity`` in ``params`` (N_opt),
+            ``tokens`` (D_opt), ``tokens_per_param`` (D_opt/N_opt) and ``loss`` (L at the
+            optimum), and columns ``mean, median, lower, upper``.
+
+        Examples
+        --------
+        >>> from skillfit import datasets
+        >>> m = ScalingLawModel(sampler_config={"draws": 50, "tune": 50, "chains": 2})
+        >>> _ = m.fit(datasets.load("chinchilla"), random_seed=1, predictive=False)
+        >>> table = m.optimal_allocation([1e21, 1e24])
+        >>> len(table), list(table.columns)
+        (8, ['compute', 'quantity', 'mean', 'median', 'lower', 'upper'])
         """
+        ci_prob, ci_kind = check_ci(ci_prob, ci_kind)
         c = np.atleast_1d(np.asarray(compute, float)).ravel()
         if np.any(~np.isfinite(c) | (c <= 0)):
             raise DataValidationError("optimal_allocation: compute must be positive finite FLOP")
@@ -288,8 +377,8 @@ class ScalingLawModel(ModelBuilder):
         }
         rows = []
         for name, arr in quantities.items():
-            lower, upper = hdi_bounds(arr, hdi_prob)
-            mean, median = arr.mean(axis=0), np.median(arr, axis=0)
+            median, lower, upper = median_and_interval(arr, ci_prob, axis=0, ci_kind=ci_kind)
+            mean = arr.mean(axis=0)
             for j, cj in enumerate(c):
                 rows.append({"compute": cj, "quantity": name, "mean": mean[j],
                              "median": median[j], "lower": lower[j], "upper": upper[j]})

@@ -34,7 +34,7 @@ import pandas as pd
 from skillfit import datasets, scaling
 from skillfit.data import SKILLMIX_METRICS
 from skillfit.errors import SpecError
-from skillfit.intervals import median_and_interval
+from skillfit.intervals import CI_KIND, CI_PROB, check_ci, median_and_interval
 from skillfit.models.base import ModelBuilder, default_nuts_sampler
 from skillfit.models.links import (
     LINKS,
@@ -62,7 +62,6 @@ _FIXED_DOMAINS: dict[str, tuple[tuple[float, bool], tuple[float, bool], str]] = 
 __all__ = ["LINKS", "SkillGraphModel"]
 
 
-
 class SkillGraphModel(ModelBuilder):
     """Joint Bayesian model of LLM losses and Skill-Mix scores through the skill graph.
 
@@ -77,18 +76,28 @@ class SkillGraphModel(ModelBuilder):
 
     Examples
     --------
-    >>> from skillfit.models import SkillGraphModel
+    >>> from skillfit.models.skill_graph import SkillGraphModel
     >>> model = SkillGraphModel({"link": "independent"})
     >>> model.model_config["link"]
     'independent'
+    >>> model = SkillGraphModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})
+    >>> idata = model.fit(random_seed=1)
+    >>> idata["posterior"]["theta"].sizes["llm"], "successes" in idata["log_likelihood"]
+    (10, True)
     """
 
     _model_type: ClassVar[str] = "skill_graph"
-    summary_var_names: ClassVar[list[str] | None] = None
+    version: ClassVar[str] = "1"
+    summary_var_names: ClassVar[list[str] | None] = [
+        "c", "degree", "tau", "floor", "gamma", "kappa", "sigma_family", "sigma_tune",
+        "logistic_intercept", "logistic_slope_r", "logistic_slope_k",
+        "theta", "r", "loss_scale", "loss_entropy", "loss_sigma",
+    ]
 
     # ----------------------------------------------------------------- configuration
     @property
     def default_model_config(self) -> dict[str, Any]:
+        """Default link, data choices and priors (each explained in ``docs/model.md``)."""
         return {
             "link": "threshold",
             "metric": "ratio_of_full_marks",
@@ -98,7 +107,8 @@ class SkillGraphModel(ModelBuilder):
             "c": {"dist": "LogNormal", "mu": 1.0, "sigma": 1.0},
             # skills per text piece; the paper's k.
             "degree": {"dist": "LogNormal", "mu": 2.0, "sigma": 0.75},
-            # competence level counted as "handled"; fixed by default (ridge with theta, DESIGN §9).
+            # competence level counted as "handled"; fixed by default: it trades off against
+            # every theta along a ridge (docs/model.md, section 4).
             "tau": 0.5,
             # threshold link: chance a k-tuple *without* the theorem's guarantee is handled anyway
             # (the guarantee is a lower bound; docs/model.md, "The floor").
@@ -126,6 +136,7 @@ class SkillGraphModel(ModelBuilder):
 
     @property
     def default_sampler_config(self) -> dict[str, Any]:
+        """4 chains of 1500 draws after 700 tuning steps, target_accept 0.9, nutpie."""
         return {
             # c mixes slowly (it trades off against every fine-tuning offset): 4 x 1000 draws
             # left max R-hat between 1.009 and 1.015 across runs, 4 x 1500 after 700 tuning
@@ -165,13 +176,31 @@ class SkillGraphModel(ModelBuilder):
 
     @property
     def link(self) -> str:
-        """The link from theta to the chance a k-tuple is handled."""
+        """The link from theta to the chance a k-tuple is handled (``model_config["link"]``).
+
+        Examples
+        --------
+        >>> SkillGraphModel().link
+        'threshold'
+        """
         return str(self.model_config["link"])
 
     # ----------------------------------------------------------------- data
     @staticmethod
     def bundled_data() -> pd.DataFrame:
-        """The bundled Skill-Mix, catalog and loss tables, combined (see :func:`combine`)."""
+        """The bundled Skill-Mix, catalog and loss tables, combined.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :func:`skillfit.models.skill_graph_data.combine` of the ``skillmix``,
+            ``llm_catalog`` and ``llm_losses`` datasets.
+
+        Examples
+        --------
+        >>> sorted(set(SkillGraphModel.bundled_data()["table"]))
+        ['catalog', 'losses', 'skillmix']
+        """
         return combine(datasets.load("skillmix"), datasets.load("llm_catalog"),
                        datasets.load("llm_losses"))
 
@@ -183,18 +212,43 @@ class SkillGraphModel(ModelBuilder):
 
     @property
     def inputs(self) -> JointInputs:
-        """The assembled arrays of the built model."""
+        """The assembled arrays of the built model (RuntimeError before it is built).
+
+        Examples
+        --------
+        >>> model = SkillGraphModel()
+        >>> _ = model.build_model()
+        >>> len(model.inputs.llms)
+        10
+        """
         self._require_model()
         return self._inputs
 
     def fit(self, data: pd.DataFrame | None = None, random_seed: int | None = None,
-            progressbar: bool | None = None, **kwargs: Any):
-        """Fit on ``data`` (default: the bundled tables, see :meth:`bundled_data`)."""
+            progressbar: bool | None = None, predictive: bool = True, **kwargs: Any):
+        """Fit on ``data`` (default: the bundled tables, see :meth:`bundled_data`).
+
+        Same as :meth:`skillfit.models.base.ModelBuilder.fit` (parameters, the stored
+        ``log_likelihood`` and ``posterior_predictive`` groups of ``successes`` and ``loss``),
+        compiled with the rewrites the theory's kernels need.
+
+        Returns
+        -------
+        xarray.DataTree
+
+        Examples
+        --------
+        >>> model = SkillGraphModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})
+        >>> idata = model.fit(random_seed=1)
+        >>> sorted(idata["posterior_predictive"].data_vars)
+        ['loss', 'successes']
+        """
         from skillfit.models.pytensor_face import compile_mode_for_theory
 
         with compile_mode_for_theory():
             return super().fit(self.bundled_data() if data is None else data,
-                               random_seed=random_seed, progressbar=progressbar, **kwargs)
+                               random_seed=random_seed, progressbar=progressbar,
+                               predictive=predictive, **kwargs)
 
     def _sample_kwargs(self, random_seed: Any, progressbar: bool | None,
                        overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -213,7 +267,25 @@ class SkillGraphModel(ModelBuilder):
         return make_prior(name, spec, **kwargs)
 
     def build_model(self, data: pd.DataFrame | None = None) -> Any:
-        """Build the PyMC model on ``data`` (default: the bundled tables)."""
+        """Build the PyMC model on ``data`` (default: the bundled tables).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame, optional
+            The three tables stacked by :func:`skillfit.models.skill_graph_data.combine`.
+
+        Returns
+        -------
+        pymc.Model
+            Observed variables ``successes`` (dimension ``cell``) and ``loss``
+            (``loss_obs``).
+
+        Examples
+        --------
+        >>> model = SkillGraphModel().build_model()
+        >>> sorted(v.name for v in model.observed_RVs)
+        ['loss', 'successes']
+        """
         import pymc as pm
         import pytensor.tensor as pt
 
@@ -303,14 +375,24 @@ class SkillGraphModel(ModelBuilder):
                                 ptf.PT)
 
     # ----------------------------------------------------------------- summaries
-    def _summary_vars(self) -> list[str]:
-        names = ["c", "degree", "tau", "floor", "gamma", "kappa", "sigma_family", "sigma_tune",
-                 "logistic_intercept", "logistic_slope_r", "logistic_slope_k",
-                 "theta", "r", "loss_scale", "loss_entropy", "loss_sigma"]
-        return [n for n in names if n in self.posterior]
-
     def shared_parameters(self) -> Mapping[str, Any]:
-        """Posterior draws (chain x draw flattened) of the link's shared parameters."""
+        """Posterior draws (chain x draw flattened) of the link's shared parameters.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            One array per parameter of the model (``c``, ``gamma``, ``kappa``, the link's
+            parameters, ``sigma_family``, ``sigma_tune``); a parameter fixed in
+            ``model_config`` is repeated.
+
+        Examples
+        --------
+        >>> model = SkillGraphModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})
+        >>> _ = model.fit(random_seed=1, predictive=False)
+        >>> shared = model.shared_parameters()
+        >>> shared["c"].shape, float(shared["tau"][0])
+        ((40,), 0.5)
+        """
         post = self.posterior
         out = {}
         for name in ("c", "degree", "tau", "floor", "gamma", "kappa", "logistic_intercept",
@@ -323,15 +405,39 @@ class SkillGraphModel(ModelBuilder):
         return out
 
     # ----------------------------------------------------------------- posterior checks
-    def posterior_predictive_check(self, hdi_prob: float = 0.89,
+    def posterior_predictive_check(self, ci_prob: float = CI_PROB, ci_kind: str = CI_KIND,
                                    random_seed: int | None = 0) -> pd.DataFrame:
         """Posterior predictive of every observed Skill-Mix cell, with its coverage.
 
         For each posterior draw, successes are simulated from the Beta-Binomial observation
-        model; the table gives the observed rate and the predictive median and equal-tailed
-        ``hdi_prob`` interval of ``successes / n`` per cell, and whether the observation is
-        inside. ``table.attrs["coverage"]`` is the fraction of cells inside.
+        model; the table gives the observed rate and the predictive median and interval of
+        ``successes / n`` per cell, and whether the observation is inside.
+
+        Parameters
+        ----------
+        ci_prob : float, default :data:`skillfit.intervals.CI_PROB` (0.89)
+            Interval mass.
+        ci_kind : {"eti", "hdi"}, default :data:`skillfit.intervals.CI_KIND` ("eti")
+            Interval kind.
+        random_seed : int or None, default 0
+            Seed of the simulated successes.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``llm, k, observed, published, median, lower, upper, expected_score,
+            inside``; ``attrs["coverage"]`` is the fraction of cells inside, and
+            ``attrs["ci_prob"]``/``attrs["ci_kind"]`` the interval used.
+
+        Examples
+        --------
+        >>> model = SkillGraphModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})
+        >>> _ = model.fit(random_seed=1, predictive=False)
+        >>> table = model.posterior_predictive_check(ci_prob=0.5)
+        >>> len(table), table.attrs["ci_prob"], table.attrs["ci_kind"]
+        (34, 0.5, 'eti')
         """
+        ci_prob, ci_kind = check_ci(ci_prob, ci_kind)
         x = self.inputs
         post = self.posterior
         pi = post["pi"].values.reshape(-1, len(x.cell_k))
@@ -340,7 +446,7 @@ class SkillGraphModel(ModelBuilder):
         p = score_probability(pi, gamma, np)
         rng = np.random.default_rng(random_seed)
         sims = simulate_rates(p, kappa, x.cell_n[None, :], rng)
-        med, lo, hi = median_and_interval(sims, hdi_prob, axis=0)
+        med, lo, hi = median_and_interval(sims, ci_prob, axis=0, ci_kind=ci_kind)
         observed = x.cell_successes / x.cell_n
         table = pd.DataFrame({
             "llm": np.array(x.llms)[x.cell_llm], "k": x.cell_k.astype(int),
@@ -350,5 +456,6 @@ class SkillGraphModel(ModelBuilder):
         })
         table["inside"] = (table["observed"] >= table["lower"]) & (table["observed"] <= table["upper"])
         table.attrs["coverage"] = float(table["inside"].mean())
-        table.attrs["hdi_prob"] = hdi_prob
+        table.attrs["ci_prob"] = ci_prob
+        table.attrs["ci_kind"] = ci_kind
         return table

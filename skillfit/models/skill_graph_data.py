@@ -1,10 +1,21 @@
 """Assemble the joint model's inputs from the Skill-Mix, catalog and loss tables.
 
-The joint model sees three tables (DESIGN §4, §6): Skill-Mix cells (``llm, k, metric, value,
-n_combinations``), the LLM catalog (``llm, family, base_model, params, tokens``) and held-out
-losses (``llm, corpus, unit, value``). :func:`combine` stacks them into one long DataFrame (a
-``table`` column says which) so that a fitted model stores a single ``fit_data`` group, and
-:func:`split` undoes it. :func:`assemble` turns them into the index arrays the PyMC model needs.
+The joint model sees three tables (described in ``docs/model.md``, "Data"): Skill-Mix cells
+(``llm, k, metric, value`` with ``n_combinations``, or ``successes, trials``), the LLM catalog
+(``llm, family, base_model, params, tokens``) and held-out losses (``llm, corpus, unit,
+value``). :func:`combine` stacks them into one long DataFrame (a ``table`` column says which)
+so that a fitted model stores a single ``fit_data`` group, and :func:`split` undoes it.
+:func:`assemble` turns them into the index arrays the PyMC model needs.
+
+Examples
+--------
+>>> from skillfit import datasets
+>>> tables = [datasets.load(n) for n in ("skillmix", "llm_catalog", "llm_losses")]
+>>> joint = combine(*tables)
+>>> [len(t) for t in split(joint)] == [len(t) for t in tables]
+True
+>>> len(assemble(*tables).cell_k)
+34
 """
 
 from __future__ import annotations
@@ -23,7 +34,19 @@ _TABLES = ("skillmix", "catalog", "losses")
 
 
 def combine(skillmix: pd.DataFrame, catalog: pd.DataFrame, losses: pd.DataFrame) -> pd.DataFrame:
-    """Stack the three tables into one long frame with a ``table`` column."""
+    """Stack the three tables into one long frame with a ``table`` column.
+
+    Parameters
+    ----------
+    skillmix, catalog, losses : pandas.DataFrame
+        The Skill-Mix, LLM catalog and loss tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Their rows, in that order, with ``table`` set to ``"skillmix"``, ``"catalog"`` or
+        ``"losses"`` and the union of their columns.
+    """
     parts = []
     for name, df in zip(_TABLES, (skillmix, catalog, losses), strict=True):
         part = df.copy()
@@ -37,7 +60,13 @@ def combine(skillmix: pd.DataFrame, catalog: pd.DataFrame, losses: pd.DataFrame)
 
 
 def split(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Undo :func:`combine`: ``(skillmix, catalog, losses)``, each with its own columns."""
+    """Undo :func:`combine`: ``(skillmix, catalog, losses)``, each with its own columns.
+
+    Raises
+    ------
+    DataValidationError
+        If ``data`` has no ``table`` column.
+    """
     if "table" not in data.columns:
         raise DataValidationError(
             "joint data: expected a 'table' column (use skillfit.models.skill_graph_data.combine)"
@@ -51,7 +80,7 @@ def split(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
 @dataclass(frozen=True)
 class JointInputs:
-    """Index arrays and values for the joint model (all numpy)."""
+    """Index arrays and values for the joint model (all numpy), made by :func:`assemble`."""
 
     llms: list[str]  # Skill-Mix LLMs
     bases: list[str]  # models with a latent reducible loss (bases of the LLMs + loss models)
@@ -72,6 +101,32 @@ class JointInputs:
     loss_value: np.ndarray
 
 
+def _column(df: pd.DataFrame, name: str) -> np.ndarray:
+    """Column ``name`` as floats (NaN where missing, all NaN when absent)."""
+    if name not in df:
+        return np.full(len(df), np.nan)
+    return df[name].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _cell_counts(sm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``(n, successes)`` per Skill-Mix row: the row's ``successes``/``trials`` where both are
+    given, else ``n_combinations`` (or ``trials``) and ``round(value * n)``."""
+    s, t = _column(sm, "successes"), _column(sm, "trials")
+    counted = ~np.isnan(s) & ~np.isnan(t)
+    n = np.where(counted, t, _column(sm, "n_combinations"))
+    n = np.where(np.isnan(n), t, n)
+    missing = np.flatnonzero(np.isnan(n))
+    if missing.size:
+        rows = ", ".join(f"{sm['llm'].iloc[i]} k={sm['k'].iloc[i]}" for i in missing[:5])
+        raise DataValidationError(
+            f"skillmix data: no n_combinations or trials for {rows}"
+            f"{' and more' if missing.size > 5 else ''} (the model needs the number of graded "
+            "combinations behind each score)"
+        )
+    successes = np.where(counted, s, np.rint(sm["value"].to_numpy(float) * n))
+    return n.astype(int), successes.astype(int)
+
+
 def assemble(
     skillmix: pd.DataFrame,
     catalog: pd.DataFrame,
@@ -82,9 +137,30 @@ def assemble(
 ) -> JointInputs:
     """Validate the tables and build :class:`JointInputs`.
 
-    Skill-Mix rows of ``metric`` are the observations; successes are ``round(value * n)``.
-    Losses on ``corpora`` (default: every corpus present) inform the latent reducible losses of
-    the models they were measured on; chat models use their base model's loss as a declared proxy.
+    Skill-Mix rows of ``metric`` are the observations. A cell's counts are its ``successes``
+    out of ``trials`` where both are given; otherwise ``n_combinations`` (or ``trials``)
+    combinations with ``round(value * n)`` successes. Losses on ``corpora`` (default: every corpus
+    present) inform the latent reducible losses of the models they were measured on; chat
+    models use their base model's loss as a declared proxy.
+
+    Parameters
+    ----------
+    skillmix, catalog, losses : pandas.DataFrame
+        The three tables (validated here).
+    metric : str, default "ratio_of_full_marks"
+        The Skill-Mix metric observed.
+    corpora : list of str, optional
+        Loss corpora to use.
+
+    Returns
+    -------
+    JointInputs
+
+    Raises
+    ------
+    DataValidationError
+        On an invalid table, no rows of ``metric``, a cell without ``n_combinations`` or
+        ``trials``, an LLM missing from the catalog, or an unknown corpus.
     """
     sm = validate_skillmix(skillmix, source="skillmix data")
     cat = validate_llm_catalog(catalog, source="catalog")
@@ -118,7 +194,7 @@ def assemble(
     bidx = {b: i for i, b in enumerate(bases)}
     params = cat.loc[bases, "params"].to_numpy(float)
     tokens = cat.loc[bases, "tokens"].to_numpy(float)
-    successes = np.rint(sm["value"].to_numpy(float) * sm["n_combinations"].to_numpy(float))
+    n_cell, successes = _cell_counts(sm)
     return JointInputs(
         llms=llms,
         bases=bases,
@@ -131,8 +207,8 @@ def assemble(
         log_tokens=np.log(tokens),
         cell_llm=np.array([llms.index(m) for m in sm["llm"]]),
         cell_k=sm["k"].to_numpy(float),
-        cell_n=sm["n_combinations"].to_numpy(int),
-        cell_successes=successes.astype(int),
+        cell_n=n_cell,
+        cell_successes=successes,
         cell_value=sm["value"].to_numpy(float),
         loss_base=np.array([bidx[m] for m in lo["llm"]]),
         loss_corpus=np.array([corpus_names.index(c) for c in lo["corpus"]]),

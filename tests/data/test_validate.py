@@ -304,3 +304,26 @@ def test_read_csv_binary_file(tmp_path) -> None:
     f.write_bytes(b"\xff\xfe\x00\x81\x00garbage")
     with raises(rf"{re.escape(str(f))}: not a UTF-8 text file"):
         read_csv(f, "llm_losses")
+
+
+def test_rows_without_bookkeeping_columns_can_be_appended() -> None:
+    """Rows with only the documented columns get the bookkeeping defaults (False) and the
+    derived columns (flops = 6·N·D, value = successes/trials) per row."""
+    from skillfit import datasets
+
+    chin = datasets.load("chinchilla")
+    out = validate_chinchilla(pd.concat(
+        [chin, pd.DataFrame([{"params": 1e9, "tokens": 2e10, "loss": 2.5}])], ignore_index=True))
+    last = out.iloc[-1]
+    assert last["flops"] == 6 * 1e9 * 2e10 and last["excluded_by_epoch"] is np.False_
+    assert out["excluded_by_epoch"].dtype == bool
+    assert out["flops"].iloc[:-1].tolist() == chin["flops"].tolist()  # given values kept
+
+    sm = datasets.load("skillmix")
+    row = {"llm": "GPT-4", "k": 7, "metric": "skill_fraction", "successes": 3, "trials": 40}
+    out = validate_skillmix(pd.concat([sm, pd.DataFrame([row])], ignore_index=True))
+    assert out["value"].iloc[-1] == 3 / 40 and not out["n_combinations_derived"].iloc[-1]
+    assert out["value"].iloc[:-1].tolist() == sm["value"].tolist()
+    row["successes"] = None  # no score and no count to derive it from
+    with raises(r"column 'value' is absent and cannot be derived.*row 102"):
+        validate_skillmix(pd.concat([sm, pd.DataFrame([row])], ignore_index=True))

@@ -14,7 +14,8 @@ import xarray as xr
 
 from skillfit import __version__
 from skillfit.errors import DataValidationError, DifferentModelError, SkillfitError, SpecError
-from skillfit.models.base import HDI_PROB, ModelBuilder, default_nuts_sampler
+from skillfit.intervals import CI_PROB
+from skillfit.models.base import ModelBuilder, default_nuts_sampler
 from skillfit.models.priors import SUPPORTED, make_prior, validate_prior
 
 
@@ -164,11 +165,15 @@ def test_id_depends_on_config() -> None:
     assert a.id == MeanModel(sampler_config={"draws": 3}).id  # sampler settings don't change the model
 
 
-def test_summary_uses_explicit_hdi(mocked_fit: MeanModel) -> None:
+def test_summary_uses_explicit_interval(mocked_fit: MeanModel) -> None:
     table = mocked_fit.summary()
-    label = f"hdi{round(HDI_PROB * 100)}"
+    label = f"eti{round(CI_PROB * 100)}"  # the package's one convention: 89% equal-tailed
     assert {f"{label}_lb", f"{label}_ub", "r_hat", "ess_bulk"} <= set(table.columns)
     assert set(table.index) == {"mu", "sigma"}
+    hdi = mocked_fit.summary(["mu"], ci_prob=0.5, ci_kind="hdi")
+    assert {"hdi50_lb", "hdi50_ub"} <= set(hdi.columns) and list(hdi.index) == ["mu"]
+    with pytest.raises(SkillfitError, match="ci_kind"):
+        mocked_fit.summary(ci_kind="quantile")
 
 
 def test_compute_log_likelihood(mocked_fit: MeanModel) -> None:
@@ -176,10 +181,34 @@ def test_compute_log_likelihood(mocked_fit: MeanModel) -> None:
     assert idata["log_likelihood"]["y"].shape[-1] == 30
 
 
+def test_fit_stores_log_likelihood_and_posterior_predictive(mocked_fit: MeanModel) -> None:
+    """ArviZ users expect az.loo and posterior predictive plots to work on a fitted model."""
+    import arviz as az
+
+    idata = mocked_fit.idata
+    assert idata["log_likelihood"]["y"].shape == (2, 50, 30)
+    assert idata["posterior_predictive"]["y"].shape == (2, 50, 30)
+    assert "y" in idata["observed_data"]
+    assert np.isfinite(az.loo(idata, var_name="y")["elpd"])
+    again = MeanModel()
+    again.fit(DATA, random_seed=11)  # same seed, same groups
+    xr.testing.assert_equal(again.idata["posterior_predictive"].to_dataset(),
+                            idata["posterior_predictive"].to_dataset())
+    xr.testing.assert_equal(again.idata["log_likelihood"].to_dataset(),
+                            idata["log_likelihood"].to_dataset())
+    skipped = MeanModel()
+    skipped.fit(DATA, random_seed=11, predictive=False)
+    assert "log_likelihood" not in skipped.idata and "posterior_predictive" not in skipped.idata
+
+
 def test_save_load_round_trip(mocked_fit: MeanModel, tmp_path) -> None:
     path = mocked_fit.save(tmp_path / "m.nc")
     loaded = MeanModel.load(path)
     xr.testing.assert_identical(loaded.posterior, mocked_fit.posterior)
+    for group in ("log_likelihood", "posterior_predictive", "observed_data"):
+        xr.testing.assert_identical(loaded.idata[group].to_dataset(),
+                                    mocked_fit.idata[group].to_dataset())
+    assert loaded.idata.attrs["version"] == MeanModel.version == "1"
     assert loaded.model_config == mocked_fit.model_config
     assert loaded.sampler_config == mocked_fit.sampler_config
     assert loaded.id == mocked_fit.id
@@ -211,8 +240,87 @@ def test_load_foreign_and_mismatched_files(mocked_fit: MeanModel, tmp_path) -> N
     tampered.attrs["model_config"] = json.dumps(
         {**mocked_fit.model_config, "center": True}, sort_keys=True)
     tampered.to_netcdf(tmp_path / "t.nc", engine="h5netcdf")
-    with pytest.raises(DifferentModelError, match="configuration or the skillfit version differs"):
+    with pytest.raises(DifferentModelError, match=r"does not match its configuration.*check=False"):
         MeanModel.load(tmp_path / "t.nc")
+    assert MeanModel.load(tmp_path / "t.nc", check=False).model_config["center"] is True
+
+
+def test_id_ignores_package_version_but_not_model_version(monkeypatch) -> None:
+    """Saved runs survive releases: the id hashes the class's model version, not skillfit's."""
+    from skillfit.models import io
+
+    before = MeanModel().id
+    monkeypatch.setattr(io, "__version__", "99.0")
+    assert MeanModel().id == before
+
+    class NextMeanModel(MeanModel):
+        version = "2"
+
+    assert NextMeanModel().id != before
+
+
+def _rewrite(src, dst, **attrs: Any):
+    """Copy a saved run with root attributes replaced (None deletes one)."""
+    with xr.open_datatree(src, engine="h5netcdf") as tree:
+        tree = tree.load().copy()
+    for key, value in attrs.items():
+        if value is None:
+            del tree.attrs[key]
+        else:
+            tree.attrs[key] = value
+    tree.to_netcdf(dst, engine="h5netcdf")
+    return dst
+
+
+def test_load_other_model_version(mocked_fit: MeanModel, tmp_path) -> None:
+    path = mocked_fit.save(tmp_path / "m.nc")
+
+    class NextMeanModel(MeanModel):
+        version = "2"
+
+    with pytest.raises(DifferentModelError) as info:
+        NextMeanModel.load(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert str(path) in message and "model version 1" in message
+    assert f"skillfit {__version__}" in message and "reads version 2" in message
+    assert "refit" in message and "check=False" in message
+    loaded = NextMeanModel.load(path, check=False)  # best effort: the graph is the same here
+    xr.testing.assert_identical(loaded.posterior, mocked_fit.posterior)
+    # a file from before model versions were recorded
+    old = _rewrite(path, tmp_path / "old.nc", version=None, skillfit_version="0.0.9")
+    with pytest.raises(DifferentModelError, match=r"model version unknown \(skillfit 0\.0\.9\)"):
+        MeanModel.load(old)
+
+
+@pytest.mark.parametrize(
+    ("attrs", "match"),
+    [
+        ({"model_config": "{not json"}, r"attribute 'model_config' is not valid JSON"),
+        ({"model_config": "[1, 2]"}, r"attribute 'model_config' must be a JSON object"),
+        ({"model_config": None}, r"no 'model_config' attribute"),
+        ({"sampler_config": "garbage"}, r"attribute 'sampler_config' is not valid JSON"),
+        ({"sampler_config": json.dumps({"draws": -3})}, r"'sampler_config'.*'draws' must be"),
+        ({"random_seed": None}, r"attribute 'random_seed' must be an integer"),
+        ({"random_seed": "seven"}, r"attribute 'random_seed' must be an integer"),
+    ],
+)
+def test_load_corrupt_attribute_is_one_line(mocked_fit: MeanModel, tmp_path, attrs, match) -> None:
+    path = _rewrite(mocked_fit.save(tmp_path / "m.nc"), tmp_path / "bad.nc", **attrs)
+    for check in (True, False):
+        with pytest.raises(DifferentModelError, match=match) as info:
+            MeanModel.load(path, check=check)
+        assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_load_fit_data_missing_column(mocked_fit: MeanModel, tmp_path) -> None:
+    with xr.open_datatree(mocked_fit.save(tmp_path / "m.nc"), engine="h5netcdf") as tree:
+        tree = tree.load().copy()
+    tree["fit_data"] = tree["fit_data"].to_dataset().rename_vars({"y": "z"})
+    tree.to_netcdf(tmp_path / "bad.nc", engine="h5netcdf")
+    with pytest.raises(DifferentModelError, match=r"bad\.nc: group 'fit_data' is not valid.*'y'") as info:
+        MeanModel.load(tmp_path / "bad.nc")
+    assert "\n" not in str(info.value)
 
 
 # ------------------------------------------------------------------------------ diagnostics

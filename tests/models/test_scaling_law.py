@@ -13,8 +13,9 @@ from pymc.testing import mock_sample
 from pytensor.graph.replace import graph_replace
 
 from skillfit import datasets
-from skillfit.errors import DataValidationError, DifferentModelError, SpecError
-from skillfit.models.scaling_law import ScalingLawModel, hdi_bounds
+from skillfit.errors import DataValidationError, DifferentModelError, SkillfitError, SpecError
+from skillfit.intervals import interval_bounds
+from skillfit.models.scaling_law import ScalingLawModel
 from skillfit.scaling import EPOCH, ChinchillaLaw
 
 CHIN = datasets.load("chinchilla")
@@ -130,14 +131,14 @@ def test_mocked_fit_outputs(mocked: ScalingLawModel) -> None:
 
 
 def test_predict_columns_and_order(mocked: ScalingLawModel) -> None:
-    pred = mocked.predict([1e9, 7e10], [2e10, 1.4e12], hdi_prob=0.89)
+    pred = mocked.predict([1e9, 7e10], [2e10, 1.4e12], ci_prob=0.89)
     assert list(pred.columns) == ["params", "tokens", "mean", "median", "lower", "upper"]
     assert len(pred) == 2 and (pred["lower"] <= pred["median"]).all()
     assert (pred["median"] <= pred["upper"]).all()
     mean = mocked.predict(1e9, [1e10, 2e10, 4e10], kind="mean")
     assert len(mean) == 3 and mean["params"].eq(1e9).all()
     assert mean["median"].is_monotonic_decreasing  # more data, lower loss (per draw)
-    again = mocked.predict([1e9, 7e10], [2e10, 1.4e12], hdi_prob=0.89)
+    again = mocked.predict([1e9, 7e10], [2e10, 1.4e12], ci_prob=0.89)
     pd.testing.assert_frame_equal(pred, again)  # seeded noise
     with pytest.raises(DataValidationError, match="positive"):
         mocked.predict(-1.0, 1e10)
@@ -163,13 +164,43 @@ def test_optimal_allocation_matches_chinchilla_law(mocked: ScalingLawModel) -> N
         mocked.optimal_allocation(0)
 
 
-def test_hdi_bounds() -> None:
-    x = np.random.default_rng(0).normal(size=(20000, 2))
-    lo, hi = hdi_bounds(x, 0.95)
-    np.testing.assert_allclose(lo, -1.96, atol=0.06)
-    np.testing.assert_allclose(hi, 1.96, atol=0.06)
-    with pytest.raises(ValueError):
-        hdi_bounds(x, 1.5)
+@pytest.mark.parametrize("ci_kind", ["eti", "hdi"])
+def test_intervals_are_the_package_convention(mocked: ScalingLawModel, ci_kind: str) -> None:
+    """predict/optimal_allocation intervals are skillfit.intervals' (ArviZ's) on the draws."""
+    law, _ = mocked.law_draws(1)
+    n, d = np.array([1e9, 7e10]), np.array([2e10, 1.4e12])
+    draws = np.asarray(law.loss(n[None, :], d[None, :]))
+    lo, hi = interval_bounds(draws, 0.8, axis=0, ci_kind=ci_kind)
+    pred = mocked.predict(n, d, ci_prob=0.8, kind="mean", ci_kind=ci_kind)
+    np.testing.assert_allclose(pred["lower"], lo, rtol=1e-12)
+    np.testing.assert_allclose(pred["upper"], hi, rtol=1e-12)
+    n_opt, _ = law.optimal_allocation(np.array([1e22])[None, :])
+    lo, hi = interval_bounds(np.asarray(n_opt), 0.8, axis=0, ci_kind=ci_kind)
+    opt = mocked.optimal_allocation(1e22, ci_prob=0.8, ci_kind=ci_kind)
+    row = opt[opt.quantity == "params"].iloc[0]
+    assert row["lower"] == pytest.approx(lo[0], rel=1e-12)
+    assert row["upper"] == pytest.approx(hi[0], rel=1e-12)
+    with pytest.raises(SkillfitError, match="ci_prob"):
+        mocked.predict(1e9, 1e10, ci_prob=1.5)
+    with pytest.raises(SkillfitError, match="ci_kind"):
+        mocked.optimal_allocation(1e22, ci_kind="bogus")
+
+
+def test_predictive_point_does_not_depend_on_other_points(mocked: ScalingLawModel) -> None:
+    """Common random numbers: the noise is one draw per posterior draw, shared by the points,
+    so a point's predictive interval is the same alone and among others, in any order."""
+    points = np.array([[1e9, 2e10], [7e10, 1.4e12], [3e8, 6e9]])
+    together = mocked.predict(points[:, 0], points[:, 1])
+    for i, (n, d) in enumerate(points):
+        alone = mocked.predict(n, d)
+        pd.testing.assert_frame_equal(alone, together.iloc[[i]].reset_index(drop=True))
+    reverse = mocked.predict(points[::-1, 0], points[::-1, 1])
+    pd.testing.assert_frame_equal(reverse.iloc[::-1].reset_index(drop=True), together)
+    # the noise is seeded by the fit unless random_seed is given
+    other = mocked.predict(points[:, 0], points[:, 1], random_seed=123)
+    assert not other["lower"].equals(together["lower"])
+    pd.testing.assert_frame_equal(other, mocked.predict(points[:, 0], points[:, 1],
+                                                        random_seed=123))
 
 
 def test_mocked_save_load_round_trip(mocked: ScalingLawModel, tmp_path) -> None:
@@ -181,6 +212,10 @@ def test_mocked_save_load_round_trip(mocked: ScalingLawModel, tmp_path) -> None:
     pd.testing.assert_frame_equal(loaded.fit_data, mocked.fit_data)
     pd.testing.assert_frame_equal(loaded.predict([1e9, 1e10], 2e10), mocked.predict([1e9, 1e10], 2e10))
     pd.testing.assert_frame_equal(loaded.optimal_allocation(1e22), mocked.optimal_allocation(1e22))
+    for group in ("log_likelihood", "posterior_predictive"):
+        assert "log_loss_obs" in mocked.idata[group]
+        xr.testing.assert_identical(loaded.idata[group].to_dataset(),
+                                    mocked.idata[group].to_dataset())
     foreign = tmp_path / "foreign.nc"
     xr.DataTree(xr.Dataset({"E": ("draw", np.ones(3))})).to_netcdf(foreign, engine="h5netcdf")
     with pytest.raises(DifferentModelError, match="not saved by a skillfit model"):

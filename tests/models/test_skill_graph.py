@@ -50,6 +50,39 @@ def test_assemble_bundled_tables(tables):
     assert np.isnan(x.log_params[x.bases.index("GPT-4")])
 
 
+@pytest.mark.parametrize("row", [
+    {"llm": "GPT-4", "k": 7, "metric": "ratio_of_full_marks", "value": 0.05, "n_combinations": 40},
+    {"llm": "Xwin-LM-70B-V0.1", "k": 6, "metric": "ratio_of_full_marks", "successes": 3,
+     "trials": 40},
+])
+def test_rows_with_documented_columns_only_can_be_appended(tables, row):
+    """A user row without the bundled table's bookkeeping columns (n_combinations_derived,
+    grader, generations, source) validates, assembles and builds the model."""
+    from skillfit.data import validate_skillmix
+
+    sm = pd.concat([tables[0], pd.DataFrame([row])], ignore_index=True)
+    clean = validate_skillmix(sm)
+    assert not clean["n_combinations_derived"].iloc[-1]  # the bookkeeping default
+    x = assemble(sm, tables[1], tables[2])
+    assert len(x.cell_k) == 35 and x.cell_k[-1] == row["k"]
+    assert x.cell_n[-1] == 40 and x.cell_successes[-1] == row.get("successes", 2)  # 0.05 * 40
+    model = SkillGraphModel().build_model(combine(sm, *tables[1:]))
+    assert len(model.coords["cell"]) == 35
+    # and as a saved run's fit_data group reads it back
+    from skillfit.models.io import dataset_to_frame, frame_to_dataset
+
+    stored = dataset_to_frame(frame_to_dataset(combine(sm, *tables[1:])))
+    again = assemble(*split(stored))
+    np.testing.assert_array_equal(again.cell_successes, x.cell_successes)
+
+
+def test_cell_without_any_count_is_named(tables):
+    row = {"llm": "GPT-4", "k": 7, "metric": "ratio_of_full_marks", "value": 0.05}
+    sm = pd.concat([tables[0], pd.DataFrame([row])], ignore_index=True)
+    with pytest.raises(DataValidationError, match="no n_combinations or trials for GPT-4 k=7"):
+        assemble(sm, tables[1], tables[2])
+
+
 def test_combine_split_round_trip(tables):
     sm, cat, lo = split(combine(*tables))
     assert list(sm.columns) == list(tables[0].columns)
@@ -166,9 +199,31 @@ def test_mocked_fit_has_named_dims(mocked):
     assert np.all(shared["tau"] == 0.5)  # fixed by default
 
 
+def test_fit_stores_arviz_groups(mocked):
+    """az.loo and arviz_plots' plot_ppc_dist work on a fitted model, per observed variable."""
+    import arviz as az
+    from arviz_plots import plot_ppc_dist
+
+    idata = mocked.idata
+    for group in ("log_likelihood", "posterior_predictive", "observed_data"):
+        assert set(idata[group].data_vars) == {"successes", "loss"}, group
+    assert idata["posterior_predictive"]["successes"].shape == (2, 30, 34)
+    assert idata["log_likelihood"]["loss"].dims == ("chain", "draw", "loss_obs")
+    with pytest.warns(UserWarning):  # prior draws as a posterior: Pareto k is poor
+        assert np.isfinite(az.loo(idata, var_name="successes")["elpd"])
+    plot_ppc_dist(idata, var_names=["successes"])
+    n = mocked.inputs.cell_n
+    assert (idata["posterior_predictive"]["successes"].values <= n).all()
+
+
 def test_save_load_round_trip(mocked, tmp_path):
+    import xarray as xr
+
     path = mocked.save(tmp_path / "joint.nc")
     loaded = SkillGraphModel.load(path)
+    for group in ("log_likelihood", "posterior_predictive"):
+        xr.testing.assert_identical(loaded.idata[group].to_dataset(),
+                                    mocked.idata[group].to_dataset())
     np.testing.assert_array_equal(loaded.posterior["theta"].values, mocked.posterior["theta"].values)
     assert loaded.model_config == mocked.model_config
     assert loaded.inputs.llms == mocked.inputs.llms
@@ -191,12 +246,16 @@ def test_load_other_model_type_fails(tmp_path):
 
 
 def test_posterior_predictive_check_table(mocked):
-    table = mocked.posterior_predictive_check(hdi_prob=0.89, random_seed=1)
+    table = mocked.posterior_predictive_check(ci_prob=0.89, random_seed=1)
     x = mocked.inputs
     assert len(table) == len(x.cell_k)
     np.testing.assert_allclose(table["observed"], x.cell_successes / x.cell_n)
     assert (table["lower"] <= table["median"]).all() and (table["median"] <= table["upper"]).all()
     assert table.attrs["coverage"] == pytest.approx(table["inside"].mean())
+    assert table.attrs["ci_prob"] == 0.89 and table.attrs["ci_kind"] == "eti"
+    hdi = mocked.posterior_predictive_check(ci_prob=0.5, ci_kind="hdi", random_seed=1)
+    assert hdi.attrs["ci_kind"] == "hdi" and (hdi["upper"] - hdi["lower"]).sum() < (
+        table["upper"] - table["lower"]).sum()
     # the same seed gives the same table
     pd.testing.assert_frame_equal(table, mocked.posterior_predictive_check(random_seed=1))
 
