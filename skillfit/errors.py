@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "ArgumentError",
     "DataValidationError",
     "DifferentModelError",
     "ExtrapolationWarning",
@@ -23,6 +24,11 @@ __all__ = [
 
 class SkillfitError(Exception):
     """Base class for every error skillfit raises on bad input or state."""
+
+
+class ArgumentError(SkillfitError, ValueError):
+    """An argument of a library function (theory, scaling law) that no value can make valid,
+    such as a negative ratio of set sizes; the message names the argument."""
 
 
 class DataValidationError(SkillfitError, ValueError):

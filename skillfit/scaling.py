@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from skillfit.errors import did_you_mean
+from skillfit.errors import ArgumentError, did_you_mean
 
 __all__ = [
     "EPOCH",
@@ -168,9 +168,9 @@ class ChinchillaLaw:
         for name in ("A", "B", "a", "b"):
             value = getattr(self, name)
             if not np.isfinite(value) or value <= 0:
-                raise ValueError(f"ChinchillaLaw: {name} must be a positive number, got {value!r}")
+                raise ArgumentError(f"ChinchillaLaw: {name} must be a positive number, got {value!r}")
         if not np.isfinite(self.E) or self.E < 0:
-            raise ValueError(f"ChinchillaLaw: E must be a non-negative number, got {self.E!r}")
+            raise ArgumentError(f"ChinchillaLaw: E must be a non-negative number, got {self.E!r}")
 
     @classmethod
     def preset(cls, name: str) -> ChinchillaLaw:
@@ -199,7 +199,7 @@ class ChinchillaLaw:
         try:
             return PRESETS[name.lower()]
         except KeyError:
-            raise ValueError(
+            raise ArgumentError(
                 f"unknown scaling-law preset {name!r}; available: {', '.join(sorted(PRESETS))}"
                 + did_you_mean(name.lower(), PRESETS)
             ) from None
@@ -228,7 +228,7 @@ class ChinchillaLaw:
         """
         n, d = np.broadcast_arrays(np.asarray(params, float), np.asarray(tokens, float))
         if np.any(n <= 0) or np.any(d <= 0):
-            raise ValueError("params and tokens must be positive")
+            raise ArgumentError("params and tokens must be positive")
         out = reducible_expr(
             np.log(n), np.log(d), np.log(self.A), np.log(self.B), self.a, self.b, np
         )
@@ -282,7 +282,7 @@ class ChinchillaLaw:
         """
         c = np.asarray(compute, float)
         if np.any(c <= 0):
-            raise ValueError("compute must be positive")
+            raise ArgumentError("compute must be positive")
         s = self.a + self.b
         g = (self.a * self.A / (self.b * self.B)) ** (1.0 / s)
         n = g * (c / 6.0) ** (self.b / s)
@@ -407,7 +407,7 @@ class ChinchillaLaw:
 def _positive(name: str, value: ArrayLike) -> FloatArray:
     arr = np.asarray(value, float)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
+        raise ArgumentError(f"{name} must be a positive number, got {value!r}")
     return arr
 
 

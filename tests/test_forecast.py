@@ -6,6 +6,7 @@ draw by draw (ordering of quantiles, monotonicity in compute, the inverse crossi
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,7 +141,7 @@ def test_compute_for_crosses_prob(models) -> None:
 def test_skillmix_spec_loads() -> None:
     spec = load_spec("skillmix")
     assert spec.model_type == "skill_graph" and spec.data == {"dataset": "bundled"}
-    assert spec.forecast["k_max"] == 8 and spec.forecast["hdi_prob"] == 0.89
+    assert spec.forecast["k_max"] == 8 and spec.forecast["ci_prob"] == 0.89
     assert [r["name"] for r in spec.forecast["llms"]] == [d["name"] for d in DEFAULT_HYPOTHETICAL_LLMS]
     model = spec.make_model()
     assert model.model_config == SkillGraphModel().model_config  # mirrors the defaults
@@ -197,7 +198,7 @@ def test_spec_data_variants(tmp_path: Path) -> None:
 def test_chunked_forecast_equals_one_pass(models, monkeypatch) -> None:
     """forecast() evaluates LLMs in chunks to bound memory; chunking must not change a value,
     and the k_max_pi50 row must match the median-pi column it summarises."""
-    import skillfit.forecast as fc
+    fc = importlib.import_module("skillfit.forecast")  # the module (skillfit.forecast is the function)
 
     rows = [{"name": f"C{i}", "compute": float(c)} for i, c in enumerate(GRID)]
     whole = forecast(models["threshold"], rows, k_max=5, score_at_least=[0.3, 0.5])

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from skillfit import datasets, theory
 from skillfit.data import SCHEMAS, read_csv, validate
-from skillfit.errors import DataValidationError, SkillfitError, SpecError
+from skillfit.errors import ArgumentError, DataValidationError, SkillfitError, SpecError
 from skillfit.forecast import K_MAX_LIMIT, forecast
 from skillfit.models.scaling_law import ScalingLawModel
 from skillfit.models.skill_graph import SkillGraphModel
@@ -96,7 +96,7 @@ def bad_tokens(kind: str, column: str) -> list[str]:
         return ["Nope", "🙂", "base"]
     if col.dtype in ("float", "int"):
         out = [*NON_NUMBERS, "inf", "-inf", "1e309", "-1e400"]
-        if not col.nullable:
+        if not col.nullable and (kind, column) != ("chinchilla", "flops"):  # blank flops: 6ND
             out += ["", "nan", "NaN", "NA", "   "]
         if col.positive:
             out += ["0", "-0", "-1", "-1e308", "-5e-324"]
@@ -108,7 +108,8 @@ def bad_tokens(kind: str, column: str) -> list[str]:
             out += ["2.5", "1e30", "1e308", "9223372036854775808", "99999999999999999999999"]
         return out
     if col.dtype == "bool":
-        return ["maybe", "2", "-1", "🙂", "", "nan"]
+        blank = [] if col.default is not None else ["", "nan"]  # a blank takes the default
+        return ["maybe", "2", "-1", "🙂", *blank]
     if col.allowed is not None:
         return ["bogus", "🙂", "bits per char", "ratio of full marks", "BASE!"]
     return [] if col.nullable else ["", "   ", "nan", "NA"]
@@ -297,7 +298,7 @@ SECTIONS = {"model": SCALING, "data": SCALING, "output": SCALING, "sampler_confi
             "model_config": SCALING, "forecast": JOINT}
 ALLOWED = {"model": {"type", "name", "description"}, "data": {"dataset", "path", "skillmix",
            "catalog", "losses"}, "output": {"dir", "plots"},
-           "forecast": {"k_max", "hdi_prob", "score_at_least", "llms"}}
+           "forecast": {"k_max", "ci_prob", "score_at_least", "llms"}}
 
 
 @FUZZ
@@ -427,7 +428,7 @@ def test_bad_spec_sections(tmp_path: Path, text: str, needle: str) -> None:
 
 BAD_FORECAST_SECTION = [
     *[f"k_max = {v}" for v in ("0", "-1", str(K_MAX_LIMIT + 1), str(10**12), "1.5", "'3'", "true")],
-    *[f"hdi_prob = {v}" for v in ("0", "1", "1.5", "-0.5", "nan", "inf", "'x'", "true")],
+    *[f"ci_prob = {v}" for v in ("0", "1", "1.5", "-0.5", "nan", "inf", "'x'", "true")],
     *[f"score_at_least = {v}" for v in ("0.5", "[1.5]", "['x']", "[nan]", "[true]")],
     "llms = 5", "llms = [1, 2]",
 ]
@@ -602,11 +603,19 @@ ANY_FLOAT = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
 @settings(FUZZ, max_examples=4 * EXAMPLES)
 @given(ANY_FLOAT, ANY_FLOAT, ANY_FLOAT, ANY_FLOAT, ANY_FLOAT, st.sampled_from(["union", "linear"]))
 def test_theory_functions_never_raise_or_warn(a, b, c, d, e, mode) -> None:
-    """NaN outside the domain, in range inside it; no exception, no RuntimeWarning."""
+    """NaN outside the domain, in range inside it; no RuntimeWarning; only an impossible
+    |S|/|T| raises."""
     def check(value, lo=-math.inf, hi=math.inf) -> None:
         v = float(value)
         assert math.isnan(v) or lo <= v <= hi, v
 
+    if not (math.isfinite(e) and e >= 0):  # |S|/|T| < 0 is never meaningful: an error
+        for call in (lambda: theory.emergence_lhs(a, b, c, d, e),
+                     lambda: theory.min_beta(a, b, c, e),
+                     lambda: theory.guaranteed_competence(a, b, c, e, markov=True)):
+            with pytest.raises(ArgumentError, match="skills_over_text"):
+                call()
+        e = 0.0
     with no_warnings():
         check(theory.binary_entropy(a), 0.0, math.log(2) + 1e-12)
         check(theory.kl_bernoulli(a, b), 0.0)

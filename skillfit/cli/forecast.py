@@ -221,8 +221,7 @@ def run(args: argparse.Namespace) -> int:
         raise SkillfitError(f"--k-max must be at least 1, got {k_max}")
     if k_max > K_MAX_LIMIT:
         raise SkillfitError(f"--k-max must be at most {K_MAX_LIMIT}, got {k_max}")
-    ci = args.ci_prob if args.ci_prob is not None else float(
-        spec.forecast.get("ci_prob", spec.forecast.get("hdi_prob", 0.89)))
+    ci = args.ci_prob if args.ci_prob is not None else float(spec.forecast.get("ci_prob", 0.89))
     ci, _ = check_ci(ci, what="--ci-prob")
     levels = [float(v) for v in spec.forecast.get("score_at_least", [0.5])]
     rows = _hypothetical(args, spec)

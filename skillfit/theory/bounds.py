@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from skillfit.errors import ArgumentError
 from skillfit.theory import kernels
 
 __all__ = [
@@ -77,7 +78,7 @@ def _scalar_or_array(x: FloatArray) -> FloatArray | float:
 
 def _check_mode(mode: str) -> None:
     if mode not in ("union", "linear"):
-        raise ValueError(f"mode must be 'union' or 'linear', got {mode!r}")
+        raise ArgumentError(f"mode must be 'union' or 'linear', got {mode!r}")
 
 
 def _check_skills_over_text(skills_over_text: ArrayLike) -> FloatArray:
@@ -89,7 +90,7 @@ def _check_skills_over_text(skills_over_text: ArrayLike) -> FloatArray:
     """
     sot = _arr(skills_over_text)
     if not np.all(np.isfinite(sot)) or np.any(sot < 0):
-        raise ValueError(
+        raise ArgumentError(
             f"skills_over_text (|S|/|T|) must be finite and >= 0, got {skills_over_text!r}"
         )
     return sot
@@ -590,7 +591,7 @@ def theta_for_competence(
     if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)) or (
         iterations < 1
     ):
-        raise ValueError(f"iterations must be an integer >= 1, got {iterations!r}")
+        raise ArgumentError(f"iterations must be an integer >= 1, got {iterations!r}")
     target, degree, tau, k = np.broadcast_arrays(
         _arr(target), _arr(degree), _arr(tau), _arr(k)
     )
