@@ -21,7 +21,7 @@ import numpy as np
 import pymc as pm
 from pymc.testing import mock_sample
 
-from skillfit.forecast import forecast
+from skillfit.forecasting import forecast
 from skillfit.models.skill_graph import SkillGraphModel
 
 

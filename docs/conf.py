@@ -104,7 +104,11 @@ def _reexports() -> dict[str, dict[str, list[str]]]:
             continue
         own, elsewhere = [], []
         for name in getattr(pkg, "__all__", []):
-            home = _home(getattr(pkg, name, None), name, modname)
+            obj = getattr(pkg, name, None)
+            if inspect.ismodule(obj):  # a submodule in __all__: it has its own page
+                elsewhere.append(obj.__name__.removeprefix(modname + "."))
+                continue
+            home = _home(obj, name, modname)
             if home is None:
                 own.append(name)
             else:  # autosummary wants names below the current module written relative to it

@@ -160,7 +160,7 @@ import numpy as np
 import pandas as pd
 import arviz as az
 from skillfit.models.skill_graph import SkillGraphModel
-from skillfit.forecast import forecast, compute_for, DEFAULT_HYPOTHETICAL_LLMS
+from skillfit.forecasting import forecast, compute_for, DEFAULT_HYPOTHETICAL_LLMS
 from skillfit.plots.skillmix import kcurves_figure, fan_chart_figure, prior_predictive_figure
 from skillfit.plots.diagnostics import trace_rank_figure
 SAMPLER = {"draws": 1000, "tune": 700, "chains": 2}

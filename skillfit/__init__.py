@@ -6,7 +6,7 @@ into an instrument. The public front:
 - models: :class:`~skillfit.models.SkillGraphModel` (the joint model of losses and Skill-Mix
   scores) and :class:`~skillfit.models.ScalingLawModel` (a Bayesian Chinchilla law), reloaded
   with :func:`~skillfit.specs.load_model`;
-- forecasts: :func:`~skillfit.forecast.forecast` and :func:`~skillfit.forecast.compute_for`;
+- forecasts: :func:`~skillfit.forecasting.forecast` and :func:`~skillfit.forecasting.compute_for`;
 - data: :mod:`skillfit.datasets` (the bundled, documented tables);
 - theory: :mod:`skillfit.theory` (the performance curves and the skill-graph simulator, NumPy
   only).
@@ -36,12 +36,9 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
     __version__ = "0.0.0+unknown"
 
-# Bound here, not lazily: importing the submodule skillfit.forecast (as skillfit.plots does)
-# would otherwise make ``skillfit.forecast`` the module instead of the function.
-from skillfit.forecast import compute_for, forecast  # noqa: E402
-
 if TYPE_CHECKING:
     from skillfit import datasets, theory
+    from skillfit.forecasting import compute_for, forecast
     from skillfit.models import ScalingLawModel, SkillGraphModel
     from skillfit.specs import load_model
 
@@ -50,12 +47,14 @@ _LAZY: dict[str, str | None] = {
     "SkillGraphModel": "skillfit.models",
     "ScalingLawModel": "skillfit.models",
     "load_model": "skillfit.specs",
+    "forecast": "skillfit.forecasting",
+    "compute_for": "skillfit.forecasting",
     "datasets": None,
     "theory": None,
 }
 
-__all__ = ["ScalingLawModel", "SkillGraphModel", "__version__", "compute_for", "datasets",
-           "forecast", "load_model", "theory"]
+__all__ = ["ScalingLawModel", "SkillGraphModel", "compute_for", "datasets", "forecast",
+           "load_model", "theory"]
 
 
 def __getattr__(name: str) -> Any:

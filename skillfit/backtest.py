@@ -10,7 +10,7 @@ The scoring helpers are plain NumPy/pandas and work on posterior *samples*:
 - :func:`holdout_split` — drop the held-out LLMs' Skill-Mix rows from a combined joint table
   (their catalog and loss rows stay: a model's size and loss are known before it is evaluated);
 - :func:`holdout_llms` — the held-out LLMs as new hypothetical models ``{name, params, tokens,
-  family}`` for :func:`skillfit.forecast.forecast`;
+  family}`` for :func:`skillfit.forecasting.forecast`;
 - :func:`score_draws` — posterior draws of the expected Skill-Mix score of such LLMs at given k;
 - :func:`backtest_models` — score fitted models on held-out rows: the predictive distribution of
   the *measured* rate (expected score plus the Beta-Binomial scatter of the graded texts).
@@ -137,10 +137,10 @@ def score_draws(model: Any, llms: Sequence[dict[str, Any]], ks: Any, random_seed
                 ) -> np.ndarray:
     """Posterior draws of the expected Skill-Mix score, shape ``(n_llm, n_k, S)``.
 
-    Same computation as :func:`skillfit.forecast.forecast` (``quantity == "score"``), but
+    Same computation as :func:`skillfit.forecasting.forecast` (``quantity == "score"``), but
     returning the draws instead of their summary.
     """
-    from skillfit.forecast import pi_and_score_draws, resolve_llms
+    from skillfit.forecasting import pi_and_score_draws, resolve_llms
 
     _, log_r = resolve_llms(model, llms, random_seed)
     return pi_and_score_draws(model, log_r, np.asarray(ks, dtype=float))[1]

@@ -93,7 +93,7 @@ def write_plots(model: Any, folder: str | os.PathLike[str], var_names: Sequence[
               folder / "posterior.png")
         written += ["ppc_loss_vs_compute.png", "posterior.png"]
     if model._model_type == "skill_graph":
-        from skillfit.forecast import kcurve_table
+        from skillfit.forecasting import kcurve_table
         from skillfit.plots.skillmix import kcurves_figure, prior_predictive_figure
 
         _save(prior_predictive_figure(checks.prior_predictive_cells(model)),
@@ -109,7 +109,7 @@ def write_forecast_plots(model: Any, folder: str | os.PathLike[str],
                          marked: pd.DataFrame | None = None) -> list[str]:
     """``forecast_fan.png``: the fan chart of a new compute-optimal LLM, the observed open LLMs
     and the ``marked`` LLMs (``llm, compute, k, median, lower, upper``)."""
-    from skillfit.forecast import fan_table, observed_points
+    from skillfit.forecasting import fan_table, observed_points
     from skillfit.plots.skillmix import fan_chart_figure
 
     ks = (2, 3, 4, 5)

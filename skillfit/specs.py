@@ -65,7 +65,7 @@ MODEL_TYPES: dict[str, tuple[str, str]] = {
 #: (tables not given come from the bundled datasets), with the table kind of each path.
 _JOINT_TABLES: dict[str, str] = {"skillmix": "skillmix", "catalog": "llm_catalog",
                                  "losses": "llm_losses"}
-#: keys of one hypothetical LLM in ``[[forecast.llms]]`` (see skillfit.forecast).
+#: keys of one hypothetical LLM in ``[[forecast.llms]]`` (see skillfit.forecasting).
 _FORECAST_LLM_KEYS = {"name", "params", "tokens", "family", "compute", "tokens_per_param",
                       "of", "factor"}
 
@@ -311,7 +311,7 @@ def _check_joint_data(path: Path, data: dict[str, Any]) -> None:
 
 def _check_forecast(path: Path, section: dict[str, Any]) -> None:
     """Types of ``[forecast]`` and the keys of every ``[[forecast.llms]]`` table."""
-    from skillfit.forecast import K_MAX_LIMIT, check_llms
+    from skillfit.forecasting import K_MAX_LIMIT, check_llms
 
     k_max = section.get("k_max", 1)
     if isinstance(k_max, bool) or not isinstance(k_max, int) or not 1 <= k_max <= K_MAX_LIMIT:

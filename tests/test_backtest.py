@@ -21,7 +21,7 @@ from skillfit.backtest import (
     score_table,
 )
 from skillfit.errors import SkillfitError
-from skillfit.forecast import forecast
+from skillfit.forecasting import forecast
 from skillfit.models.skill_graph import SkillGraphModel
 
 DATA = SkillGraphModel.bundled_data()

@@ -1,4 +1,4 @@
-"""Tests of skillfit.forecast on SkillGraphModel posteriors from mocked sampling (prior draws).
+"""Tests of skillfit.forecasting on SkillGraphModel posteriors from mocked sampling (prior draws).
 
 Mocked draws come from the prior, so these tests check structure and invariants that hold
 draw by draw (ordering of quantiles, monotonicity in compute, the inverse crossing), not values.
@@ -6,7 +6,6 @@ draw by draw (ordering of quantiles, monotonicity in compute, the inverse crossi
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from pymc.testing import mock_sample
 
 from skillfit.errors import SkillfitError, SpecError
-from skillfit.forecast import DEFAULT_HYPOTHETICAL_LLMS, pi_and_score_draws, compute_for, forecast, resolve_llms
+from skillfit.forecasting import DEFAULT_HYPOTHETICAL_LLMS, pi_and_score_draws, compute_for, forecast, resolve_llms
 from skillfit.models.skill_graph import SkillGraphModel
 from skillfit.specs import load_spec
 
@@ -198,7 +197,7 @@ def test_spec_data_variants(tmp_path: Path) -> None:
 def test_chunked_forecast_equals_one_pass(models, monkeypatch) -> None:
     """forecast() evaluates LLMs in chunks to bound memory; chunking must not change a value,
     and the k_max_pi50 row must match the median-pi column it summarises."""
-    fc = importlib.import_module("skillfit.forecast")  # the module (skillfit.forecast is the function)
+    import skillfit.forecasting as fc
 
     rows = [{"name": f"C{i}", "compute": float(c)} for i, c in enumerate(GRID)]
     whole = forecast(models["threshold"], rows, k_max=5, score_at_least=[0.3, 0.5])

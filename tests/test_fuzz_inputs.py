@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from skillfit import datasets, theory
 from skillfit.data import SCHEMAS, read_csv, validate
 from skillfit.errors import ArgumentError, DataValidationError, SkillfitError, SpecError
-from skillfit.forecast import K_MAX_LIMIT, forecast
+from skillfit.forecasting import K_MAX_LIMIT, forecast
 from skillfit.models.scaling_law import ScalingLawModel
 from skillfit.models.skill_graph import SkillGraphModel
 from skillfit.outputs import atomic_path, staged_dir

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skillfit.cli import main
-from skillfit.forecast import forecast
+from skillfit.forecasting import forecast
 from skillfit.models.skill_graph import SkillGraphModel
 from skillfit.provenance import PACKAGES, data_sha256, run_manifest, versions
 

@@ -2,10 +2,10 @@
 
 With no arguments it fits the bundled ``skillmix`` spec (threshold link) on the bundled tables
 and prints, for each hypothetical LLM of the spec's ``[forecast]`` section (or
-:data:`skillfit.forecast.DEFAULT_HYPOTHETICAL_LLMS`), the posterior median and interval of
+:data:`skillfit.forecasting.DEFAULT_HYPOTHETICAL_LLMS`), the posterior median and interval of
 ``pi_k`` (chance a random k-tuple of skills is handled) and of the expected Skill-Mix score,
 ``P(score >= 0.5)`` and the largest k with median ``pi_k >= 0.5``, followed by the convergence
-diagnostics in plain words. Parses, calls :func:`skillfit.forecast.forecast` and
+diagnostics in plain words. Parses, calls :func:`skillfit.forecasting.forecast` and
 :func:`skillfit.report.write_run`, and prints. ``--from-run DIR`` forecasts from a saved
 posterior instead of refitting, into a new folder.
 """
@@ -78,7 +78,7 @@ def parse_scale(text: str) -> dict[str, Any]:
 
 
 def parse_compute_for(text: str) -> tuple[int, float, float]:
-    """``K:LEVEL[:PROB]`` -> ``(k, level, prob)`` for :func:`skillfit.forecast.compute_for`."""
+    """``K:LEVEL[:PROB]`` -> ``(k, level, prob)`` for :func:`skillfit.forecasting.compute_for`."""
     parts = text.split(":")
     if len(parts) not in (2, 3):
         raise SkillfitError(f"--compute-for expects K:LEVEL[:PROB] (e.g. 4:0.5:0.9), got {text!r}")
@@ -94,7 +94,7 @@ def parse_compute_for(text: str) -> tuple[int, float, float]:
 
 
 def _hypothetical(args: argparse.Namespace, spec: Any) -> list[dict[str, Any]]:
-    from skillfit.forecast import DEFAULT_HYPOTHETICAL_LLMS
+    from skillfit.forecasting import DEFAULT_HYPOTHETICAL_LLMS
 
     given = ([parse_llm(t) for t in args.llm or []] + [parse_compute(t) for t in args.compute or []]
              + [parse_scale(t) for t in args.scale or []])
@@ -198,7 +198,7 @@ def _load_run(target: Path) -> tuple[Any, Path]:
 
 def _marked(model: Any, table: Any, rows: list[dict[str, Any]]) -> Any:
     """The asked-for LLMs of known compute as fan-chart marks (pi median and interval per k)."""
-    from skillfit.forecast import hypothetical_compute
+    from skillfit.forecasting import hypothetical_compute
 
     compute = hypothetical_compute(model, rows)
     pi = table[(table["quantity"] == "pi") & table["llm"].isin(list(compute))]
@@ -210,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
     import warnings as pywarnings
 
     from skillfit.errors import ExtrapolationWarning
-    from skillfit.forecast import K_MAX_LIMIT, compute_for, forecast, resolve_llm_name
+    from skillfit.forecasting import K_MAX_LIMIT, compute_for, forecast, resolve_llm_name
     from skillfit.intervals import check_ci, interval_label
     from skillfit.report import fit_report, write_run
 

@@ -11,7 +11,7 @@ mixin; this module holds configuration, sampling and diagnostics.
 
 Subclasses implement :attr:`~ModelBuilder.default_model_config`,
 :attr:`~ModelBuilder.default_sampler_config`, :meth:`~ModelBuilder.build_model` and
-:meth:`~ModelBuilder._validate_data`, and set ``_model_type`` and ``version``.
+``_validate_data``, and set ``_model_type`` and ``version``.
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ class ModelBuilder(ModelIO, ABC):
         Parameters
         ----------
         data : pandas.DataFrame
-            The training table (validated by :meth:`_validate_data`).
+            The training table (validated by ``_validate_data``).
 
         Returns
         -------
@@ -543,7 +543,7 @@ class ModelBuilder(ModelIO, ABC):
         Parameters
         ----------
         var_names : sequence of str, optional
-            Variables to report (default: :attr:`summary_var_names`, or every scalar one).
+            Variables to report (default: the class attribute ``summary_var_names``, or every scalar one).
         ci_prob : float, default :data:`skillfit.intervals.CI_PROB` (0.89)
             Interval mass.
         ci_kind : {"eti", "hdi"}, default :data:`skillfit.intervals.CI_KIND` ("eti")

@@ -166,7 +166,7 @@ def _json_attr(path: Path, attrs: Mapping[str, Any], name: str) -> dict[str, Any
 
 
 class ModelIO:
-    """Mixin: identity, file attributes, netCDF :meth:`save` and :meth:`load` of a fitted model.
+    """Mixin: identity, file attributes, netCDF :meth:`~ModelIO.save` and :meth:`~ModelIO.load` of a fitted model.
 
     The host class (:class:`~skillfit.models.base.ModelBuilder`) provides ``model_config``,
     ``sampler_config``, ``idata``, ``_idata``, ``_data`` and ``build_model``.

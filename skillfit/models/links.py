@@ -23,6 +23,7 @@ from skillfit.theory import kernels
 __all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "SCORE_EPS", "link_probability",
            "score_probability", "simulate_rates"]
 
+#: The links from theta to pi, the chance a k-tuple is handled (``threshold`` is the default).
 LINKS = ("threshold", "independent", "logistic")
 #: Skill-Mix keeps the best of G = 3 generations per combination.
 GENERATIONS = 3

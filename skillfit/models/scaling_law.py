@@ -239,7 +239,7 @@ class ScalingLawModel(ModelBuilder):
             out["nu"] = np.full_like(out["E"], float(self.model_config["nu"]))
         return out
 
-    def law_draws(self, extra_dims: int = 0) -> tuple[_LawDraws, dict[str, np.ndarray]]:
+    def law_draws(self, extra_dims: int = 0) -> tuple[ChinchillaLaw, dict[str, np.ndarray]]:
         """The posterior as a :class:`~skillfit.scaling.ChinchillaLaw` of arrays.
 
         Parameters

@@ -1,6 +1,6 @@
 """Figures (matplotlib, and ArviZ's for sampler diagnostics), drawn from tables or draws.
 
-No function here fits or forecasts: each takes what :mod:`skillfit.forecast`,
+No function here fits or forecasts: each takes what :mod:`skillfit.forecasting`,
 :mod:`skillfit.checks` or a model's posterior provides. :func:`save_png` writes a matplotlib
 figure or an ArviZ ``PlotCollection`` atomically. Modules: :mod:`skillfit.plots.theory`
 (performance curves), :mod:`skillfit.plots.scaling` (scaling laws), :mod:`skillfit.plots.skillmix`

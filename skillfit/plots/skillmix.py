@@ -1,14 +1,14 @@
 """Figures of the joint model's fits and forecasts, drawn from tables (never from a model).
 
-Each figure takes the tables that :mod:`skillfit.forecast` and :mod:`skillfit.checks` compute,
+Each figure takes the tables that :mod:`skillfit.forecasting` and :mod:`skillfit.checks` compute,
 so computing and drawing are separate steps and a user can plot their own tables:
 
 - :func:`kcurves_figure`: per Skill-Mix LLM, the observed ratio of full marks against k with the
   posterior expected score — per observed cell (:func:`skillfit.checks.fitted_cells`) and as a
-  curve over k (:func:`skillfit.forecast.kcurve_table`).
+  curve over k (:func:`skillfit.forecasting.kcurve_table`).
 - :func:`fan_chart_figure`: the forecast ``pi_k`` of a new compute-optimal LLM against training
-  compute (:func:`skillfit.forecast.fan_table`), with the observed open LLMs
-  (:func:`skillfit.forecast.observed_points`) and, optionally, the LLMs a user asked about.
+  compute (:func:`skillfit.forecasting.fan_table`), with the observed open LLMs
+  (:func:`skillfit.forecasting.observed_points`) and, optionally, the LLMs a user asked about.
 - :func:`prior_predictive_figure`: per Skill-Mix LLM, the prior predictive of the ratio of full
   marks (:func:`skillfit.checks.prior_predictive_cells`) against k, with the observed values.
 """
@@ -56,7 +56,7 @@ def kcurves_figure(curves: pd.DataFrame, cells: pd.DataFrame, link: str = "",
     ----------
     curves : pandas.DataFrame
         Expected score per LLM and k: columns ``llm, k, median, lower, upper`` (e.g.
-        :func:`skillfit.forecast.kcurve_table`); ``attrs["ci_prob"]`` labels the band.
+        :func:`skillfit.forecasting.kcurve_table`); ``attrs["ci_prob"]`` labels the band.
     cells : pandas.DataFrame
         Observed cells: ``llm, k, observed`` (or ``published``, drawn when present) and the
         fitted ``median, lower, upper`` (e.g. :func:`skillfit.checks.fitted_cells`). Panels
@@ -101,12 +101,12 @@ def fan_chart_figure(fan: pd.DataFrame, points: pd.DataFrame | None = None,
     Parameters
     ----------
     fan : pandas.DataFrame
-        :func:`skillfit.forecast.fan_table`: ``compute, k, median`` and ``lower_P``/``upper_P``
+        :func:`skillfit.forecasting.fan_table`: ``compute, k, median`` and ``lower_P``/``upper_P``
         per interval mass P (drawn as nested bands); ``attrs["quantity"]`` and ``attrs["link"]``
         label the axes.
     points : pandas.DataFrame, optional
         Observed LLMs to place: ``llm, compute, k, median`` (e.g.
-        :func:`skillfit.forecast.observed_points`).
+        :func:`skillfit.forecasting.observed_points`).
     marked : pandas.DataFrame, optional
         LLMs to mark (e.g. the ones a user asked to forecast): ``llm, compute, k, median`` and
         optionally ``lower, upper`` (drawn as an error bar).

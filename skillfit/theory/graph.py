@@ -274,7 +274,7 @@ class SkillGraph:
         return int(self.skills.shape[1])
 
     def chunks(self) -> Iterator[tuple[int, IntArray]]:
-        """Yield ``(start, block)`` over fixed-size row blocks of :attr:`skills`."""
+        """Yield ``(start, block)`` over fixed-size row blocks of ``skills``."""
         for c0 in range(0, self.n_text, CHUNK_ROWS):
             yield c0, self.skills[c0 : c0 + CHUNK_ROWS]
 

@@ -13,7 +13,7 @@ the number of skills per text piece (the paper's *k*); ``alpha`` is the fraction
 allowed to be bad; ``beta`` is the failure multiplier, so a bad skill fails on at least a
 ``beta * theta`` fraction of its text.
 
-The theorem (single skills) holds for ``(alpha, beta)`` when
+The theorem (single skills) holds for ``(alpha, beta)`` when::
 
     H(theta) + (|S|/|T|) H(alpha) < degree * theta * KL(alpha*beta || alpha),
 
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Newton steps used by the solvers. 12 reach |error| < 1e-12 over theta in [1e-6, 0.999],
+#: Newton steps used by the solvers. 12 reach an absolute error below 1e-12 over theta in [1e-6, 0.999],
 #: degree in [1, 1000], beta in (1 + 1e-4, 1e6) (see tests/theory/test_kernels.py).
 NEWTON_STEPS = 12
 

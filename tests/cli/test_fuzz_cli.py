@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from skillfit import datasets
 from skillfit.cli import main
-from skillfit.forecast import K_MAX_LIMIT
+from skillfit.forecasting import K_MAX_LIMIT
 
 EXAMPLES = int(os.environ.get("SKILLFIT_FUZZ_EXAMPLES", "20"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None,

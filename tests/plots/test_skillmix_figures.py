@@ -12,7 +12,7 @@ from pymc.testing import mock_sample
 import pandas as pd
 
 from skillfit.checks import fitted_cells
-from skillfit.forecast import fan_table, kcurve_table, observed_points
+from skillfit.forecasting import fan_table, kcurve_table, observed_points
 from skillfit.models.skill_graph import SkillGraphModel
 from skillfit.plots.skillmix import fan_chart_figure, kcurves_figure
 

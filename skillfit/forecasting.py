@@ -1,4 +1,6 @@
-"""Forecasts of k-skill competence for hypothetical LLMs from a fitted :class:`SkillGraphModel`.
+"""Forecasts of k-skill competence for hypothetical LLMs from a fitted joint model.
+
+The model is a fitted :class:`~skillfit.models.skill_graph.SkillGraphModel`.
 
 Every forecast is computed per posterior draw in NumPy with the same link code the model
 samples with (:mod:`skillfit.models.links`, hence :mod:`skillfit.theory.kernels`), vectorised
@@ -34,10 +36,11 @@ from skillfit.models.links import link_probability, score_probability
 if TYPE_CHECKING:
     from skillfit.models.skill_graph import SkillGraphModel
 
-__all__ = ["DEFAULT_HYPOTHETICAL_LLMS", "K_MAX_LIMIT", "check_llms", "compute_for",
-           "extrapolation_warnings", "fan_table", "forecast", "hypothetical_compute",
-           "kcurve_table", "llm_aliases",
-           "observed_compute", "pi_and_score_draws", "resolve_llm_name", "resolve_llms"]
+__all__ = ["COMPUTE_SPAN_WARN", "DEFAULT_HYPOTHETICAL_LLMS", "K_MAX_LIMIT",
+           "TOKENS_PER_PARAM_RANGE", "check_llms", "compute_for", "extrapolation_warnings",
+           "fan_table", "forecast", "hypothetical_compute", "kcurve_table", "llm_aliases",
+           "observed_compute", "observed_points", "pi_and_score_draws", "resolve_llm_name",
+           "resolve_llms"]
 
 #: Values (LLMs x k x posterior draws) evaluated at once by :func:`forecast`: memory stays flat
 #: however many LLMs, and the competent fraction's temporaries stay in cache (per-LLM time on
