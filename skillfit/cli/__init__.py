@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "validate",
     "fit",
     "diagnose",
+    "predict",
     "forecast",
     "compare",
     "backtest",
