@@ -1,7 +1,7 @@
 """Benchmark: full Bayesian posterior vs Epoch's 4,000-resample Huber/L-BFGS bootstrap.
 
 Both run in this process on the same data (the bundled ``chinchilla`` runs, Epoch's 240-point
-sample). Printed: wall times, their ratio (DESIGN §8: the posterior should be faster), and the
+sample). Printed: wall times, their ratio (the standard in docs/scaling_law.md: the posterior should be faster), and the
 95% intervals of E, A, B, alpha, beta and the compute-optimal tokens per parameter side by side.
 
 Epoch's estimator (Besiroglu et al. 2024, following Hoffmann et al. 2022 Approach 3): minimise

@@ -62,9 +62,9 @@ SRC_TIGERBOT = (
     "TigerResearch/TigerBot README.md 2023-09-06: tigerbot-70b-base = Llama-2-70b weights + "
     "continued pre-training on 300B tokens"
 )
-SRC_OPENAI = "not disclosed by OpenAI (reference/skillmix.md §3)"
+SRC_OPENAI = "not disclosed by OpenAI (GPT-4 technical report, arXiv 2303.08774)"
 
-# --- Skill-Mix protocol constants (reference/skillmix.md §1.1, §1.6) -------------------------
+# --- Skill-Mix protocol constants (Yu et al. 2023, arXiv 2310.17567, §3; datasets/skillmix.md) -
 N_SKILLS = 101  # all skills
 N_UNCOMMON = 84  # 101 - 17 skills with >= 5% frequency in RedPajama, removed for headline results
 M_DRAWN = 100  # combinations drawn per (model, k) for GPT-4 grading
@@ -73,7 +73,7 @@ GRADER = "GPT-4"
 
 
 def n_combinations(k: int) -> int:
-    """Expected surviving combinations: round(M · C(84, k) / C(101, k)) (DESIGN §4)."""
+    """Expected surviving combinations: round(M · C(84, k) / C(101, k)) (datasets/skillmix.md)."""
     return round(M_DRAWN * math.comb(N_UNCOMMON, k) / math.comb(N_SKILLS, k))
 
 
@@ -174,7 +174,7 @@ HAND_ROWS: tuple[dict[str, object], ...] = (
 )
 
 # Skill-Mix students with a known base model: (leaderboard name, base llm, kind, family,
-# aliases, notes). Sources: reference/skillmix.md §2.1 (checkpoints) and §3.
+# aliases, notes). Sources: the Skill-Mix leaderboard checkpoints and datasets/llm_catalog.md.
 SKILLMIX_DERIVED: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("LLaMA-2-7B-Chat", "Llama-2-7B", "chat", "Llama-2",
      "llama2-7b-chat;meta-llama/Llama-2-7b-chat-hf", ""),

@@ -86,7 +86,7 @@ for k in (1, 2, 3):
 200 skills, 20,000 text pieces, 8 distinct skills per piece, θ = 0.1. The adversary picks a set of
 α·|S| skills and fails the text pieces with the most of them: the worst α-fraction of skills then
 fails far more than under random failures, and still less than the theorem's ceiling."""),
-    ("code", """from skillfit.theory.simulate import random_skill_graph, compare_with_bound
+    ("code", """from skillfit.theory import random_skill_graph, compare_with_bound
 graph = random_skill_graph(200, 20_000, 8, replace=False, seed=0)
 table = compare_with_bound(graph, 0.1, [0.05, 0.1, 0.2], failure="adversarial", seed=0)
 table[["alpha", "empirical_failure", "bound_failure", "empirical_competence", "guaranteed_competence", "holds"]]"""),
@@ -105,9 +105,8 @@ posterior predictive and compare with the published fits (Epoch 2024, Hoffmann 2
     ("code", MOCK_CELL),
     ("code", """%matplotlib inline
 import numpy as np
-import arviz as az
-from skillfit import datasets
-from skillfit.models.scaling_law import ScalingLawModel
+import arviz_plots as azp
+from skillfit import ScalingLawModel, datasets
 from skillfit.scaling import EPOCH, HOFFMANN
 data = datasets.load("chinchilla")
 data.describe()"""),
@@ -124,12 +123,18 @@ print({k: diag[k] for k in ("max_r_hat", "min_ess_bulk", "divergences")})
 for message in model.warnings():
     print("WARNING:", message)
 model.summary()"""),
-    ("code", """from skillfit.plots.diagnostics import trace_rank_figure
-fig = trace_rank_figure(model.idata, ["E", "alpha", "beta", "sigma", "nu"], diagnostics=diag)
-fig"""),
+    ("md", """Rank plots: each chain's ranks against the uniform distribution (ArviZ). Flat curves inside
+the envelope, and a uniformity p-value that is not tiny, mean the chains mix."""),
+    ("code", """azp.plot_rank_dist(model.idata, var_names=["E", "alpha", "beta", "sigma", "nu"], backend="matplotlib");"""),
     ("md", "## Posterior predictive: loss against compute"),
-    ("code", """from skillfit.plots.scaling import loss_vs_compute_figure, posterior_vs_published_figure
-fig = loss_vs_compute_figure(model)
+    ("md", """The figures draw tables that `skillfit.checks` computes, so you can plot your own. The
+published fits are drawn because these are their runs (MassiveText); for another corpus leave
+`references` out."""),
+    ("code", """from skillfit import checks
+from skillfit.plots.scaling import PUBLISHED, loss_vs_compute_figure, posterior_vs_published_figure
+runs = checks.scaling_runs(model)
+frontier = checks.scaling_frontier(model, np.logspace(18, 25, 60))
+fig = loss_vs_compute_figure(runs, frontier, references=PUBLISHED)
 fig"""),
     ("md", """## Against the published fits
 
@@ -139,7 +144,7 @@ Epoch's Huber fit: E 1.817, α 0.348, β 0.366. Hoffmann's: E 1.69, α 0.34, β 
 for name, epoch, hoff in (("E", EPOCH.E, HOFFMANN.E), ("alpha", EPOCH.a, HOFFMANN.a), ("beta", EPOCH.b, HOFFMANN.b)):
     lo, med, hi = np.quantile(post[name].values, [0.025, 0.5, 0.975])
     print(f"{name:6s} posterior {med:.3f} [{lo:.3f}, {hi:.3f}]   Epoch {epoch:.3f}   Hoffmann {hoff:.3f}")
-fig = posterior_vs_published_figure(model)
+fig = posterior_vs_published_figure(checks.scaling_draws(model), references=PUBLISHED)
 fig"""),
     ("code", """model.optimal_allocation([1e22, 1e24, 1e26])"""),
     ("code", VERSION_CELL),
@@ -159,10 +164,10 @@ predictive, compare the three links by PSIS-LOO, forecast larger models and back
 import numpy as np
 import pandas as pd
 import arviz as az
-from skillfit.models.skill_graph import SkillGraphModel
-from skillfit.forecasting import forecast, compute_for, DEFAULT_HYPOTHETICAL_LLMS
+import arviz_plots as azp
+from skillfit import SkillGraphModel, checks, compute_for, forecast
+from skillfit.forecasting import DEFAULT_HYPOTHETICAL_LLMS, fan_table, kcurve_table, observed_points
 from skillfit.plots.skillmix import kcurves_figure, fan_chart_figure, prior_predictive_figure
-from skillfit.plots.diagnostics import trace_rank_figure
 SAMPLER = {"draws": 1000, "tune": 700, "chains": 2}
 data = SkillGraphModel.bundled_data()
 data[data["table"] == "skillmix"].query("metric == 'ratio_of_full_marks'").pivot(index="llm", columns="k", values="value")"""),
@@ -172,7 +177,8 @@ Ratios of full marks simulated from the priors alone (no fitting): the black obs
 should sit inside the bands, and the bands should not be stuck at 0 or 1 for every LLM."""),
     ("code", """prior_model = SkillGraphModel()
 prior_model.build_model(data)
-fig = prior_predictive_figure(prior_model, draws=500, random_seed=0)
+cells = checks.prior_predictive_cells(prior_model, draws=500, random_seed=0)
+fig = prior_predictive_figure(cells)
 fig"""),
     ("md", "## Fit (threshold link) and diagnostics"),
     ("code", """model = SkillGraphModel(sampler_config=SAMPLER)
@@ -182,13 +188,12 @@ print({k: diag[k] for k in ("max_r_hat", "min_ess_bulk", "divergences")})
 for message in model.warnings():
     print("WARNING:", message)
 model.summary(["c", "degree", "gamma", "kappa", "sigma_family", "sigma_tune"])"""),
-    ("code", """fig = trace_rank_figure(model.idata, ["c", "degree", "gamma", "sigma_family", "sigma_tune"], diagnostics=diag)
-fig"""),
+    ("code", """azp.plot_rank_dist(model.idata, var_names=["c", "degree", "gamma", "sigma_family", "sigma_tune"], backend="matplotlib");"""),
     ("md", "## Posterior predictive check of every Skill-Mix cell"),
-    ("code", """ppc = model.posterior_predictive_check(hdi_prob=0.89)
-print(f"coverage of the 89% predictive intervals: {ppc.attrs['coverage']:.0%} of {len(ppc)} cells")
+    ("code", """ppc = model.posterior_predictive_check(ci_prob=0.89)
+print(f"coverage of the 89% equal-tailed predictive intervals: {ppc.attrs['coverage']:.0%} of {len(ppc)} cells")
 ppc[~ppc["inside"]]"""),
-    ("code", """fig = kcurves_figure(model)
+    ("code", """fig = kcurves_figure(kcurve_table(model), checks.fitted_cells(model), model.link)
 fig"""),
     ("md", """## Which link? PSIS-LOO on the Skill-Mix observations
 
@@ -199,8 +204,6 @@ for link in ("independent", "logistic"):
     m = SkillGraphModel({"link": link}, sampler_config=SAMPLER)
     m.fit(data, random_seed=1, progressbar=False)
     fits[link] = m
-for m in fits.values():
-    m.compute_log_likelihood()
 import warnings
 with warnings.catch_warnings():  # the table's diag columns report the Pareto-k counts
     warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
@@ -213,7 +216,8 @@ wide"""),
     ("code", """table[table["quantity"] == "k_max_pi50"][["llm", "median"]]"""),
     ("code", """flop = compute_for(model, k=4, level=0.5, prob=0.5)
 print(f"compute for a typical new compute-optimal chat model to reach median pi_4 >= 0.5: {flop:.2g} FLOP")
-fig = fan_chart_figure(model)
+ks = (2, 3, 4, 5)
+fig = fan_chart_figure(fan_table(model, ks), observed_points(model, ks))
 fig"""),
     ("md", """## Backtest: hold out the 70B+ open models
 

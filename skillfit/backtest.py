@@ -1,4 +1,4 @@
-"""Backtest scoring: hold out LLMs, forecast them, score the forecasts (DESIGN §5).
+"""Backtest scoring: hold out LLMs, forecast them, score the forecasts (``docs/model.md``).
 
 The scoring helpers are plain NumPy/pandas and work on posterior *samples*:
 

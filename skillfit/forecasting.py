@@ -4,7 +4,7 @@ The model is a fitted :class:`~skillfit.models.skill_graph.SkillGraphModel`.
 
 Every forecast is computed per posterior draw in NumPy with the same link code the model
 samples with (:mod:`skillfit.models.links`, hence :mod:`skillfit.theory.kernels`), vectorised
-over draws, LLMs and k. A hypothetical LLM is given in one of three ways (DESIGN §5):
+over draws, LLMs and k. A hypothetical LLM is given in one of three ways:
 
 - ``{"name": ..., "params": N, "tokens": D}`` (optionally ``"family"``): a new model;
 - ``{"name": ..., "compute": C}`` (optionally ``"tokens_per_param"``): compute-optimal under

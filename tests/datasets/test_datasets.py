@@ -35,8 +35,8 @@ def test_checkout_resolves_to_repo_datasets_folder() -> None:
 @pytest.mark.parametrize(
     "name, shape",
     [
-        ("chinchilla", (245, 5)),  # 245 points (SOURCES.md §1; DESIGN §6)
-        ("skillmix", (102, 9)),  # leaderboard CSV: 102 cells (reference/skillmix.md §2.1)
+        ("chinchilla", (245, 5)),  # 245 points (datasets/chinchilla.md)
+        ("skillmix", (102, 9)),  # leaderboard CSV: 102 cells (datasets/skillmix.md)
         ("llm_catalog", (42, 10)),  # 32 base + 10 Skill-Mix students (datasheet)
         ("llm_losses", (130, 5)),  # 28 x 4 hkust + 6 DeepSeek + 6 x 2 uncheatable (datasheet)
     ],
@@ -121,7 +121,7 @@ def _score(df: pd.DataFrame, llm: str, k: int, metric: str) -> float:
 
 @pytest.mark.parametrize(
     "llm, k, metric, value",
-    [  # reference/skillmix.md §2.1 (leaderboard student_scores/*.json)
+    [  # the Skill-Mix leaderboard (student_scores/*.json; datasets/skillmix.md)
         ("GPT-4", 5, "ratio_of_full_marks", 0.12),
         ("GPT-4", 2, "ratio_of_full_marks", 0.95),
         ("GPT-4", 6, "skill_fraction", 0.76),
@@ -137,7 +137,7 @@ def test_skillmix_spot_values(
 
 
 def test_skillmix_cells_per_llm(data: dict[str, pd.DataFrame]) -> None:
-    # Skip rule (reference/skillmix.md §2.1): GPT-4 k=2..6; GPT-3.5-turbo, Xwin k=2..5;
+    # Skip rule of the leaderboard (datasets/skillmix.md): GPT-4 k=2..6; GPT-3.5-turbo, Xwin k=2..5;
     # the rest k=2..4.
     ks = data["skillmix"].groupby("llm")["k"].agg(lambda s: sorted(set(s)))
     assert len(ks) == 10
@@ -150,7 +150,7 @@ def test_skillmix_cells_per_llm(data: dict[str, pd.DataFrame]) -> None:
 
 def test_skillmix_n_combinations_derivation(data: dict[str, pd.DataFrame]) -> None:
     s = data["skillmix"]
-    # DESIGN §4: n_k = round(100 · C(84, k) / C(101, k)), 17 common skills removed from 101.
+    # the datasheet's derivation: n_k = round(100 · C(84, k) / C(101, k)), 17 common skills removed
     for k, n in s.groupby("k")["n_combinations"].unique().items():
         assert list(n) == [round(100 * math.comb(84, k) / math.comb(101, k))]
     assert dict(zip(s["k"], s["n_combinations"], strict=True)) == {2: 69, 3: 57, 4: 47, 5: 39,
@@ -186,7 +186,7 @@ def test_fine_tunes_point_to_a_base_row(data: dict[str, pd.DataFrame]) -> None:
 
 
 def test_catalog_bases_of_skillmix_models(data: dict[str, pd.DataFrame]) -> None:
-    # reference/skillmix.md §3 and SOURCES.md
+    # the datasheet datasets/llm_catalog.md
     base = data["llm_catalog"].set_index("llm")["base_model"]
     assert base["LLaMA-2-70B-Chat"] == "Llama-2-70B"
     assert base["Xwin-LM-70B-V0.1"] == "Llama-2-70B"
@@ -197,7 +197,7 @@ def test_catalog_bases_of_skillmix_models(data: dict[str, pd.DataFrame]) -> None
 
 def test_catalog_numbers(data: dict[str, pd.DataFrame]) -> None:
     cat = data["llm_catalog"].set_index("llm")
-    # undisclosed (reference/skillmix.md §3; blank in ObsScaling)
+    # undisclosed (datasets/llm_catalog.md; blank in ObsScaling)
     for llm in ("GPT-4", "GPT-3.5-turbo"):
         assert np.isnan(cat.loc[llm, "params"]) and np.isnan(cat.loc[llm, "tokens"])
     for llm in ("Mistral-7B-v0.1", "Mistral-7B-Instruct-v0.1", "Mixtral-8x22B-v0.1", "Qwen2-72B"):

@@ -65,4 +65,4 @@ def test_installed_wheel_loads_from_the_bundled_folder(wheel: Path, tmp_path: Pa
     assert Path(got["path"]) == site / BUNDLED / "skillmix.csv"
     assert got["rows"] == 102
     assert got["names"] == datasets.list_datasets()
-    assert got["value"] == 0.12  # reference/skillmix.md §2.1, GPT-4 k=5 full marks
+    assert got["value"] == 0.12  # the leaderboard's GPT-4 k=5 full marks (datasets/skillmix.md)
