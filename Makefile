@@ -4,7 +4,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-slow bench
+.PHONY: setup run test test-slow bench mutants
 
 setup:
 	@bash scripts/setup.sh
@@ -20,3 +20,9 @@ test-slow: setup
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Mutation testing of the modules that carry numbers ([tool.mutmut] in pyproject.toml; needs
+# the dev extra: pip install -e '.[dev]'). Results: mutmut results / mutmut show <name>.
+mutants: setup
+	$(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/mutmut results
