@@ -307,3 +307,13 @@ def test_simulate_rates_is_the_beta_binomial() -> None:
     # the swapped shapes or a plain binomial would be far off: not the same distribution
     assert abs(stats.betabinom(n, (1 - score) * kappa, score * kappa).mean() - dist.mean()) > 5
     assert stats.binom(n, score).var() < 0.5 * dist.var()
+
+
+def test_mae_per_cell_median_on_the_last_axis() -> None:
+    """MAE takes each cell's own median over its samples (the last axis), not a pooled one:
+    cells with different medians, on a 3-D array (kills axis=None / axis=1 mutants)."""
+    samples = np.arange(2 * 3 * 5, dtype=float).reshape(2, 3, 5)  # medians 2, 7, 12, ..., 27
+    observed = np.full((2, 3), 10.0)
+    medians = np.array([[2.0, 7.0, 12.0], [17.0, 22.0, 27.0]])
+    assert mean_absolute_error(samples, observed) == pytest.approx(np.mean(np.abs(medians - 10)))
+    assert mean_absolute_error(samples, observed) == pytest.approx(49 / 6)  # 8+3+2+7+12+17
