@@ -6,9 +6,10 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-slow bench docs
+.PHONY: setup run test test-slow bench docs mutants
 
-# Optional-dependency groups that setup installs (pyproject.toml); `make docs` adds docs.
+# Optional-dependency groups that setup installs (pyproject.toml); `make docs` adds docs,
+# `make mutants` dev.
 SKILLFIT_EXTRAS ?= test
 
 setup:
@@ -37,3 +38,11 @@ docs: setup
 	@SKILLFIT_VENV=$(VENV) SKILLFIT_EXTRAS=test,docs bash scripts/setup.sh
 	rm -rf docs/api/generated
 	$(PY) -m sphinx -b html -W --keep-going -n docs docs/_build/html
+
+# Mutation testing of the modules that carry numbers ([tool.mutmut] in pyproject.toml; needs
+# the dev extra, which this target installs). Results: mutmut results / mutmut show <name>.
+mutants: SKILLFIT_EXTRAS = test,dev
+mutants: setup
+	@SKILLFIT_VENV=$(VENV) SKILLFIT_EXTRAS=test,dev bash scripts/setup.sh
+	$(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/mutmut results

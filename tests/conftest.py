@@ -27,3 +27,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 #: ``pm.sample`` replaced by prior draws (pymc.testing.mock_sample) for plumbing tests.
 mock_pymc_sample = pytest.fixture(scope="module")(mock_sample_setup_and_teardown)
+
+
+@pytest.fixture(scope="session")
+def fixed_joint():
+    """A SkillGraphModel 'fitted' (mocked: prior draws) with every shared parameter fixed and
+    no family or fine-tuning spread (tests/_by_hand.py: FIXED), on the bundled data without the
+    backtest's held-out LLMs. Every draw gives the same forecast for a new LLM of known size,
+    so forecasts and the backtest have an exact answer (tests/_by_hand.py)."""
+    import pymc as pm
+    from _by_hand import FIXED
+    from pymc.testing import mock_sample
+
+    from skillfit.backtest import HOLDOUT_LLMS, holdout_split
+    from skillfit.models.skill_graph import SkillGraphModel
+
+    train, _ = holdout_split(SkillGraphModel.bundled_data(), HOLDOUT_LLMS)
+    original = pm.sample
+    pm.sample = mock_sample
+    try:
+        model = SkillGraphModel(dict(FIXED), sampler_config={"draws": 1000, "chains": 2})
+        model.fit(train, random_seed=17)
+    finally:
+        pm.sample = original
+    return model

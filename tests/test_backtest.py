@@ -20,8 +20,8 @@ from skillfit.backtest import (
     score_draws,
     score_table,
 )
+from _by_hand import crps_discrete, log_r_law, measured_rate, pi_by_hand, score_by_hand
 from skillfit.errors import SkillfitError
-from skillfit.forecasting import forecast
 from skillfit.models.skill_graph import SkillGraphModel
 
 DATA = SkillGraphModel.bundled_data()
@@ -127,17 +127,39 @@ def mocked() -> SkillGraphModel:
     return model
 
 
-def test_score_draws_agree_with_forecast(mocked: SkillGraphModel) -> None:
-    assert not set(HOLDOUT_LLMS) & set(mocked.inputs.llms)
+def test_score_draws_known_answer(fixed_joint: SkillGraphModel) -> None:
+    """Expected score of the held-out LLMs from a model with fixed parameters, against the
+    model's definition written out by hand (tests/_by_hand.py)."""
+    assert not set(HOLDOUT_LLMS) & set(fixed_joint.inputs.llms)
     rows = holdout_llms(DATA, HOLDOUT_LLMS)
-    draws = score_draws(mocked, rows, [2, 3, 4])
-    assert draws.shape == (4, 3, 120)
-    assert np.all((draws >= 0) & (draws <= 1))
-    table = forecast(mocked, rows, k_max=4)
-    score = table[(table["quantity"] == "score") & (table["k"] >= 2)]
+    ks = np.array([1.0, 2.0, 3.0, 4.0])
+    draws = score_draws(fixed_joint, rows, ks)
+    assert draws.shape == (4, 4, 2000)
     for i, row in enumerate(rows):
-        med = score[score["llm"] == row["name"]]["median"].to_numpy()
-        np.testing.assert_allclose(med, np.median(draws[i], axis=-1), rtol=1e-12)
+        want = score_by_hand(pi_by_hand(log_r_law(row["params"], row["tokens"]), ks))
+        np.testing.assert_allclose(draws[i], np.broadcast_to(want[:, None], (4, 2000)),
+                                   rtol=1e-9, err_msg=row["name"])
+    # not a vacuous case: the scores span small to large
+    assert draws.min() < 0.02 and draws.max() > 0.9
+
+
+def test_score_draws_on_prior_draws_match_hand(mocked: SkillGraphModel) -> None:
+    """With parameters varying draw by draw, each draw's expected score is the by-hand one."""
+    rows = [{"name": "x", "params": 7e10, "tokens": 2e12, "family": "Llama-2"}]
+    ks = np.array([2.0, 5.0])
+    draws = score_draws(mocked, rows, ks)
+    shared = mocked.shared_parameters()
+    from skillfit.forecasting import resolve_llms
+
+    _, log_r = resolve_llms(mocked, rows)
+    # log r = law + the named family's fitted offset + a fresh fine-tuning offset sigma_tune * z
+    fam = mocked.posterior["family_offset"].sel(family="Llama-2").values.reshape(-1)
+    z = (log_r[0] - log_r_law(7e10, 2e12) - fam) / shared["sigma_tune"]
+    assert abs(np.mean(z)) < 0.4 and 0.7 < np.std(z) < 1.3  # 120 draws: SE 0.09 and 0.065
+    for s in range(0, shared["c"].size, 7):
+        p = {name: float(shared[name][s]) for name in ("c", "degree", "tau", "floor", "gamma")}
+        want = score_by_hand(pi_by_hand(log_r[0, s], ks, p), p["gamma"])
+        np.testing.assert_allclose(draws[0, :, s], want, rtol=1e-9, atol=1e-12)
 
 
 def test_backtest_command_mocked(tmp_path: Path, capsys, mock_pymc_sample) -> None:
@@ -174,3 +196,124 @@ def test_simulated_rates_scatter_like_measurements() -> None:
     assert np.allclose(rates * 47, np.round(rates * 47))
     lo, hi = np.quantile(rates, [0.055, 0.945])
     assert lo == 0.0 < hi
+
+
+# ------------------------------------------------------------------------------ known answers
+@pytest.mark.parametrize(("mu", "sigma", "y"), [(0.0, 1.0, 0.0), (0.3, 0.5, 1.1), (2.0, 0.2, 1.5)])
+def test_crps_of_normal_closed_form(mu: float, sigma: float, y: float) -> None:
+    """CRPS(N(mu, sigma), y) = sigma [z (2 Phi(z) - 1) + 2 phi(z) - 1/sqrt(pi)], z = (y-mu)/sigma
+    (Gneiting & Raftery 2007), from 40,000 samples."""
+    from scipy import stats
+
+    z = (y - mu) / sigma
+    exact = sigma * (z * (2 * stats.norm.cdf(z) - 1) + 2 * stats.norm.pdf(z) - 1 / np.sqrt(np.pi))
+    x = np.random.default_rng(3).normal(mu, sigma, 40_000)
+    # Monte Carlo error of E|X - y| is about sd|X - y| / sqrt(S) < sigma / 200: allow 4 of those
+    assert float(crps_from_samples(x, y)) == pytest.approx(exact, abs=4 * sigma / 200)
+
+
+def test_coverage_and_score_table_known_answer() -> None:
+    """Hand-made samples: 0..99 (equal-tailed 80% interval [9.9, 89.1])."""
+    samples = np.tile(np.arange(100.0), (5, 1))
+    observed = np.array([50.0, 5.0, 95.0, 10.0, 89.0])  # inside, out, out, in, in
+    assert interval_coverage(samples, observed, 0.8) == pytest.approx(3 / 5)
+    table = score_table(samples / 100, observed / 100, 0.8)
+    assert table["coverage"] == pytest.approx(3 / 5) and table["n"] == 5
+    # MAE: |49.5 - y| averaged, in points (samples / 100 are ratios; x 100 = points)
+    assert table["mae"] == pytest.approx(np.mean(np.abs(49.5 - observed)))
+    # CRPS of the uniform on 0..99 at y (integer): sum_j (F(j) - 1{j >= y})^2, F(j) = (j+1)/100
+    j = np.arange(100)
+    exact = [np.sum(((j + 1) / 100 - (j >= y)) ** 2) / 100 for y in observed]  # ratio units
+    assert table["crps"] == pytest.approx(100 * np.mean(exact), rel=1e-9)
+
+
+def _cells() -> pd.DataFrame:
+    """Held-out cells with chosen measured rates (expected scores in tests/_by_hand.py)."""
+    rows = [("LLaMA-2-70B-Chat", 1, 45, 47), ("LLaMA-2-70B-Chat", 2, 12, 47),  # in, out
+            ("LLaMA-2-70B-Chat", 3, 4, 47), ("LLaMA-2-70B-Chat", 4, 0, 47),   # in, in (0/47)
+            ("Falcon-180B-Chat", 3, 23, 57), ("Falcon-180B-Chat", 5, 0, 100),  # in, in (0/100)
+            ("Falcon-180B-Chat", 1, 30, 47)]                                    # out
+    return pd.DataFrame({"table": "skillmix", "llm": [r[0] for r in rows],
+                         "k": [float(r[1]) for r in rows], "metric": "ratio_of_full_marks",
+                         "value": [r[2] / r[3] for r in rows],
+                         "n_combinations": [r[3] for r in rows]})
+
+
+def test_backtest_models_known_answer(fixed_joint: SkillGraphModel, monkeypatch) -> None:
+    """backtest_models against the exact predictive of a measured rate: successes ~
+    BetaBinomial(n, P kappa, (1 - P) kappa) with P the by-hand expected score. A measured 0/47
+    at an expected score of about 0.01 is inside the interval (it would never be inside the
+    expected score's), and a far-off measurement is outside."""
+    from skillfit.backtest import backtest_models
+
+    # every shared parameter is fixed, so the posterior has no scalar to diagnose
+    monkeypatch.setattr(fixed_joint, "diagnostics",
+                        lambda: {"max_r_hat": 1.0, "divergences": 0})
+    held = _cells()
+    names = ["LLaMA-2-70B-Chat", "Falcon-180B-Chat"]
+    cells, summary = backtest_models({"threshold": fixed_joint}, DATA, held, names, ci_prob=0.89)
+    assert len(cells) == len(held) and list(summary.index) == ["threshold"]
+    size = {"LLaMA-2-70B-Chat": (7e10, 2e12), "Falcon-180B-Chat": (1.8e11, 3.5e12)}
+    n_samples = 2000
+    inside, crps = [], []
+    for (_, cell), (_, obs) in zip(cells.iterrows(), held.iterrows(), strict=True):
+        assert (cell["llm"], cell["k"]) == (obs["llm"], int(obs["k"]))
+        score = float(score_by_hand(pi_by_hand(log_r_law(*size[obs["llm"]]), obs["k"])))
+        n = int(obs["n_combinations"])
+        y = int(round(obs["value"] * n))
+        dist = measured_rate(score, n)
+        # sample quantiles of 2000 draws: the exact quantile at a level within 4 SE
+        for col, q in (("lower", 0.055), ("median", 0.5), ("upper", 0.945)):
+            d = 4 * np.sqrt(q * (1 - q) / n_samples)
+            lo, hi = dist.ppf(max(q - d, 0.0)) / n, dist.ppf(min(q + d, 1.0)) / n
+            assert lo - 1e-12 <= cell[col] <= hi + 1e-12, (cell["llm"], cell["k"], col, cell[col],
+                                                            lo, hi, score)
+        exact = crps_discrete(dist, n, y)
+        x = dist.rvs(size=200_000, random_state=1) / n
+        tol = 5 * np.std(np.abs(x - y / n)) / np.sqrt(n_samples)
+        assert cell["crps_points"] / 100 == pytest.approx(exact, abs=tol), (cell["llm"], cell["k"])
+        lo_x, hi_x = dist.ppf(0.055) / n, dist.ppf(0.945) / n
+        inside.append(lo_x <= y / n <= hi_x)
+        crps.append(exact)
+        if y == 0 and score < 0.02:  # a measured zero at an expected score of about 0.01
+            assert cell["lower"] == 0.0 and score > 0.005
+    assert inside == [True, False, True, True, True, True, False]
+    s = summary.loc["threshold"]
+    assert s["coverage"] == pytest.approx(np.mean(inside))
+    assert s["n_cells"] == len(held)
+    assert s["crps_points"] == pytest.approx(100 * np.mean(crps), rel=0.1)
+
+
+def test_simulate_rates_is_the_beta_binomial() -> None:
+    """simulate_rates(score, kappa, n) draws successes / n with successes ~ BetaBinomial(n,
+    score kappa, (1 - score) kappa): chi-square goodness of fit on a fixed case, and the
+    mean and variance of many draws."""
+    from scipy import stats
+
+    from skillfit.models.links import simulate_rates
+
+    n, score, kappa, size = 20, 0.3, 8.0, 40_000
+    rates = simulate_rates(np.full(size, score), kappa, n, np.random.default_rng(11))
+    counts = np.bincount(np.rint(rates * n).astype(int), minlength=n + 1)
+    expected = size * stats.betabinom.pmf(np.arange(n + 1), n, score * kappa, (1 - score) * kappa)
+    keep = expected >= 5
+    observed = np.append(counts[keep], counts[~keep].sum())
+    expect = np.append(expected[keep], expected[~keep].sum())
+    assert stats.chisquare(observed, expect * observed.sum() / expect.sum()).pvalue > 1e-4
+    dist = stats.betabinom(n, score * kappa, (1 - score) * kappa)
+    assert rates.mean() * n == pytest.approx(dist.mean(), abs=4 * dist.std() / np.sqrt(size))
+    # variance: SE of a sample variance about sqrt(2/size) of it for a near-normal spread
+    assert np.var(rates * n) == pytest.approx(dist.var(), rel=4 * np.sqrt(2 / size) + 0.01)
+    # the swapped shapes or a plain binomial would be far off: not the same distribution
+    assert abs(stats.betabinom(n, (1 - score) * kappa, score * kappa).mean() - dist.mean()) > 5
+    assert stats.binom(n, score).var() < 0.5 * dist.var()
+
+
+def test_mae_per_cell_median_on_the_last_axis() -> None:
+    """MAE takes each cell's own median over its samples (the last axis), not a pooled one:
+    cells with different medians, on a 3-D array (kills axis=None / axis=1 mutants)."""
+    samples = np.arange(2 * 3 * 5, dtype=float).reshape(2, 3, 5)  # medians 2, 7, 12, ..., 27
+    observed = np.full((2, 3), 10.0)
+    medians = np.array([[2.0, 7.0, 12.0], [17.0, 22.0, 27.0]])
+    assert mean_absolute_error(samples, observed) == pytest.approx(np.mean(np.abs(medians - 10)))
+    assert mean_absolute_error(samples, observed) == pytest.approx(49 / 6)  # 8+3+2+7+12+17

@@ -15,6 +15,8 @@ import pymc as pm
 import pytest
 from pymc.testing import mock_sample
 
+from _by_hand import (EPOCH_A, EPOCH_ALPHA, EPOCH_B, EPOCH_BETA, FIXED, log_r_law, pi_by_hand,
+                      score_by_hand)
 from skillfit.errors import SkillfitError, SpecError
 from skillfit.forecasting import DEFAULT_HYPOTHETICAL_LLMS, pi_and_score_draws, compute_for, forecast, resolve_llms
 from skillfit.models.skill_graph import SkillGraphModel
@@ -209,3 +211,86 @@ def test_chunked_forecast_equals_one_pass(models, monkeypatch) -> None:
     for name, sub in pi.groupby("llm"):
         above = sub.loc[sub["median"] >= 0.5, "k"]
         assert k50[name] == (above.max() if len(above) else 0)
+
+
+# ------------------------------------------------------------------------------ known answers
+def test_forecast_known_answer(fixed_joint: SkillGraphModel) -> None:
+    """Every shared parameter fixed, no offsets: pi and score of a new LLM are one number per k,
+    the model's definition written out by hand (tests/_by_hand.py)."""
+    n, d = 7e10, 2e12
+    table = forecast(fixed_joint, [{"name": "x", "params": n, "tokens": d}], k_max=6,
+                     score_at_least=[0.05, 0.5])
+    ks = np.arange(1, 7, dtype=float)
+    pi = pi_by_hand(log_r_law(n, d), ks)
+    score = score_by_hand(pi)
+    for q, want in (("pi", pi), ("score", score)):
+        sub = table[table["quantity"] == q]
+        assert list(sub["k"]) == list(range(1, 7))
+        for col in ("mean", "median", "lower", "upper"):
+            np.testing.assert_allclose(sub[col].to_numpy(float), want, rtol=1e-9, err_msg=(q, col))
+    # best of three generations lifts the score above gamma pi where pi is small
+    assert np.all(score > FIXED["gamma"] * pi)
+    for x in (0.05, 0.5):
+        got = table[table["quantity"] == f"P(score>={x:g})"]["mean"].to_numpy(float)
+        np.testing.assert_array_equal(got, (score >= x).astype(float))
+    k50 = table[table["quantity"] == "k_max_pi50"]["median"].item()
+    assert k50 == ks[pi >= 0.5].max() == 1
+
+
+
+def test_fine_tuning_offset_spreads_new_llms() -> None:
+    """A new LLM is a typical fine-tuned model: log r = law + sigma_tune z (family spread 0
+    here), so the draws of log r have mean log r_law and standard deviation sigma_tune."""
+    original = pm.sample
+    pm.sample = mock_sample
+    try:
+        model = SkillGraphModel({"sigma_family": 0.0, "sigma_tune": 0.5},
+                                sampler_config={"draws": 1000, "chains": 2})
+        model.fit(random_seed=4)
+    finally:
+        pm.sample = original
+    _, log_r = resolve_llms(model, [{"name": "x", "params": 7e10, "tokens": 2e12},
+                                    {"name": "y", "params": 7e10, "tokens": 2e12,
+                                     "family": "Llama-2"}])
+    S = log_r.shape[1]
+    assert S == 2000
+    for row in log_r:  # a fitted family's offset is 0 too (sigma_family = 0)
+        assert np.mean(row) == pytest.approx(log_r_law(7e10, 2e12), abs=4 * 0.5 / np.sqrt(S))
+        assert np.std(row) == pytest.approx(0.5, abs=4 * 0.5 / np.sqrt(2 * S))
+
+
+def test_scaled_llm_known_answer(models) -> None:
+    """'of' with factor f: N and D each times sqrt(f), so log r shifts by
+    log(r_law(sqrt(f) N, sqrt(f) D) / r_law(N, D)) in every draw; a closed model (no N, D) by
+    the compute-optimal ratio f^(-ab/(a+b))."""
+    model = models["threshold"]
+    f = 10.0
+    _, log_r = resolve_llms(model, [{"name": "a", "of": "LLaMA-2-70B-Chat", "factor": f},
+                                    {"name": "b", "of": "GPT-4", "factor": f}])
+    r = model.posterior["r"].values.reshape(-1, len(model.inputs.llms))
+    x = model.inputs.llms
+    shift = log_r_law(np.sqrt(f) * 7e10, np.sqrt(f) * 2e12) - log_r_law(7e10, 2e12)
+    np.testing.assert_allclose(log_r[0], np.log(r[:, x.index("LLaMA-2-70B-Chat")]) + shift,
+                               rtol=1e-10)
+    closed = -EPOCH_ALPHA * EPOCH_BETA / (EPOCH_ALPHA + EPOCH_BETA) * np.log(f)
+    np.testing.assert_allclose(log_r[1], np.log(r[:, x.index("GPT-4")]) + closed, rtol=1e-10)
+
+
+def test_compute_for_known_answer(fixed_joint: SkillGraphModel) -> None:
+    """With no spread, P(pi_k >= level) jumps from 0 to 1 at the compute C* where the
+    compute-optimal LLM's pi_k equals level; compute_for finds C* to within its grid step
+    (221 points over 11 decades: a factor 1.12)."""
+    from scipy.optimize import brentq
+
+    k, level = 2, 0.5
+    s = EPOCH_ALPHA + EPOCH_BETA
+    g = (EPOCH_ALPHA * EPOCH_A / (EPOCH_BETA * EPOCH_B)) ** (1 / s)
+
+    def pi_at(log10_c: float) -> float:
+        c = 10.0 ** log10_c
+        n, d = g * (c / 6) ** (EPOCH_BETA / s), (c / 6) ** (EPOCH_ALPHA / s) / g
+        return float(pi_by_hand(log_r_law(n, d), k)) - level
+
+    c_star = 10 ** brentq(pi_at, 20, 31)
+    got = compute_for(fixed_joint, k, level, prob=0.5)
+    assert got == pytest.approx(c_star, rel=0.13)

@@ -1,0 +1,60 @@
+"""The joint model's forecast of a new LLM, written out by hand (for known-answer tests).
+
+Used with a :class:`SkillGraphModel` whose shared parameters are all *fixed* in
+``model_config`` and whose family and fine-tuning spreads are 0 (:data:`FIXED`): every posterior
+draw then gives the same expected score for a new LLM of known size, so forecasts and the
+backtest have an exact answer computed here from the model's definition (docs/model.md):
+
+    log r = log(A N^-a + B D^-b)                       (Epoch's law; offsets are 0)
+    theta = 1 - exp(-c r)
+    pi    = floor + (1 - floor) * competent_fraction(theta, degree, tau, k)
+    P     = 1 - (1 - gamma pi)^3                       (best of 3 generations)
+    measured rate = BetaBinomial(n, P kappa, (1 - P) kappa) / n
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from skillfit.theory.bounds import competent_fraction
+
+#: Published Epoch AI law (Besiroglu et al. 2024), the joint model's default ``law``.
+EPOCH_A, EPOCH_B, EPOCH_ALPHA, EPOCH_BETA = 482.01, 2085.43, 0.3478, 0.3658
+
+#: A joint model with every shared parameter fixed and no family / fine-tuning spread.
+#: ``floor`` is small so that where the guarantee is 0 the expected score is about 0.01.
+FIXED = {"c": 1.5, "degree": 12.0, "tau": 0.5, "floor": 0.004, "gamma": 0.8, "kappa": 30.0,
+         "sigma_family": 0.0, "sigma_tune": 0.0}
+
+
+def log_r_law(params: float, tokens: float) -> float:
+    return float(np.log(EPOCH_A * params ** -EPOCH_ALPHA + EPOCH_B * tokens ** -EPOCH_BETA))
+
+
+def pi_by_hand(log_r: np.ndarray, k: np.ndarray, p: dict[str, float] = FIXED) -> np.ndarray:
+    """pi of the threshold link (shapes of ``log_r`` and ``k`` broadcast)."""
+    log_r, k = np.broadcast_arrays(np.asarray(log_r, float), np.asarray(k, float))
+    theta = 1.0 - np.exp(-p["c"] * np.exp(log_r))
+    guaranteed = np.vectorize(lambda t, kk: competent_fraction(t, p["degree"], p["tau"], kk))(
+        theta, k)
+    return p["floor"] + (1.0 - p["floor"]) * guaranteed
+
+
+def score_by_hand(pi: np.ndarray, gamma: float = FIXED["gamma"]) -> np.ndarray:
+    """Expected Skill-Mix ratio of full marks: best of three generations."""
+    return 1.0 - (1.0 - gamma * np.asarray(pi, float)) ** 3
+
+
+def measured_rate(score: float, n: int, kappa: float = FIXED["kappa"]):
+    """The distribution of successes behind a measured rate (a frozen scipy betabinom)."""
+    return stats.betabinom(n, score * kappa, (1.0 - score) * kappa)
+
+
+def crps_discrete(dist, n: int, observed_successes: int) -> float:
+    """Exact CRPS (in rate units) of ``successes / n`` with successes ~ ``dist`` at
+    ``observed_successes / n``: the integral of (F(x) - 1{x >= y})^2 over the n-grid steps."""
+    j = np.arange(n)
+    cdf = dist.cdf(j)  # F on [j/n, (j+1)/n)
+    step = (j >= observed_successes).astype(float)
+    return float(np.sum((cdf - step) ** 2) / n)

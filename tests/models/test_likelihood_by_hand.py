@@ -1,0 +1,271 @@
+"""The models' log-densities written out once more by hand, term by term, with scipy.stats.
+
+Each test builds the PyMC model on the bundled data, evaluates the log-density of every
+variable (observed and prior, ``jacobian=False``) at chosen parameter values, and compares it
+with the same quantity computed here from the model's *definition* (docs/model.md and the
+module docstrings), not from the package's helpers: the loss model, the fine-tuning offsets'
+role in ``log r``, best-of-G generations, the Beta-Binomial parametrisation and the priors.
+Only the theory's competent fraction (guarded in tests/theory) is borrowed.
+
+A test that checks the log-density is *finite* passes with the loss term's sign flipped, the
+fine-tuning offsets dropped or the Beta-Binomial's shapes swapped; these do not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytensor.tensor as pt
+import pytest
+from scipy import stats
+
+from skillfit import datasets
+from skillfit.models.scaling_law import ScalingLawModel
+from skillfit.models.skill_graph import SkillGraphModel
+from skillfit.theory.bounds import competent_fraction
+
+#: Published Epoch AI law (Besiroglu et al. 2024), the joint model's default ``law``.
+EPOCH_A, EPOCH_B, EPOCH_ALPHA, EPOCH_BETA = 482.01, 2085.43, 0.3478, 0.3658
+
+#: Values of the joint model's shared parameters at which the log-density is checked.
+SHARED = {"c": 1.5, "degree": 7.0, "floor": 0.04, "gamma": 0.75, "kappa": 35.0,
+          "sigma_family": 0.25, "sigma_tune": 0.4,
+          "logistic_intercept": 0.3, "logistic_slope_r": -2.5, "logistic_slope_k": -0.8}
+
+
+def transformed_point(pm_model: Any, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A point for ``pm_model``'s compiled functions from values of every free variable on
+    their own (untransformed) scale."""
+    point = {}
+    for rv in pm_model.free_RVs:
+        value = np.asarray(values[rv.name], dtype=float)
+        transform = pm_model.rvs_to_transforms[rv]
+        if transform is not None:
+            value = transform.forward(pt.as_tensor(value), *rv.owner.inputs).eval()
+        point[pm_model.rvs_to_values[rv].name] = np.asarray(value, dtype=float)
+    return point
+
+
+def term_logps(pm_model: Any, point: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Elementwise log-density of every variable (no Jacobian) at ``point``, by name."""
+    rvs = pm_model.free_RVs + pm_model.observed_RVs
+    fn = pm_model.compile_fn(pm_model.logp(vars=rvs, jacobian=False, sum=False),
+                             inputs=pm_model.value_vars, on_unused_input="ignore",
+                             mode="FAST_COMPILE")
+    return {rv.name: np.asarray(v) for rv, v in zip(rvs, fn(point), strict=True)}
+
+
+# ------------------------------------------------------------------------------ joint model
+def joint_values(pm_model: Any, link: str) -> dict[str, np.ndarray]:
+    """Chosen values of every free variable of the joint model (offsets from a fixed seed)."""
+    rng = np.random.default_rng(20240617)
+    values: dict[str, np.ndarray] = {}
+    for rv in pm_model.free_RVs:
+        shape = tuple(int(s) for s in pm_model.initial_point()[pm_model.rvs_to_values[rv].name]
+                      .shape) if rv.name != "family_offset_raw" else None
+        if rv.name in SHARED:
+            values[rv.name] = np.asarray(SHARED[rv.name])
+        elif rv.name == "family_offset_raw":
+            n = len(pm_model.coords["family"])
+            u = rng.normal(size=n)
+            values[rv.name] = u - u.mean()
+        elif rv.name in ("log_tokens_unknown_raw", "log_r_closed_raw", "tune_offset_raw"):
+            values[rv.name] = rng.normal(size=shape)
+        elif rv.name == "loss_entropy":
+            values[rv.name] = np.full(shape, 0.47)
+        elif rv.name == "loss_scale":
+            values[rv.name] = np.full(shape, 1.3)
+        elif rv.name == "loss_sigma":
+            values[rv.name] = np.full(shape, 0.03)
+        else:  # pragma: no cover - a new variable needs a value here
+            raise AssertionError(f"no chosen value for {rv.name}")
+    return values
+
+
+def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every term of the joint model's log-density, from its definition (skill_graph docstring)."""
+    v = {**{name: np.asarray(value) for name, value in SHARED.items()}, **v}
+    x = model.inputs
+    cfg = model.model_config
+    has_n, has_d = np.isfinite(x.log_params), np.isfinite(x.log_tokens)
+    closed, missing_d = ~has_n, has_n & ~has_d
+    # 1. reducible loss of every base: Epoch's law at (N, D), unknown D latent, plus the
+    #    family offset; closed models (no N) drawn around closed_log_r_mu
+    log_d = x.log_tokens.copy()
+    log_d[missing_d] = np.log(2e12) + 1.0 * v["log_tokens_unknown_raw"]
+    n_base = np.exp(x.log_params[~closed])
+    d_base = np.exp(log_d[~closed])
+    log_r_base = np.empty(len(x.bases))
+    log_r_base[~closed] = np.log(EPOCH_A * n_base ** -EPOCH_ALPHA + EPOCH_B * d_base ** -EPOCH_BETA)
+    u = v["sigma_family"] * v["family_offset_raw"]
+    log_r_base[~closed] += u[x.family_of_base[~closed]]
+    log_r_base[closed] = -2.3 + 0.75 * v["log_r_closed_raw"]
+    r_base = np.exp(log_r_base)
+    # 2. observed losses: entropy + scale * reducible loss, Normal noise, per corpus
+    c_ = x.loss_corpus
+    mu_loss = v["loss_entropy"][c_] + v["loss_scale"][c_] * r_base[x.loss_base]
+    loss = stats.norm.logpdf(x.loss_value, mu_loss, v["loss_sigma"][c_])
+    # 3. Skill-Mix LLMs: fine-tuned ones add their own offset to the base's log r
+    tune = np.where(x.own_loss_llm, 0.0, v["sigma_tune"] * v["tune_offset_raw"])
+    log_r = log_r_base[x.base_of_llm] + tune
+    theta = 1.0 - np.exp(-v["c"] * np.exp(log_r))
+    # 4. link, per cell
+    th, k, lr = theta[x.cell_llm], x.cell_k, log_r[x.cell_llm]
+    if model.link == "threshold":
+        guaranteed = np.array([competent_fraction(t, v["degree"], cfg["tau"], kk, "union")
+                               for t, kk in zip(th, k, strict=True)])
+        pi = v["floor"] + (1.0 - v["floor"]) * guaranteed
+    elif model.link == "independent":
+        pi = (1.0 + np.log(1.0 - th) / v["degree"]) ** k
+    else:
+        z = (v["logistic_intercept"] + v["logistic_slope_r"] * (lr - np.log(0.2))
+             + v["logistic_slope_k"] * (k - 3.0))
+        pi = 1.0 / (1.0 + np.exp(-z))
+    # 5. observation: full marks with chance gamma*pi, best of 3 generations, Beta-Binomial
+    p_full = 1.0 - (1.0 - v["gamma"] * pi) ** 3
+    p_full = np.clip(p_full, 1e-6, 1 - 1e-6)
+    a, b = p_full * v["kappa"], (1.0 - p_full) * v["kappa"]
+    successes = stats.betabinom.logpmf(x.cell_successes, x.cell_n, a, b)
+    # priors (defaults of SkillGraphModel.default_model_config)
+    med = np.array([np.median(x.loss_value[x.loss_corpus == c]) for c in range(len(x.corpora))])
+    family = v["family_offset_raw"]
+    priors = {
+        "sigma_family": stats.halfnorm.logpdf(v["sigma_family"], scale=0.3),
+        # a standard normal on the (n - 1)-dimensional zero-sum subspace
+        "family_offset_raw": stats.norm.logpdf(family).sum() + 0.5 * np.log(2 * np.pi),
+        "log_tokens_unknown_raw": stats.norm.logpdf(v["log_tokens_unknown_raw"]),
+        "log_r_closed_raw": stats.norm.logpdf(v["log_r_closed_raw"]),
+        "loss_entropy": stats.norm.logpdf(v["loss_entropy"], med, 0.5 * med),
+        "loss_scale": stats.halfnorm.logpdf(v["loss_scale"], scale=2.0),
+        "loss_sigma": stats.halfnorm.logpdf(v["loss_sigma"], scale=0.05),
+        "sigma_tune": stats.halfnorm.logpdf(v["sigma_tune"], scale=0.5),
+        "tune_offset_raw": stats.norm.logpdf(v["tune_offset_raw"]),
+        "c": stats.lognorm.logpdf(v["c"], s=1.0, scale=np.exp(1.0)),
+        "degree": stats.lognorm.logpdf(v["degree"], s=0.75, scale=np.exp(2.0)),
+        "floor": stats.beta.logpdf(v["floor"], 1.0, 19.0),
+        "gamma": stats.beta.logpdf(v["gamma"], 8.0, 2.0),
+        "kappa": stats.lognorm.logpdf(v["kappa"], s=1.0, scale=np.exp(3.5)),
+        "logistic_intercept": stats.norm.logpdf(v["logistic_intercept"], 0.0, 3.0),
+        "logistic_slope_r": stats.truncnorm.logpdf(v["logistic_slope_r"], -np.inf, (0 + 3.0) / 3.0,
+                                                   loc=-3.0, scale=3.0),
+        "logistic_slope_k": stats.norm.logpdf(v["logistic_slope_k"], -1.0, 1.5),
+    }
+    return {"loss": loss, "successes": successes, "pi": pi, "score": p_full, "log_r": log_r,
+            **priors}
+
+
+@pytest.fixture(scope="module", params=["threshold", "independent", "logistic"])
+def joint(request) -> tuple[SkillGraphModel, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    model = SkillGraphModel({"link": request.param})
+    pm_model = model.build_model()
+    values = joint_values(pm_model, request.param)
+    point = transformed_point(pm_model, values)
+    got = term_logps(pm_model, point)
+    names = [rv.name for rv in pm_model.free_RVs]
+    outs = pm_model.replace_rvs_by_values([pm_model["pi"], pm_model["r"], *pm_model.free_RVs])
+    det = pm_model.compile_fn(outs, inputs=pm_model.value_vars,
+                              on_unused_input="ignore", mode="FAST_COMPILE")(point)
+    got["pi"], got["log_r"] = np.asarray(det[0]), np.log(np.asarray(det[1]))
+    # the values the model sees (the transforms round-trip to ~1e-7): the by-hand terms use these;
+    # priors agree to 1e-6 (PyTensor's betaln differs from scipy's by ~5e-7 at Beta(8, 2))
+    seen = {name: np.asarray(value) for name, value in zip(names, det[2:], strict=True)}
+    for name in names:
+        np.testing.assert_allclose(seen[name], values[name], rtol=1e-6, atol=1e-9, err_msg=name)
+    return model, seen, got
+
+
+def test_joint_model_sees_the_chosen_values(joint) -> None:
+    """The point really sets the values (a mistake here would make every check vacuous)."""
+    model, values, got = joint
+    want = joint_by_hand(model, values)
+    np.testing.assert_allclose(got["log_r"], want["log_r"], rtol=1e-10, atol=1e-12)
+    # the fine-tuning offsets are not zero at this point (else dropping them goes unseen)
+    assert np.ptp(values["tune_offset_raw"]) > 0.5 and values["sigma_tune"] > 0
+
+
+def test_joint_link_pi_by_hand(joint) -> None:
+    model, values, got = joint
+    want = joint_by_hand(model, values)
+    np.testing.assert_allclose(got["pi"], want["pi"], rtol=1e-7, atol=1e-10)
+
+
+def test_joint_skillmix_observation_by_hand(joint) -> None:
+    """Successes ~ BetaBinomial(n, P kappa, (1 - P) kappa), P = 1 - (1 - gamma pi)^3."""
+    model, values, got = joint
+    want = joint_by_hand(model, values)
+    assert got["successes"].shape == want["successes"].shape == (len(model.inputs.cell_k),)
+    np.testing.assert_allclose(got["successes"], want["successes"], rtol=1e-7, atol=1e-8)
+
+
+def test_joint_loss_observation_by_hand(joint) -> None:
+    """loss ~ Normal(entropy + scale * r_base, sigma) per corpus."""
+    model, values, got = joint
+    want = joint_by_hand(model, values)
+    assert got["loss"].shape == (len(model.inputs.loss_value),)
+    np.testing.assert_allclose(got["loss"], want["loss"], rtol=1e-9, atol=1e-9)
+
+
+def test_joint_priors_by_hand(joint) -> None:
+    model, values, got = joint
+    want = joint_by_hand(model, values)
+    priors = [name for name in got if name not in ("loss", "successes", "pi", "log_r")]
+    assert {"c", "gamma", "kappa", "sigma_tune", "tune_offset_raw", "family_offset_raw"} <= set(priors)
+    for name in priors:
+        np.testing.assert_allclose(np.sum(got[name]), np.sum(want[name]), rtol=1e-6, atol=1e-6,
+                                   err_msg=name)
+
+
+def test_observation_model_discriminates() -> None:
+    """The by-hand observation model is not blind to the breakages it guards against: best of 1
+    instead of 3, or swapped Beta-Binomial shapes, change the log-likelihood of a plain cell."""
+    n, y, gamma, pi, kappa = 47, 35, 0.8, 0.5, 30.0
+    p3 = 1 - (1 - gamma * pi) ** 3
+    right = stats.betabinom.logpmf(y, n, p3 * kappa, (1 - p3) * kappa)
+    assert abs(right - stats.betabinom.logpmf(y, n, gamma * pi * kappa, (1 - gamma * pi) * kappa)) > 1
+    assert abs(right - stats.betabinom.logpmf(y, n, (1 - p3) * kappa, p3 * kappa)) > 1
+
+
+# ------------------------------------------------------------------------------ scaling law
+LAW_VALUES = {"E": 1.8, "alpha": 0.34, "beta": 0.37, "r_params_ref": 0.42, "r_tokens_ref": 0.31,
+              "sigma": 0.012, "nu": 6.5}
+
+
+@pytest.fixture(scope="module")
+def law_terms() -> tuple[Any, dict[str, np.ndarray]]:
+    data = datasets.load("chinchilla")
+    model = ScalingLawModel()
+    pm_model = model.build_model(data)
+    got = term_logps(pm_model, transformed_point(pm_model, LAW_VALUES))
+    used = data[~data["excluded_by_epoch"].astype(bool)]
+    return used, got
+
+
+def test_scaling_law_likelihood_by_hand(law_terms) -> None:
+    """log L_i ~ StudentT(nu, log(E + r_N (N/1e9)^-alpha + r_D (D/2e10)^-beta), sigma)."""
+    used, got = law_terms
+    v = LAW_VALUES
+    n, d = used["params"].to_numpy(float), used["tokens"].to_numpy(float)
+    mu = np.log(v["E"] + v["r_params_ref"] * (n / 1e9) ** -v["alpha"]
+                + v["r_tokens_ref"] * (d / 2e10) ** -v["beta"])
+    want = stats.t.logpdf(np.log(used["loss"].to_numpy(float)), df=v["nu"], loc=mu,
+                          scale=v["sigma"])
+    assert got["log_loss_obs"].shape == want.shape == (240,)
+    np.testing.assert_allclose(got["log_loss_obs"], want, rtol=1e-9, atol=1e-9)
+
+
+def test_scaling_law_priors_by_hand(law_terms) -> None:
+    _, got = law_terms
+    v = LAW_VALUES
+    want = {
+        "E": stats.truncnorm.logpdf(v["E"], (0 - 1.75) / 0.3, np.inf, loc=1.75, scale=0.3),
+        "alpha": stats.truncnorm.logpdf(v["alpha"], -0.33 / 0.1, 0.67 / 0.1, loc=0.33, scale=0.1),
+        "beta": stats.truncnorm.logpdf(v["beta"], -0.33 / 0.1, 0.67 / 0.1, loc=0.33, scale=0.1),
+        "r_params_ref": stats.lognorm.logpdf(v["r_params_ref"], s=1.0, scale=0.35),
+        "r_tokens_ref": stats.lognorm.logpdf(v["r_tokens_ref"], s=1.0, scale=0.35),
+        "sigma": stats.halfnorm.logpdf(v["sigma"], scale=0.05),
+        "nu": stats.gamma.logpdf(v["nu"], a=2.0, scale=1 / 0.1),
+    }
+    assert set(got) == set(want) | {"log_loss_obs"}
+    for name, value in want.items():
+        assert float(got[name]) == pytest.approx(value, rel=1e-6, abs=1e-6), name
