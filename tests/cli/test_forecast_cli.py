@@ -171,3 +171,30 @@ def test_far_extrapolation_is_warned(run_dir: Path, tmp_path: Path, capsys) -> N
                for ln in warned), warned
     assert any("swapped" in ln and "params and tokens swapped?" in ln for ln in warned), warned
     assert not any("LLaMA" in ln for ln in warned)
+
+
+def test_failure_after_sampling_leaves_the_previous_run_untouched(run_dir: Path, tmp_path: Path,
+                                                                  monkeypatch, capsys) -> None:
+    """A failure after the fit (here: while drawing the plots) must not touch the old run,
+    even with --force; a successful --force rerun then replaces it whole."""
+    import shutil
+
+    import skillfit.report as report
+
+    old = tmp_path / "old"
+    shutil.copytree(run_dir, old)
+    (old / "stale_extra.txt").write_text("from an earlier run")
+    before = {p.name: p.read_bytes() for p in old.iterdir()}
+
+    def boom(*args, **kwargs):
+        raise SkillfitError("disk full while drawing the fan chart")
+
+    monkeypatch.setattr(report, "write_forecast_plots", boom)
+    assert main(["forecast", "--out", str(old), "--force", *FAST, "--k-max", "2"]) == 1
+    assert "disk full" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in old.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+    monkeypatch.undo()
+    assert main(["forecast", "--out", str(old), "--force", *FAST, "--k-max", "2"]) == 0
+    assert not (old / "stale_extra.txt").exists()
+    assert pd.read_csv(old / "forecast.csv")["k"].max() == 2
