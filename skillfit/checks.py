@@ -14,14 +14,13 @@ Every function takes a model and returns a tidy :class:`pandas.DataFrame`; the f
 
 from __future__ import annotations
 
-import logging
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from skillfit.intervals import CI_PROB, median_and_interval
+from skillfit.models.base import quiet_pymc
 from skillfit.models.links import score_probability
 
 if TYPE_CHECKING:
@@ -73,16 +72,8 @@ def prior_predictive_cells(model: SkillGraphModel, draws: int = 500,
     """
     if getattr(model, "model", None) is None:
         model.build_model()
-    pymc_log = logging.getLogger("pymc")
-    level = pymc_log.level
-    pymc_log.setLevel(logging.WARNING)  # no "Sampling: [...]" line on stderr
-    try:
-        with warnings.catch_warnings():
-            # Numba runs the Beta-Binomial RNG in object mode: slower, same draws.
-            warnings.filterwarnings("ignore", message="Numba will use object mode")
-            prior = model.sample_prior_predictive(samples=int(draws), random_seed=random_seed)
-    finally:
-        pymc_log.setLevel(level)
+    with quiet_pymc():
+        prior = model.sample_prior_predictive(samples=int(draws), random_seed=random_seed)
     successes = prior["prior_predictive"]["successes"]
     n_cell = successes.sizes["cell"]
     sims = np.asarray(successes.transpose(..., "cell").values, float).reshape(-1, n_cell)

@@ -16,10 +16,13 @@ Subclasses implement :attr:`~ModelBuilder.default_model_config`,
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import os
+import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,6 +45,7 @@ __all__ = [
     "available_cores",
     "check_seed",
     "default_nuts_sampler",
+    "quiet_pymc",
 ]
 
 #: Largest R-hat :meth:`ModelBuilder.diagnostics` accepts as converged (Vehtari et al. 2021).
@@ -142,6 +146,27 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - macOS, Windows
         return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def quiet_pymc() -> Iterator[None]:
+    """Context: no "Sampling: [...]" log line and no Numba object-mode notice while predictive
+    draws are made (the Beta-Binomial RNG runs in object mode: slower, same draws).
+
+    Examples
+    --------
+    >>> with quiet_pymc():
+    ...     pass
+    """
+    log = logging.getLogger("pymc")
+    level = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Numba will use object mode")
+            yield
+    finally:
+        log.setLevel(level)
 
 
 class ModelBuilder(ModelIO, ABC):
@@ -496,7 +521,7 @@ class ModelBuilder(ModelIO, ABC):
 
         idata = self.idata
         seed = int(idata.attrs.get("random_seed", 0)) if random_seed is None else random_seed
-        with self._require_model():
+        with self._require_model(), quiet_pymc():
             draws = pm.sample_posterior_predictive(
                 idata, random_seed=seed, progressbar=False)
         idata["posterior_predictive"] = draws["posterior_predictive"].to_dataset()
