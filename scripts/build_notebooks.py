@@ -23,7 +23,9 @@ import os
 import pymc as pm
 if os.environ.get("SKILLFIT_NOTEBOOK_MOCK") == "1":
     from pymc.testing import mock_sample
-    pm.sample = mock_sample
+    # prior draws in place of MCMC, at most 100 per chain: the plumbing, not the numbers
+    pm.sample = lambda *args, **kwargs: mock_sample(
+        *args, **{**kwargs, "draws": min(int(kwargs.get("draws", 10)), 100)})
     print("mocked sampling: numbers below are prior draws, not a fit")"""
 
 THEORY = [
