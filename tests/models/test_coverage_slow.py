@@ -31,7 +31,7 @@ def _within_binomial(inside: int, n: int, prob: float = PROB, z: float = 3.5) ->
 @pytest.mark.slow
 def test_scaling_law_predictive_coverage() -> None:
     """4 replications: 60 runs drawn from a known law with Student-t noise on log loss, a fit,
-    and 50 fresh runs at other (N, D) per replication scored against predict()'s 89% HDI."""
+    and 50 fresh runs at other (N, D) per replication scored against predict()'s 89% interval."""
     truth = ChinchillaLaw(E=1.82, A=480.0, B=2100.0, a=0.35, b=0.37)
     sigma, nu = 0.02, 6.0
     grid = datasets.load("chinchilla")
@@ -49,7 +49,7 @@ def test_scaling_law_predictive_coverage() -> None:
         model = ScalingLawModel(sampler_config={"draws": 400, "tune": 400, "chains": 2,
                                                 "progressbar": False})
         model.fit(train.assign(loss=simulate(train)), random_seed=rep)
-        pred = model.predict(test["params"], test["tokens"], hdi_prob=PROB, random_seed=rep)
+        pred = model.predict(test["params"], test["tokens"], ci_prob=PROB, random_seed=rep)
         y = simulate(test)
         inside += int(np.sum((y >= pred["lower"].to_numpy()) & (y <= pred["upper"].to_numpy())))
         total += len(test)
