@@ -27,6 +27,7 @@ COMMANDS: tuple[str, ...] = (
     "forecast",
     "compare",
     "backtest",
+    "crossval",
 )
 
 
