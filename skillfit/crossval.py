@@ -55,9 +55,11 @@ import pandas as pd
 
 from skillfit.errors import SkillfitError
 
-__all__ = ["NULLS", "SCHEMES", "Fold", "cell_table", "crossval", "crps_discrete",
-           "fit_dispersion", "make_folds", "mixture_pmf", "null_means", "paired_differences",
-           "pmf_scores", "sensitivity", "summarise"]
+__all__ = ["MIN_LOGISTIC_CELLS", "NULLS", "PSENSE_VARS", "SCHEMES", "UNKNOWN_TOKENS",
+           "VARIANTS", "Fold", "cell_table", "crossval", "crps_discrete",
+           "drop_loss_only_families", "fit_dispersion", "fit_fold_task", "make_folds",
+           "mixture_pmf", "null_means", "paired_differences", "plot_calibration",
+           "plot_llm_errors", "pmf_scores", "sensitivity", "sensitivity_task", "summarise"]
 
 #: Cross-validation schemes, in the order they run.
 SCHEMES: tuple[str, ...] = ("llm", "top-k", "size")
@@ -328,7 +330,7 @@ def null_means(null: str, train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.n
     """Expected rates of a null baseline fitted on ``train`` cells: ``(train_mean, test_mean)``.
 
     ``per-k mean``: the mean training rate at each k (a k absent from the training cells takes
-    the nearest lower k's). ``per-k logistic``: per k, ``logit P = a_k + b_k (log10 C - c̄)``
+    the nearest lower k's). ``per-k logistic``: per k, ``logit P = a_k + b_k (log10 C - mean log10 C)``
     fitted on the training cells of known (or :data:`UNKNOWN_TOKENS`-imputed) compute by
     penalised maximum likelihood; a k with fewer than :data:`MIN_LOGISTIC_CELLS` such cells
     falls back to the per-k mean. A closed LLM (no compute) gets an *effective* log compute

@@ -5,7 +5,7 @@ Cross-validation folds, sensitivity variants and simulation-based calibration re
 over a list of task arguments and returns the results *in task order*:
 
 - ``Runner(serial=True)``: a plain loop in this process (tests, debugging);
-- ``Runner()``: a :class:`distributed.LocalCluster` with one single-threaded worker
+- ``Runner()``: a ``distributed.LocalCluster`` with one single-threaded worker
   *process* per available core (:func:`skillfit.models.base.available_cores`);
 - ``Runner(scheduler="tcp://host:8786")``: an existing cluster.
 
