@@ -59,7 +59,8 @@ __all__ = ["MIN_LOGISTIC_CELLS", "NULLS", "PSENSE_VARS", "SCHEMES", "UNKNOWN_TOK
            "VARIANTS", "Fold", "cell_table", "crossval", "crps_discrete",
            "drop_loss_only_families", "fit_dispersion", "fit_fold_task", "make_folds",
            "mixture_pmf", "null_means", "paired_differences", "plot_calibration",
-           "plot_llm_errors", "pmf_scores", "sensitivity", "sensitivity_task", "summarise"]
+           "plot_llm_errors", "pmf_scores", "sensitivity", "sensitivity_task", "summarise",
+           "with_open_only"]
 
 #: Cross-validation schemes, in the order they run.
 SCHEMES: tuple[str, ...] = ("llm", "top-k", "size")
@@ -549,7 +550,7 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
     -------
     pandas.DataFrame
         One row per held-out cell x method (each link, then each null): ``scheme, fold, llm,
-        k, n, observed, method, kind`` (``model``/``null``) and the :func:`pmf_scores` columns,
+        k, n, observed, closed, method, kind`` (``model``/``null``) and the :func:`pmf_scores` columns,
         plus ``max_r_hat``, ``divergences`` of the refit (NaN for nulls).
 
     Examples
@@ -610,10 +611,23 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
             for j, (_, cell) in enumerate(test.iterrows()):
                 rows.append({"scheme": fold.scheme, "fold": fold.name, "llm": cell["llm"],
                              "k": int(cell["k"]), "n": int(cell["n"]),
-                             "observed": float(cell["observed"]), "method": method, "kind": kind,
+                             "observed": float(cell["observed"]), "closed": bool(cell["closed"]),
+                             "method": method, "kind": kind,
                              **pmf_scores(pmfs[j], int(cell["successes"])),
                              "max_r_hat": r_hat, "divergences": div})
     return pd.DataFrame(rows)
+
+
+def with_open_only(folds: pd.DataFrame) -> pd.DataFrame:
+    """``folds`` plus its ``llm``-scheme rows of open LLMs again, as scheme ``llm (open)``.
+
+    The closed LLMs' cells (GPT-4's especially) are far from every training LLM and can
+    dominate the ``llm`` scheme's sums; the extra scheme shows the comparison without them.
+    """
+    if "closed" not in folds.columns:
+        return folds
+    extra = folds[(folds["scheme"] == "llm") & ~folds["closed"].astype(bool)]
+    return pd.concat([folds, extra.assign(scheme="llm (open)")], ignore_index=True)
 
 
 def summarise(folds: pd.DataFrame) -> pd.DataFrame:
@@ -847,7 +861,7 @@ def plot_llm_errors(folds: pd.DataFrame, path: Any) -> None:
         ax.set_ylabel("mean CRPS (points)")
         ax.set_title(f"{scheme}: error per held-out LLM (lower is better)")
         ax.grid(axis="y", alpha=0.3)
-    axes[0, 0].legend(fontsize=8, ncol=len(methods))
+    axes[0, 0].legend(fontsize=8, ncol=len(methods), loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -230,6 +230,8 @@ def test_crossval_table_with_mocked_sampling(data: pd.DataFrame, mocked_sample: 
     assert np.isfinite(table["log_score"]).all() and (table["crps_points"] >= 0).all()
     summary = cv.summarise(table)
     assert set(summary["kind"]) == {"model", "null"}
+    assert summary.loc[summary["kind"] == "null", "divergences"].isna().all()
+    assert cv.with_open_only(table).equals(table)  # no llm scheme: nothing added
 
 
 def test_cli_writes_the_run_folder(tmp_path, mocked_sample: None, capsys) -> None:

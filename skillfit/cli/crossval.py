@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         plot_llm_errors,
         sensitivity,
         summarise,
+        with_open_only,
     )
     from skillfit.errors import SkillfitError
     from skillfit.outputs import staged_dir
@@ -107,10 +108,11 @@ def run(args: argparse.Namespace) -> int:
         if args.sensitivity:
             say("sensitivity: default fit (power-scaling) and structural variants")
             psense, variants = sensitivity(data, model_config, sampler, seed, runner, report=say)
-    summary = summarise(folds)
-    paired = paired_differences(folds)
+    scored = with_open_only(folds)
+    summary = summarise(scored)
+    paired = paired_differences(scored)
 
-    for scheme in schemes:
+    for scheme in dict.fromkeys(summary["scheme"]):
         part = summary[summary["scheme"] == scheme].set_index("method")
         print()
         print(f"Scheme {scheme}: {int(part['cells'].iloc[0])} held-out cells "
