@@ -242,7 +242,7 @@ def pmf_scores(pmf: Any, y: int, probs: Sequence[float] = (0.5, 0.89)) -> dict[s
     --------
     >>> s = pmf_scores([0.25, 0.5, 0.25], 1, probs=(0.5,))
     >>> s["median"], s["lower_50"], s["upper_50"], s["inside_50"]
-    (0.5, 0.5, 0.5, True)
+    (0.5, 0.0, 0.5, True)
     """
     pmf = np.asarray(pmf, float)
     n = pmf.size - 1
@@ -345,7 +345,7 @@ def null_means(null: str, train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.n
     ...                       "successes": [2, 4, 1], "n": [10, 10, 10], "llm": ["a", "b", "a"],
     ...                       "log10_compute": [23.0, 24.0, 23.0]})
     >>> test = pd.DataFrame({"k": [2, 4], "llm": ["c", "c"], "log10_compute": [24.0, 24.0]})
-    >>> [round(v, 2) for v in null_means("per-k mean", train, test)[1]]
+    >>> [round(float(v), 2) for v in null_means("per-k mean", train, test)[1]]
     [0.3, 0.1]
     """
     from scipy.special import expit, logit
@@ -711,7 +711,7 @@ def drop_loss_only_families(data: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> from skillfit.models.skill_graph import SkillGraphModel
     >>> d = SkillGraphModel.bundled_data()
-    >>> (d["table"] == "losses").sum() > (drop_loss_only_families(d)["table"] == "losses").sum()
+    >>> bool((d["table"] == "losses").sum() > (drop_loss_only_families(d)["table"] == "losses").sum())
     True
     """
     cat = data[data["table"] == "catalog"].set_index("llm")
