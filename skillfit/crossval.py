@@ -331,7 +331,8 @@ def null_means(null: str, train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.n
     """Expected rates of a null baseline fitted on ``train`` cells: ``(train_mean, test_mean)``.
 
     ``per-k mean``: the mean training rate at each k (a k absent from the training cells takes
-    the nearest lower k's). ``per-k logistic``: per k, ``logit P = a_k + b_k (log10 C - mean log10 C)``
+    the nearest lower k's). ``per-k logistic``: per k,
+    ``logit P = a_k + b_k (log10 C - mean log10 C)``
     fitted on the training cells of known (or :data:`UNKNOWN_TOKENS`-imputed) compute by
     penalised maximum likelihood; a k with fewer than :data:`MIN_LOGISTIC_CELLS` such cells
     falls back to the per-k mean. A closed LLM (no compute) gets an *effective* log compute
@@ -364,7 +365,8 @@ def null_means(null: str, train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.n
             fits[int(k)] = _fit_logistic(part["log10_compute"].to_numpy(float),
                                          part["successes"].to_numpy(float),
                                          part["n"].to_numpy(float))
-    lo_x, hi_x = (sized["log10_compute"].min(), sized["log10_compute"].max()) if len(sized) else (0, 0)
+    xs = sized["log10_compute"]
+    lo_x, hi_x = (xs.min(), xs.max()) if len(sized) else (0.0, 0.0)
     # effective compute of LLMs without one, from their lowest-k training cell
     eff: dict[str, float] = {}
     for name in set(train["llm"]) | set(test["llm"]):
@@ -393,7 +395,8 @@ def null_means(null: str, train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.n
     return predict(train), predict(test)
 
 
-def _null_pmfs(null: str, train: pd.DataFrame, test: pd.DataFrame) -> tuple[list[np.ndarray], float]:
+def _null_pmfs(null: str, train: pd.DataFrame,
+               test: pd.DataFrame) -> tuple[list[np.ndarray], float]:
     """Predictive pmfs of the held-out cells: Beta-Binomial with the null's mean and a
     dispersion fitted on the training cells. Cells where the logistic null falls back to the
     per-k mean use the per-k mean's dispersion (and the logistic's is fitted without them)."""
@@ -550,7 +553,8 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
     -------
     pandas.DataFrame
         One row per held-out cell x method (each link, then each null): ``scheme, fold, llm,
-        k, n, observed, closed, method, kind`` (``model``/``null``) and the :func:`pmf_scores` columns,
+        k, n, observed, closed, method, kind`` (``model``/``null``) and the :func:`pmf_scores`
+        columns,
         plus ``max_r_hat``, ``divergences`` of the refit (NaN for nulls).
 
     Examples
@@ -653,7 +657,8 @@ def paired_differences(folds: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> f = pd.DataFrame({"scheme": "s", "fold": "f", "llm": ["a", "b"] * 2, "k": 2,
-    ...                   "method": ["m", "m", "null", "null"], "kind": ["model"] * 2 + ["null"] * 2,
+    ...                   "method": ["m", "m", "null", "null"],
+    ...                   "kind": ["model"] * 2 + ["null"] * 2,
     ...                   "log_score": [-1.0, -1.0, -2.0, -3.0], "crps_points": [1.0, 1, 2, 3]})
     >>> paired_differences(f)[["d_elpd", "se_elpd"]].round(2).values.tolist()
     [[3.0, 1.0]]
@@ -711,7 +716,8 @@ def drop_loss_only_families(data: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> from skillfit.models.skill_graph import SkillGraphModel
     >>> d = SkillGraphModel.bundled_data()
-    >>> bool((d["table"] == "losses").sum() > (drop_loss_only_families(d)["table"] == "losses").sum())
+    >>> n_loss = lambda t: int((t["table"] == "losses").sum())
+    >>> n_loss(d) > n_loss(drop_loss_only_families(d))
     True
     """
     cat = data[data["table"] == "catalog"].set_index("llm")

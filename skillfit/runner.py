@@ -128,7 +128,9 @@ class Runner:
             The results in the order of ``tasks``.
         """
         tasks = list(tasks)
-        labels = list(labels) if labels is not None else [f"task {i + 1}" for i in range(len(tasks))]
+        if labels is None:
+            labels = [f"task {i + 1}" for i in range(len(tasks))]
+        labels = list(labels)
         n = len(tasks)
         start = time.perf_counter()
         if self.serial or self._client is None:
@@ -137,7 +139,8 @@ class Runner:
             out = []
             for i, task in enumerate(tasks):
                 out.append(fn(task))
-                self.report(f"  [{i + 1}/{n}] {labels[i]} done ({time.perf_counter() - start:.0f} s)")
+                secs = time.perf_counter() - start
+                self.report(f"  [{i + 1}/{n}] {labels[i]} done ({secs:.0f} s)")
             return out
         from distributed import as_completed
 

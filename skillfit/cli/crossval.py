@@ -54,8 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="comma-separated links (default: threshold,independent,logistic)")
     p.add_argument("--quick", action="store_true",
                    help=f"{QUICK['chains']} chains x {QUICK['draws']} draws after "
-                        f"{QUICK['tune']} tuning steps per refit (default {CROSSVAL_SAMPLER['chains']}"
-                        f" x {CROSSVAL_SAMPLER['draws']} after {CROSSVAL_SAMPLER['tune']})")
+                        f"{QUICK['tune']} tuning steps per refit (default "
+                        f"{CROSSVAL_SAMPLER['chains']} x {CROSSVAL_SAMPLER['draws']} after "
+                        f"{CROSSVAL_SAMPLER['tune']})")
     p.add_argument("--no-sensitivity", dest="sensitivity", action="store_false",
                    help="skip the sensitivity fits")
     p.add_argument("--scheduler", metavar="ADDRESS",
@@ -92,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     schemes = [s.strip() for s in args.schemes.split(",") if s.strip()]
     for s in schemes:
         if s not in SCHEMES:
-            raise SkillfitError(f"--schemes: unknown scheme {s!r}; choose from {', '.join(SCHEMES)}")
+            raise SkillfitError(f"--schemes: unknown scheme {s!r}; choose from "
+                                f"{', '.join(SCHEMES)}")
     overrides = {k: v for k, v in sampler_overrides(args).items() if v is not None}
     sampler = {**spec.sampler_config, **(QUICK if args.quick else CROSSVAL_SAMPLER), **overrides}
     seed = args.seed if args.seed is not None else int(spec.sampler_config.get("random_seed") or 0)
