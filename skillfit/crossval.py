@@ -553,7 +553,8 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
     -------
     pandas.DataFrame
         One row per held-out cell x method (each link, then each null): ``scheme, fold, llm,
-        k, n, observed, closed, method, kind`` (``model``/``null``) and the :func:`pmf_scores`
+        k, n, observed, closed, method, kind`` (``model``/``baseline``: not "null", which
+        CSV readers take for a missing value) and the :func:`pmf_scores`
         columns,
         plus ``max_r_hat``, ``divergences`` of the refit (NaN for nulls).
 
@@ -610,7 +611,7 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
             methods.append((link, "model", pmfs, res["max_r_hat"], res["divergences"]))
         for null in NULLS:
             pmfs, _ = _null_pmfs(null, train, test)
-            methods.append((null, "null", pmfs, np.nan, np.nan))
+            methods.append((null, "baseline", pmfs, np.nan, np.nan))
         for method, kind, pmfs, r_hat, div in methods:
             for j, (_, cell) in enumerate(test.iterrows()):
                 rows.append({"scheme": fold.scheme, "fold": fold.name, "llm": cell["llm"],
@@ -642,7 +643,7 @@ def summarise(folds: pd.DataFrame) -> pd.DataFrame:
                 crps_points=("crps_points", "mean"), mae_points=("abs_err_points", "mean"),
                 coverage_50=("inside_50", "mean"), coverage_89=("inside_89", "mean"),
                 max_r_hat=("max_r_hat", "max"), divergences=("divergences", "sum"))
-    out.loc[out["kind"] == "null", ["max_r_hat", "divergences"]] = np.nan
+    out.loc[out["kind"] == "baseline", ["max_r_hat", "divergences"]] = np.nan
     return out.reset_index()
 
 
@@ -658,7 +659,7 @@ def paired_differences(folds: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> f = pd.DataFrame({"scheme": "s", "fold": "f", "llm": ["a", "b"] * 2, "k": 2,
     ...                   "method": ["m", "m", "null", "null"],
-    ...                   "kind": ["model"] * 2 + ["null"] * 2,
+    ...                   "kind": ["model"] * 2 + ["baseline"] * 2,
     ...                   "log_score": [-1.0, -1.0, -2.0, -3.0], "crps_points": [1.0, 1, 2, 3]})
     >>> paired_differences(f)[["d_elpd", "se_elpd"]].round(2).values.tolist()
     [[3.0, 1.0]]
@@ -667,7 +668,7 @@ def paired_differences(folds: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for scheme, part in folds.groupby("scheme", sort=False):
         models = list(dict.fromkeys(part.loc[part["kind"] == "model", "method"]))
-        nulls = list(dict.fromkeys(part.loc[part["kind"] == "null", "method"]))
+        nulls = list(dict.fromkeys(part.loc[part["kind"] == "baseline", "method"]))
         for m in models:
             a = part[part["method"] == m].set_index(key)
             for nl in nulls:

@@ -184,7 +184,7 @@ def test_paired_differences_standard_errors() -> None:
     rows = [{"scheme": "s", "fold": "f", "llm": f"m{i}", "k": 2, "method": meth, "kind": kind,
              "log_score": base[i] + (d[i] if kind == "model" else 0.0),
              "crps_points": 5.0 - (d[i] if kind == "model" else 0.0)}
-            for i in range(12) for meth, kind in (("link", "model"), ("null", "null"))]
+            for i in range(12) for meth, kind in (("link", "model"), ("null", "baseline"))]
     out = cv.paired_differences(pd.DataFrame(rows)).iloc[0]
     assert out["d_elpd"] == pytest.approx(d.sum())
     assert out["se_elpd"] == pytest.approx(d.std(ddof=1) * np.sqrt(12))
@@ -226,12 +226,17 @@ def test_crossval_table_with_mocked_sampling(data: pd.DataFrame, mocked_sample: 
     assert set(table["method"]) == {"independent", *cv.NULLS}
     per = table.groupby(["scheme", "method"]).size()
     assert per["top-k"].nunique() == 1 and per["top-k"].iloc[0] == 10
-    assert set(table["kind"]) == {"model", "null"}
+    assert set(table["kind"]) == {"model", "baseline"}
     assert np.isfinite(table["log_score"]).all() and (table["crps_points"] >= 0).all()
     summary = cv.summarise(table)
-    assert set(summary["kind"]) == {"model", "null"}
-    assert summary.loc[summary["kind"] == "null", "divergences"].isna().all()
+    assert set(summary["kind"]) == {"model", "baseline"}
+    assert summary.loc[summary["kind"] == "baseline", "divergences"].isna().all()
     assert cv.with_open_only(table).equals(table)  # no llm scheme: nothing added
+    # the table survives a CSV round trip (no value reads back as missing)
+    import io
+    back = pd.read_csv(io.StringIO(table.to_csv(index=False)))
+    assert back["kind"].notna().all()
+    assert len(cv.paired_differences(back)) == len(cv.paired_differences(table)) == 2
 
 
 def test_cli_writes_the_run_folder(tmp_path, mocked_sample: None, capsys) -> None:
