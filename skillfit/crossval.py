@@ -18,7 +18,7 @@ log-likelihood. The posterior of every parameter is then the posterior given the
 cells alone, and the model's own posterior of the held-out cell's ``pi`` *is* the forecast:
 for a fully held-out LLM its fine-tuning offset is drawn from its fitted hierarchical prior
 and its family offset is its family's (a new model of its family and size, as
-:func:`skillfit.forecast.resolve_llms`); for a top-k cell it is the fitted LLM at that k (as
+``skillfit.forecast.resolve_llms``); for a top-k cell it is the fitted LLM at that k (as
 ``{"of": llm, "factor": 1}``). One compiled graph per link therefore serves every fold: each
 worker compiles it once (cached per link, configuration and data) and refits with new data.
 
