@@ -16,17 +16,18 @@ posterior draws. If the inference is calibrated the ranks are uniform; a chi-squ
   worker (``compiled.with_data``), 2 chains, target_accept 0.9 as the default fit. Its
   divergences per replication are reported too.
 
-Replications run in ``--workers`` processes (one chain at a time each). For more replications,
-the same ``replicate`` / ``replicate_joint`` function can be mapped over a Dask cluster
-(``client.map(replicate_joint, seeds)``), one task per seed: each task compiles the model once
-per worker process and needs no shared state.
+Replications are tasks of :class:`skillfit.runner.Runner`: a local Dask cluster of
+``--workers`` single-threaded processes, or an existing cluster with ``--scheduler ADDRESS``
+(one chain at a time per task; a killed worker's replication is retried). Each worker compiles
+the model once (module-level cache) and refits it with new data; every replication carries its
+own seed, so the ranks do not depend on where it ran.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 
 import numpy as np
 from scipy import stats
@@ -120,17 +121,24 @@ def main() -> None:
     ap.add_argument("--model", choices=["scaling", "joint"], default="scaling")
     ap.add_argument("--reps", type=int, default=100)
     ap.add_argument("--draws", type=int, default=400)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=None,
+                    help="local Dask workers (default: available cores)")
+    ap.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
     a = ap.parse_args()
     t0 = time.perf_counter()
     seeds = list(range(1, a.reps + 1))
     fn, params, name = ((replicate, PARAMS, "ScalingLawModel") if a.model == "scaling"
                         else (replicate_joint, JOINT_PARAMS, "SkillGraphModel (threshold link)"))
-    with ProcessPoolExecutor(a.workers) as pool:
-        results = list(pool.map(fn, seeds, [a.draws] * len(seeds)))
+    from skillfit.runner import Runner
+
+    with Runner(scheduler=a.scheduler, n_workers=a.workers,
+                report=lambda line: print(line, flush=True)) as runner:
+        workers = runner.description
+        results = runner.map(partial(fn, draws=a.draws), seeds,
+                             labels=[f"replication {s}" for s in seeds])
     wall = time.perf_counter() - t0
     print(f"SBC of {name}: {a.reps} replications in {wall:.0f} s "
-          f"({wall / a.reps:.1f} s each, {a.workers} workers); ranks 0..{THIN_TO}, {BINS} bins")
+          f"({wall / a.reps:.1f} s each, {workers}); ranks 0..{THIN_TO}, {BINS} bins")
     if a.model == "joint":
         div = np.array([r["divergences"] for r in results])
         print(f"  divergences: {int((div > 0).sum())} of {a.reps} replications had any "

@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "forecast",
     "compare",
     "backtest",
+    "crossval",
 )
 
 

@@ -360,7 +360,11 @@ class SkillGraphModel(ModelBuilder):
             p = score_probability(pi, gamma, ptf.PT)
             p = pt.clip(p, SCORE_EPS, 1.0 - SCORE_EPS)
             successes_obs = pm.Data("successes_observed", x.cell_successes, dims="cell")
-            pm.BetaBinomial("successes", n=x.cell_n, alpha=p * kappa, beta=(1.0 - p) * kappa,
+            # trials as pm.Data too: a cell set to 0 successes of 0 trials adds exactly 0 to the
+            # log-likelihood, so cross-validation (skillfit.crossval) holds cells out of one
+            # compiled graph instead of rebuilding it per fold
+            trials = pm.Data("trials_observed", x.cell_n, dims="cell")
+            pm.BetaBinomial("successes", n=trials, alpha=p * kappa, beta=(1.0 - p) * kappa,
                             observed=successes_obs, dims="cell")
         self.model = model
         return model
