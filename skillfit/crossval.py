@@ -58,8 +58,8 @@ from skillfit.errors import SkillfitError
 __all__ = ["MIN_LOGISTIC_CELLS", "NULLS", "PSENSE_VARS", "SCHEMES", "UNKNOWN_TOKENS",
            "VARIANTS", "Fold", "cell_table", "crossval", "crps_discrete",
            "drop_loss_only_families", "fit_dispersion", "fit_fold_task", "make_folds",
-           "mixture_pmf", "null_means", "paired_differences", "plot_calibration",
-           "plot_llm_errors", "pmf_scores", "sensitivity", "sensitivity_task", "summarise",
+           "mixture_pmf", "null_means", "paired_differences",
+           "pmf_scores", "sensitivity", "sensitivity_task", "summarise",
            "with_open_only"]
 
 #: Cross-validation schemes, in the order they run.
@@ -814,61 +814,3 @@ def sensitivity(data: pd.DataFrame, model_config: Mapping[str, Any] | None = Non
                          "moved": bool(abs(row["median"] - d["median"]) > half),
                          "max_r_hat": res["max_r_hat"], "divergences": res["divergences"]})
     return results[0]["psense"], pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------- plots
-def plot_calibration(folds: pd.DataFrame, path: Any) -> None:
-    """Coverage of the held-out measured rates vs nominal interval mass, per scheme and method.
-
-    The intervals are equal-tailed, from each method's exact predictive pmf.
-    """
-    import matplotlib.pyplot as plt
-
-    schemes = list(dict.fromkeys(folds["scheme"]))
-    fig, axes = plt.subplots(1, len(schemes), figsize=(4.6 * len(schemes), 4.4), squeeze=False)
-    for ax, scheme in zip(axes[0], schemes, strict=True):
-        part = folds[folds["scheme"] == scheme]
-        ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", label="ideal")
-        for method, grp in part.groupby("method", sort=False):
-            cov = [float(grp[f"inside_{p}"].mean()) for p in (50, 89)]
-            style = "o-" if grp["kind"].iloc[0] == "model" else "s:"
-            ax.plot([0.5, 0.89], cov, style, label=f"{method}", ms=6)
-        n = part.groupby("method").size().iloc[0]
-        ax.set_title(f"{scheme} ({n} held-out cells)")
-        ax.set_xlabel("nominal interval mass")
-        ax.set_xlim(0.3, 1.0)
-        ax.set_ylim(0, 1.05)
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("share of held-out cells inside")
-    axes[0][-1].legend(loc="lower right", fontsize=8)
-    fig.suptitle("Calibration of held-out forecasts (measured rate, 50% and 89% intervals)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def plot_llm_errors(folds: pd.DataFrame, path: Any) -> None:
-    """Mean CRPS (points) per held-out LLM and method, one panel per scheme."""
-    import matplotlib.pyplot as plt
-
-    schemes = list(dict.fromkeys(folds["scheme"]))
-    methods = list(dict.fromkeys(folds["method"]))
-    fig, axes = plt.subplots(len(schemes), 1, figsize=(10, 3.2 * len(schemes)), squeeze=False)
-    width = 0.8 / len(methods)
-    for ax, scheme in zip(axes[:, 0], schemes, strict=True):
-        part = folds[folds["scheme"] == scheme]
-        table = part.pivot_table(index="llm", columns="method", values="crps_points",
-                                 aggfunc="mean", sort=False)[methods]
-        xs = np.arange(len(table))
-        for i, m in enumerate(methods):
-            ax.bar(xs + (i - (len(methods) - 1) / 2) * width, table[m], width, label=m,
-                   hatch="//" if m in NULLS else None, alpha=0.9)
-        ax.set_xticks(xs)
-        ax.set_xticklabels(table.index, rotation=20, ha="right", fontsize=8)
-        ax.set_ylabel("mean CRPS (points)")
-        ax.set_title(f"{scheme}: error per held-out LLM (lower is better)")
-        ax.grid(axis="y", alpha=0.3)
-    axes[0, 0].legend(fontsize=8, ncol=len(methods), loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -77,14 +77,14 @@ def run(args: argparse.Namespace) -> int:
         SCHEMES,
         crossval,
         paired_differences,
-        plot_calibration,
-        plot_llm_errors,
         sensitivity,
         summarise,
         with_open_only,
     )
     from skillfit.errors import SkillfitError
     from skillfit.outputs import staged_dir
+    from skillfit.plots import save_png
+    from skillfit.plots.crossval import calibration_figure, llm_errors_figure
     from skillfit.runner import Runner
 
     start = time.perf_counter()
@@ -159,8 +159,8 @@ def run(args: argparse.Namespace) -> int:
         if psense is not None:
             variants.to_csv(stage / "sensitivity.csv", index=False)
             psense.to_csv(stage / "psense.csv")
-        plot_calibration(folds, stage / "calibration.png")
-        plot_llm_errors(folds, stage / "llm_errors.png")
+        save_png(calibration_figure(folds), stage / "calibration.png", dpi=120)
+        save_png(llm_errors_figure(folds), stage / "llm_errors.png", dpi=120)
         (stage / "run.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
     print(f"\nwrote {out} (wall time {wall / 60:.1f} min)")
     return 0
