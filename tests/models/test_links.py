@@ -1,0 +1,75 @@
+"""skillfit.models.links against values written out by hand (NumPy face).
+
+The by-hand likelihood tests pass every link's parameters explicitly; these pin what the links
+and the simulated measurements are on their own: the threshold link without a floor is the
+theory's competent fraction, the independent link is the geometric law ``m^k`` with
+``m = 1 + ln(1 - theta)/degree``, the logistic link is a sigmoid falling in k, and simulated
+rates stay valid at expected scores of exactly 0 and 1.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from skillfit.models.links import SCORE_EPS, link_probability, simulate_rates
+from skillfit.theory.bounds import competent_fraction
+
+
+def test_threshold_without_floor_is_the_competent_fraction() -> None:
+    theta, k = np.array([0.02, 0.05, 0.1]), np.array([1.0, 2.0, 3.0])
+    got = link_probability("threshold", theta, np.zeros(3), k, {"degree": 8.0, "tau": 0.5}, np)
+    want = [competent_fraction(t, 8.0, 0.5, kk) for t, kk in zip(theta, k, strict=True)]
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    assert 0 < got[0] < 1  # a point where the floor would show
+
+
+def test_threshold_floor_lifts_unguaranteed_tuples() -> None:
+    theta, k = np.array([0.3]), np.array([4.0])
+    base = link_probability("threshold", theta, np.zeros(1), k, {"degree": 8.0, "tau": 0.5}, np)
+    lifted = link_probability("threshold", theta, np.zeros(1), k,
+                              {"degree": 8.0, "tau": 0.5, "floor": 0.1}, np)
+    np.testing.assert_allclose(lifted, 0.1 + 0.9 * base)
+
+
+@pytest.mark.parametrize(("theta", "degree", "k"), [(0.1, 8.0, 1.0), (0.1, 8.0, 3.0),
+                                                     (0.4, 2.0, 2.0), (0.9, 5.0, 4.0)])
+def test_independent_link_is_the_geometric_law(theta: float, degree: float, k: float) -> None:
+    m = 1.0 + math.log(1.0 - theta) / degree
+    got = link_probability("independent", np.array([theta]), np.zeros(1), np.array([k]),
+                           {"degree": degree}, np)
+    assert float(got[0]) == pytest.approx(m**k, rel=1e-12)
+    assert float(got[0]) < 1.0
+
+
+def test_independent_link_clips_a_hopeless_skill() -> None:
+    # 1 + ln(1 - 0.999999)/1 < 0: every skill fails, pi is (1e-12)^k, not NaN or negative
+    got = link_probability("independent", np.array([0.999999]), np.zeros(1), np.array([2.0]),
+                           {"degree": 1.0}, np)
+    assert float(got[0]) == pytest.approx(1e-24)
+
+
+def test_logistic_link_by_hand_and_falling_in_k() -> None:
+    params = {"logistic_intercept": 0.4, "logistic_slope_r": -2.0, "logistic_slope_k": -0.8}
+    log_r = np.array([math.log(0.1)] * 3)
+    k = np.array([1.0, 3.0, 5.0])
+    got = link_probability("logistic", np.zeros(3), log_r, k, params, np)
+    z = 0.4 - 2.0 * (math.log(0.1) - math.log(0.2)) - 0.8 * (k - 3.0)
+    np.testing.assert_allclose(got, 1.0 / (1.0 + np.exp(-z)), rtol=1e-12)
+    assert got[0] > got[1] > got[2]
+
+
+def test_unknown_link() -> None:
+    with pytest.raises(ValueError, match="unknown link 'probit'"):
+        link_probability("probit", 0.1, 0.0, 1.0, {}, np)
+
+
+@pytest.mark.parametrize("score", [0.0, 1.0])
+def test_simulated_rates_at_the_edges(score: float) -> None:
+    """An expected score of exactly 0 or 1 is clipped to [SCORE_EPS, 1 - SCORE_EPS] as in the
+    model: the Beta draw stays defined and the measured rates sit at that edge."""
+    rates = simulate_rates(np.full(2000, score), 40.0, 100, np.random.default_rng(0))
+    assert np.all(np.isfinite(rates)) and np.all((rates >= 0) & (rates <= 1))
+    assert abs(rates.mean() - score) < 1e-3
