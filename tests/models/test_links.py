@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from skillfit.models.links import SCORE_EPS, link_probability, simulate_rates
+from skillfit.models.links import GENERATIONS, link_probability, score_probability, simulate_rates
 from skillfit.theory.bounds import competent_fraction
 
 
@@ -62,7 +62,8 @@ def test_logistic_link_by_hand_and_falling_in_k() -> None:
 
 
 def test_unknown_link() -> None:
-    with pytest.raises(ValueError, match="unknown link 'probit'"):
+    with pytest.raises(ValueError,
+                       match="unknown link 'probit'; choose one of threshold, independent, logistic"):
         link_probability("probit", 0.1, 0.0, 1.0, {}, np)
 
 
@@ -73,3 +74,10 @@ def test_simulated_rates_at_the_edges(score: float) -> None:
     rates = simulate_rates(np.full(2000, score), 40.0, 100, np.random.default_rng(0))
     assert np.all(np.isfinite(rates)) and np.all((rates >= 0) & (rates <= 1))
     assert abs(rates.mean() - score) < 1e-3
+
+
+def test_score_is_the_best_of_three_generations() -> None:
+    assert GENERATIONS == 3
+    pi, gamma = np.array([0.0, 0.5, 1.0]), 0.8
+    np.testing.assert_allclose(score_probability(pi, gamma, np), [0.0, 1 - 0.6**3, 1 - 0.2**3])
+    np.testing.assert_allclose(score_probability(pi, gamma, np, generations=1), gamma * pi)
