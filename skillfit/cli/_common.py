@@ -80,7 +80,7 @@ def sampler_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-def check_out_dir(out: Path, replace: bool = True) -> None:
+def check_out_dir(out: Path, replace: bool = False) -> None:
     """Fail early (before any sampling) if ``out`` cannot become the output folder."""
     from skillfit.outputs import check_new_dir
 

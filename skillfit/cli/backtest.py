@@ -46,7 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="an LLM to hold out (repeatable; default: the 70B+ open LLMs)")
     p.add_argument("--ci-prob", type=float, default=CI_PROB, metavar="P",
                    help=f"mass of the equal-tailed interval for coverage (default {CI_PROB})")
-    p.add_argument("--out", metavar="DIR", help="write backtest.csv and backtest_summary.csv")
+    p.add_argument("--out", metavar="DIR",
+                   help="write backtest.csv and backtest_summary.csv into DIR (a new folder)")
+    p.add_argument("--force", action="store_true",
+                   help="replace the --out folder whole if it already holds files")
     add_sampler_args(p)
     p.set_defaults(func=run)
 
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = sampler_overrides(args)
     out = Path(args.out) if args.out else None
     if out is not None:
-        check_out_dir(out)
+        check_out_dir(out, args.force)  # before the fits, not after
     names = list(dict.fromkeys(args.holdout or HOLDOUT_LLMS))
     data = spec.load_data()
     train, heldout = holdout_split(data, names)
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: the fits of {', '.join(bad)} did not converge cleanly (R-hat > 1.01 or "
               "divergences): their scores are less trustworthy; run more draws")
     if out is not None:
-        with staged_dir(out) as stage:
+        with staged_dir(out, replace=args.force) as stage:
             cells.to_csv(stage / "backtest.csv", index=False)
             summary.to_csv(stage / "backtest_summary.csv")
         print(f"wrote {out}: backtest.csv, backtest_summary.csv")

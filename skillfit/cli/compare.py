@@ -37,7 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"skill_graph spec name or .toml path (default: {DEFAULT_SPEC})")
     p.add_argument("--links", metavar="L1,L2", default=None,
                    help="comma-separated links to compare (default: all three)")
-    p.add_argument("--out", metavar="DIR", help="write compare.csv into DIR")
+    p.add_argument("--out", metavar="DIR", help="write compare.csv into DIR (a new folder)")
+    p.add_argument("--force", action="store_true",
+                   help="replace the --out folder whole if it already holds files")
     add_sampler_args(p)
     p.set_defaults(func=run)
 
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = sampler_overrides(args)
     out = Path(args.out) if args.out else None
     if out is not None:
-        check_out_dir(out)
+        check_out_dir(out, args.force)  # before the fits, not after
     sampler = {**spec.sampler_config, **{k: v for k, v in overrides.items() if v is not None}}
     models = fit_links(links, spec.load_data(), spec.model_config, sampler, args.seed,
                        show_progress(args), report=say)
@@ -70,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     for msg in pareto_messages(pareto):
         print(f"warning: {msg}")
     if out is not None:
-        with staged_dir(out) as stage:
+        with staged_dir(out, replace=args.force) as stage:
             table.to_csv(stage / "compare.csv", index_label="link")
         print(f"wrote {out / 'compare.csv'}")
     return 0

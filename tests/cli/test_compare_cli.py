@@ -45,3 +45,16 @@ def test_pareto_messages() -> None:
         "logistic": {"n_k_above_0.7": 3, "max_pareto_k": 1.2, "n_k_nan": 0, "n_obs": 34},
     })
     assert len(msgs) == 1 and msgs[0].startswith("logistic: 3 of 34 Skill-Mix cells have Pareto k > 0.7")
+
+
+def test_occupied_out_folder_is_refused_before_any_fit(tmp_path: Path, capsys) -> None:
+    """An --out that already holds a run must fail before minutes of sampling, not after."""
+    out = tmp_path / "cmp"
+    out.mkdir()
+    (out / "old.csv").write_text("an earlier run")
+    for command in ("compare", "backtest"):
+        assert main([command, "--out", str(out), "--draws", "10", "--chains", "2"]) == 1
+        captured = capsys.readouterr()
+        assert "already holds a run" in captured.err and "--force" in captured.err
+        assert "fitting" not in captured.out
+    assert [p.name for p in out.iterdir()] == ["old.csv"]
