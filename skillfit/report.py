@@ -28,18 +28,6 @@ from skillfit.outputs import staged_dir, write_text
 
 __all__ = ["fit_report", "write_forecast_plots", "write_plots", "write_run"]
 
-#: Files of a run folder and what they hold (the README's list).
-RUN_FILES = {
-    "posterior.nc": "the fitted DataTree (posterior, log-likelihood, posterior predictive, "
-                    "configuration, training data)",
-    "summary.csv": "posterior summary (mean, sd, 89% equal-tailed interval, R-hat, ESS)",
-    "diagnostics.json": "convergence diagnostics, warnings, seed, wall time",
-    "run.json": "command, spec, seed, data SHA-256, configurations, package versions",
-    "ppc.csv": "joint model: posterior predictive check of every observed Skill-Mix cell",
-    "forecast.csv": "forecast table (llm, k, quantity, mean, median, lower, upper)",
-}
-
-
 def fit_report(model: Any, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Diagnostics (see :meth:`~skillfit.models.base.ModelBuilder.diagnostics`) with plain-words
     ``warnings``, ``random_seed``, ``nuts_sampler`` and ``extra`` merged in."""
