@@ -28,6 +28,7 @@ from skillfit.outputs import staged_dir, write_text
 
 __all__ = ["fit_report", "write_forecast_plots", "write_plots", "write_run"]
 
+
 def fit_report(model: Any, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Diagnostics (see :meth:`~skillfit.models.base.ModelBuilder.diagnostics`) with plain-words
     ``warnings``, ``random_seed``, ``nuts_sampler`` and ``extra`` merged in."""
