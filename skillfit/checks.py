@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from skillfit.models.scaling_law import ScalingLawModel
     from skillfit.models.skill_graph import SkillGraphModel
 
-__all__ = ["fitted_cells", "prior_predictive_cells", "scaling_draws", "scaling_frontier",
+__all__ = ["fitted_cells", "prior_predictive_cells", "prior_sensitivity", "scaling_draws",
+           "scaling_frontier",
            "scaling_runs"]
 
 
@@ -129,3 +130,44 @@ def scaling_draws(model: ScalingLawModel, compute: float = 1e24) -> dict[str, np
     n_opt, d_opt = law.optimal_allocation(np.asarray(compute, float))
     return {"E": draws["E"], "alpha": draws["alpha"], "beta": draws["beta"],
             "tokens_per_param": np.asarray(d_opt) / np.asarray(n_opt)}
+
+
+def prior_sensitivity(model: Any, var_names: Any = None) -> pd.DataFrame:
+    """Power-scaling prior and likelihood sensitivity of a fitted model (``arviz_stats``).
+
+    Adds the ``log_prior`` group to ``model.idata`` (PyMC's ``compute_log_prior``; the fit must
+    hold its ``log_likelihood`` group, i.e. ``fit(..., predictive=True)``) and returns
+    :func:`arviz_stats.psense_summary`: per parameter, the prior and likelihood sensitivity and
+    the diagnosis ("✓" or "potential prior-data conflict" / "potential strong prior / weak
+    likelihood").
+
+    Parameters
+    ----------
+    model : ModelBuilder
+        A fitted model.
+    var_names : sequence of str, optional
+        Parameters to report (default: the model's summary variables).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per parameter: ``prior, likelihood, diagnosis``.
+    """
+    import warnings
+
+    import pymc as pm
+    from arviz_stats import psense_summary
+
+    idata = model.idata
+    if "log_likelihood" not in idata:
+        model.compute_log_likelihood()
+        idata = model.idata
+    if "log_prior" not in idata:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pm.stats.compute_log_prior(idata, model=model.model, extend_inferencedata=True,
+                                       progressbar=False)
+    names = list(var_names) if var_names is not None else model._summary_vars()
+    names = [v for v in names if v in idata["posterior"]]
+    return pd.DataFrame(psense_summary(idata, var_names=names))
+

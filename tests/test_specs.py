@@ -46,10 +46,10 @@ def saved(mock_pymc_sample, tmp_path_factory) -> Path:
 
 def test_load_model_passes_check_through(saved: Path, monkeypatch) -> None:
     assert isinstance(load_model(saved), ScalingLawModel)
-    monkeypatch.setattr(ScalingLawModel, "version", "2")
-    with pytest.raises(DifferentModelError, match=r"model version 1 .*reads version 2.*check=False"):
+    monkeypatch.setattr(ScalingLawModel, "version", "3")
+    with pytest.raises(DifferentModelError, match=r"model version 2 .*reads version 3.*check=False"):
         load_model(saved)
-    assert load_model(saved, check=False).idata.attrs["version"] == "1"
+    assert load_model(saved, check=False).idata.attrs["version"] == "2"
 
 
 def test_load_model_corrupt_config_is_one_line(saved: Path, tmp_path: Path) -> None:

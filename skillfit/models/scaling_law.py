@@ -48,6 +48,7 @@ to false to use all 245.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -58,13 +59,34 @@ from skillfit.data import validate_chinchilla
 from skillfit.errors import DataValidationError, SpecError
 from skillfit.intervals import CI_KIND, CI_PROB, check_ci, median_and_interval
 from skillfit.models.base import ModelBuilder
-from skillfit.models.priors import make_prior
+from skillfit.models.priors import make_prior, validate_prior
 from skillfit.scaling import ChinchillaLaw, reducible_expr
 
 __all__ = ["ScalingLawModel"]
 
 #: The five law constants, as named in the posterior.
 LAW_VARS = ("E", "A", "B", "alpha", "beta")
+
+#: Priors whose default ``"auto"`` is derived from the fitted runs (:meth:`ScalingLawModel.resolved_config`).
+_AUTO_PRIORS = ("E", "r_params_ref", "r_tokens_ref")
+
+
+def size_groups(params: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Model sizes of the runs (to 4 significant digits) and each run's size index.
+
+    Runs of one size share an architecture and a training set-up, and so their errors: the
+    scaling-law model gives each size its own offset.
+
+    Examples
+    --------
+    >>> sizes, idx = size_groups([1.0e9, 7e10, 1.00001e9])
+    >>> sizes.tolist(), idx.tolist()
+    ([1000000000.0, 70000000000.0], [0, 1, 0])
+    """
+    n = np.asarray(params, float).ravel()
+    keys = np.array([float(f"{v:.4g}") for v in n])
+    sizes, idx = np.unique(keys, return_inverse=True)
+    return sizes, idx
 
 
 class _LawDraws(ChinchillaLaw):
@@ -98,30 +120,33 @@ class ScalingLawModel(ModelBuilder):
     >>> m = ScalingLawModel(sampler_config={"draws": 50, "tune": 50, "chains": 2})
     >>> idata = m.fit(datasets.load("chinchilla"), random_seed=1)
     >>> list(m.predict(70e9, 1.4e12).columns)
-    ['params', 'tokens', 'mean', 'median', 'lower', 'upper']
+    ['params', 'tokens', 'median', 'lower', 'upper']
     >>> sorted(set(m.optimal_allocation([1e21, 1e24])["quantity"]))
     ['loss', 'params', 'tokens', 'tokens_per_param']
     """
 
     _model_type: ClassVar[str] = "scaling_law"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     summary_var_names: ClassVar[list[str] | None] = [
-        "E", "A", "B", "alpha", "beta", "r_params_ref", "r_tokens_ref", "sigma", "nu"
+        "E", "A", "B", "alpha", "beta", "r_params_ref", "r_tokens_ref", "sigma", "nu",
+        "size_sigma",
     ]
 
     @property
     def default_model_config(self) -> dict[str, Any]:
         """Default priors (see the module docstring's table) and data options."""
         return {
-            "E": {"dist": "TruncatedNormal", "mu": 1.75, "sigma": 0.3, "lower": 0.0},
+            "E": "auto",
             "alpha": {"dist": "TruncatedNormal", "mu": 0.33, "sigma": 0.1, "lower": 0.0, "upper": 1.0},
             "beta": {"dist": "TruncatedNormal", "mu": 0.33, "sigma": 0.1, "lower": 0.0, "upper": 1.0},
-            "r_params_ref": {"dist": "LogNormal", "mu": float(np.log(0.35)), "sigma": 1.0},
-            "r_tokens_ref": {"dist": "LogNormal", "mu": float(np.log(0.35)), "sigma": 1.0},
+            "r_params_ref": "auto",
+            "r_tokens_ref": "auto",
             "sigma": {"dist": "HalfNormal", "sigma": 0.05},
             "nu": {"dist": "Gamma", "alpha": 2.0, "beta": 0.1},
-            "ref_params": 1e9,
-            "ref_tokens": 2e10,
+            "size_sigma": {"dist": "HalfNormal", "sigma": 0.02},
+            "discrepancy": "calibrate",
+            "ref_params": "auto",
+            "ref_tokens": "auto",
             "exclude_epoch_outliers": True,
         }
 
@@ -139,13 +164,37 @@ class ScalingLawModel(ModelBuilder):
         }
 
     def _check_model_config_value(self, key: str, value: Any, default: Any) -> Any:
+        if default == "auto" and key in _AUTO_PRIORS:
+            if isinstance(value, str) and value == "auto":
+                return value
+            if not isinstance(value, Mapping):
+                raise SpecError(f"model_config {key!r} must be a prior table or 'auto', "
+                                f"got {value!r}")
+            return validate_prior(key, value)
+        if key in ("ref_params", "ref_tokens"):
+            if isinstance(value, str) and value == "auto":
+                return value
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    np.isfinite(value) and value > 0):
+                raise SpecError(f"model_config {key!r} must be a positive number or 'auto', "
+                                f"got {value!r}")
+            return float(value)
+        if key == "discrepancy":
+            if isinstance(value, str) and value == "calibrate":
+                return value
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    np.isfinite(value) and value >= 0):
+                raise SpecError("model_config 'discrepancy' must be 'calibrate' or a number "
+                                f">= 0 (log loss per e-fold of compute), got {value!r}")
+            return float(value)
         out = super()._check_model_config_value(key, value, default)
-        if key in ("ref_params", "ref_tokens") and not (np.isfinite(out) and out > 0):
-            raise SpecError(f"model_config {key!r} must be a positive number, got {value!r}")
-        if key != "nu" and isinstance(default, dict) and not isinstance(out, dict):
+        if key not in ("nu", "size_sigma") and isinstance(default, dict) and not isinstance(out, dict):
             raise SpecError(f"model_config {key!r} must be a prior table, not a fixed number")
         if key == "nu" and not isinstance(out, dict) and not out > 0:
             raise SpecError(f"model_config 'nu' must be > 0 when fixed, got {value!r}")
+        if key == "size_sigma" and not isinstance(out, dict) and out != 0:
+            raise SpecError("model_config 'size_sigma' must be a prior table or 0 (no size "
+                            f"effects), got {value!r}")
         return out
 
     # ----------------------------------------------------------------- data + model
@@ -193,10 +242,11 @@ class ScalingLawModel(ModelBuilder):
 
         df = self._validate_data(data)
         used = self._rows_used(df)
-        cfg = self.model_config
+        cfg = self.resolved_config(used)
         log_n_ref = float(np.log(cfg["ref_params"]))
         log_d_ref = float(np.log(cfg["ref_tokens"]))
-        coords = {"obs": used.index.to_numpy()}
+        sizes, size_idx = size_groups(used["params"])
+        coords = {"obs": used.index.to_numpy(), "size": sizes}
         with pm.Model(coords=coords) as model:
             log_n = pm.Data("log_params", np.log(used["params"].to_numpy()), dims="obs")
             log_d = pm.Data("log_tokens", np.log(used["tokens"].to_numpy()), dims="obs")
@@ -215,24 +265,125 @@ class ScalingLawModel(ModelBuilder):
                 alpha, beta, PT,
             )
             mu = pm.math.log(E + reducible)
+            if isinstance(cfg["size_sigma"], dict):  # one offset per model size, non-centred
+                size_sigma = make_prior("size_sigma", cfg["size_sigma"])
+                # Zero-sum: the offsets' mean would only trade off against E (level ridge).
+                size_z = pm.ZeroSumNormal("size_z", sigma=1.0, dims="size")
+                offset = pm.Deterministic("size_offset", size_sigma * size_z, dims="size")
+                mu = mu + offset[size_idx]
             pm.StudentT("log_loss_obs", nu=nu, mu=mu, sigma=sigma, observed=log_loss, dims="obs")
         self.model = model
         self._data = df
         return model
+
+    def resolved_config(self, used: pd.DataFrame | None = None) -> dict[str, Any]:
+        """``model_config`` with every ``"auto"`` entry made concrete from the fitted runs.
+
+        * ``ref_params``, ``ref_tokens``: the geometric means of the runs' N and D.
+        * ``E``: TruncatedNormal(0.75 L_min, 0.25 L_min, lower 0, upper L_min), with L_min the
+          lowest loss: the irreducible loss lies below every run, most likely well below.
+        * ``r_params_ref``, ``r_tokens_ref``: LogNormal(log(R/2), 1) with R = median loss −
+          0.75 L_min (at least 5 % of the median loss), the reducible loss expected at the
+          reference run, split evenly between the two terms; within a factor e either way.
+
+        Parameters
+        ----------
+        used : pandas.DataFrame, optional
+            The runs the model is fitted to (default: those of the fitted data).
+
+        Returns
+        -------
+        dict
+            A copy of ``model_config`` with priors and reference values only.
+
+        Examples
+        --------
+        >>> from skillfit import datasets
+        >>> cfg = ScalingLawModel().resolved_config(datasets.load("chinchilla"))
+        >>> cfg["E"]["dist"], round(cfg["E"]["upper"], 3), f"{cfg['ref_params']:.2g}"
+        ('TruncatedNormal', 2.077, '8.5e+08')
+        """
+        if used is None:
+            used = self._rows_used(self.fit_data)
+        elif self.model_config["exclude_epoch_outliers"] and "excluded_by_epoch" in used:
+            used = self._rows_used(used)
+        cfg = dict(self.model_config)
+        loss = used["loss"].to_numpy(float)
+        low, mid = float(loss.min()), float(np.median(loss))
+        if cfg["ref_params"] == "auto":
+            cfg["ref_params"] = float(np.exp(np.log(used["params"].to_numpy(float)).mean()))
+        if cfg["ref_tokens"] == "auto":
+            cfg["ref_tokens"] = float(np.exp(np.log(used["tokens"].to_numpy(float)).mean()))
+        if cfg["E"] == "auto":
+            cfg["E"] = {"dist": "TruncatedNormal", "mu": 0.75 * low, "sigma": 0.25 * low,
+                        "lower": 0.0, "upper": low}
+        reducible = max(mid - 0.75 * low, 0.05 * mid)
+        for key in ("r_params_ref", "r_tokens_ref"):
+            if cfg[key] == "auto":
+                cfg[key] = {"dist": "LogNormal", "mu": float(np.log(reducible / 2.0)),
+                            "sigma": 1.0}
+        return cfg
+
+    @property
+    def max_compute(self) -> float:
+        """The largest training compute ``6ND`` among the fitted runs (FLOP)."""
+        used = self._rows_used(self.fit_data)
+        return float((6.0 * used["params"] * used["tokens"]).max())
+
+    @property
+    def discrepancy_scale(self) -> float:
+        """``kappa``: the extrapolation discrepancy's scale, log loss per e-fold of compute.
+
+        ``model_config["discrepancy"]`` if it is a number; otherwise calibrated once on the
+        fitted runs by :func:`skillfit.extrapolation.calibrate_discrepancy` and kept in the
+        fit's attribute ``discrepancy_scale`` (so a saved run keeps it).
+        """
+        setting = self.model_config["discrepancy"]
+        if setting != "calibrate":
+            return float(setting)
+        attrs = self.idata.attrs
+        if "discrepancy_scale" not in attrs:
+            from skillfit.extrapolation import calibrate_discrepancy
+
+            used = self._rows_used(self.fit_data)
+            attrs["discrepancy_scale"] = calibrate_discrepancy(
+                used["params"], used["tokens"], used["loss"])
+        return float(attrs["discrepancy_scale"])
+
+    def fit(self, data: pd.DataFrame, random_seed: int | None = None,
+            progressbar: bool | None = None, predictive: bool = True, **kwargs: Any) -> Any:
+        """Fit as :meth:`ModelBuilder.fit <skillfit.models.base.ModelBuilder.fit>`, then
+        calibrate :attr:`discrepancy_scale` (kept with the run)."""
+        idata = super().fit(data, random_seed=random_seed, progressbar=progressbar,
+                            predictive=predictive, **kwargs)
+        _ = self.discrepancy_scale
+        return idata
+
+    def _sample_kwargs(self, random_seed: Any, progressbar: bool | None,
+                       overrides: Mapping[str, Any]) -> dict[str, Any]:
+        cfg = super()._sample_kwargs(random_seed, progressbar, overrides)
+        if cfg.get("nuts_sampler") == "nutpie":
+            # The size offsets trade off against E and alpha (a ridge the diagonal mass matrix
+            # crosses slowly: R-hat 1.05, bulk ESS 63); nutpie's low-rank adaptation follows it.
+            cfg["nuts"] = {"adaptation": "low_rank", **dict(cfg.get("nuts") or {})}
+        return cfg
 
     # ----------------------------------------------------------------- posterior use
     def _draws(self, name: str) -> np.ndarray:
         return np.asarray(self.posterior[name].stack(sample=("chain", "draw")).values, float)
 
     def posterior_laws(self) -> dict[str, np.ndarray]:
-        """Flattened posterior draws (chain-major) of E, A, B, alpha, beta, sigma and nu.
+        """Flattened posterior draws (chain-major) of E, A, B, alpha, beta, sigma, size_sigma, nu.
 
         Returns
         -------
         dict of str to numpy.ndarray
-            One array of ``chains * draws`` values per name (``nu`` repeated when fixed).
+            One array of ``chains * draws`` values per name (``nu`` repeated when fixed,
+            ``size_sigma`` zeros without size offsets).
         """
         out = {name: self._draws(name) for name in LAW_VARS + ("sigma",)}
+        out["size_sigma"] = (self._draws("size_sigma") if "size_sigma" in self.posterior
+                             else np.zeros_like(out["E"]))
         if "nu" in self.posterior:
             out["nu"] = self._draws("nu")
         else:
@@ -285,8 +436,9 @@ class ScalingLawModel(ModelBuilder):
         ci_prob : float, default :data:`skillfit.intervals.CI_PROB` (0.89)
             Interval mass.
         kind : {"predictive", "mean"}, default "predictive"
-            ``"predictive"`` includes the observation noise (a new run's loss as it would be
-            recorded); ``"mean"`` is the law ``L(N, D)`` itself.
+            ``"predictive"``: the loss a new run of a new model size would record, i.e. the
+            law plus the Student-t noise, a new size offset and, beyond the fitted compute,
+            the extrapolation discrepancy (see Notes). ``"mean"``: the law ``L(N, D)`` itself.
         random_seed : int, optional
             Seed of the noise (default: the fit's seed), so the result is reproducible.
         ci_kind : {"eti", "hdi"}, default :data:`skillfit.intervals.CI_KIND` ("eti")
@@ -295,13 +447,21 @@ class ScalingLawModel(ModelBuilder):
         Returns
         -------
         pandas.DataFrame
-            Columns ``params, tokens, mean, median, lower, upper``, one row per point.
+            One row per point. ``kind="predictive"``: columns ``params, tokens, median, lower,
+            upper``; the median is the point forecast. There is no ``mean`` column: the
+            predictive's Student-t noise on log loss makes the mean of the loss infinite.
+            ``kind="mean"``: also ``mean``, the posterior mean of the law.
 
         Notes
         -----
-        The noise uses common random numbers: one Student-t draw per posterior draw, shared by
-        every point. A point's prediction therefore does not depend on which other points are
-        asked for with it.
+        The predictive log loss is ``log L_law(N, D) + e + u + delta`` with noise
+        ``e ~ StudentT(nu, 0, sigma)``, a new size offset ``u ~ Normal(0, size_sigma)`` and the
+        discrepancy ``delta ~ Normal(0, kappa * d)`` at ``d`` e-folds of compute beyond the
+        fitted runs (:mod:`skillfit.extrapolation`; ``d = 0`` inside them). Each uses common
+        random numbers: one draw per posterior draw, shared by every point, so a point's
+        prediction does not depend on which other points are asked for with it. Medians and
+        intervals are computed on log loss and exponentiated (the same as on the loss scale
+        for the median and equal-tailed intervals, and never overflowing).
 
         Examples
         --------
@@ -322,15 +482,24 @@ class ScalingLawModel(ModelBuilder):
             raise DataValidationError("predict: params and tokens must be positive finite numbers")
         law, draws = self.law_draws(1)
         loss = np.asarray(law.loss(n[None, :], d[None, :]))  # (S, K)
-        if kind == "predictive":
-            rng = np.random.default_rng(self._seed(random_seed))
-            t = rng.standard_t(draws["nu"])[:, None]  # (S, 1): one draw shared by every point
-            loss = np.exp(np.log(loss) + draws["sigma"][:, None] * t)
-        median, lower, upper = median_and_interval(loss, ci_prob, axis=0, ci_kind=ci_kind)
-        return pd.DataFrame(
-            {"params": n, "tokens": d, "mean": loss.mean(axis=0),
-             "median": median, "lower": lower, "upper": upper}
-        )
+        if kind == "mean":
+            median, lower, upper = median_and_interval(loss, ci_prob, axis=0, ci_kind=ci_kind)
+            return pd.DataFrame({"params": n, "tokens": d, "mean": loss.mean(axis=0),
+                                 "median": median, "lower": lower, "upper": upper})
+        from skillfit.extrapolation import compute_distance
+
+        rng = np.random.default_rng(self._seed(random_seed))
+        size = draws["E"].size
+        # One draw of each error per posterior draw, shared by every point (see Notes).
+        noise = draws["sigma"] * rng.standard_t(draws["nu"], size=size)
+        offset = draws["size_sigma"] * rng.standard_normal(size)
+        excess = rng.standard_normal(size)
+        distance = compute_distance(n, d, self.max_compute)
+        log_loss = (np.log(loss) + (noise + offset)[:, None]
+                    + self.discrepancy_scale * distance[None, :] * excess[:, None])
+        median, lower, upper = median_and_interval(log_loss, ci_prob, axis=0, ci_kind=ci_kind)
+        return pd.DataFrame({"params": n, "tokens": d, "median": np.exp(median),
+                             "lower": np.exp(lower), "upper": np.exp(upper)})
 
     def optimal_allocation(self, compute: ArrayLike, ci_prob: float = CI_PROB,
                            ci_kind: str = CI_KIND) -> pd.DataFrame:

@@ -228,26 +228,33 @@ def test_observation_model_discriminates() -> None:
 
 # ------------------------------------------------------------------------------ scaling law
 LAW_VALUES = {"E": 1.8, "alpha": 0.34, "beta": 0.37, "r_params_ref": 0.42, "r_tokens_ref": 0.31,
-              "sigma": 0.012, "nu": 6.5}
+              "sigma": 0.012, "nu": 6.5, "size_sigma": 0.004}
 
 
 @pytest.fixture(scope="module")
-def law_terms() -> tuple[Any, dict[str, np.ndarray]]:
+def law_terms() -> tuple[Any, dict[str, np.ndarray], dict[str, Any]]:
     data = datasets.load("chinchilla")
     model = ScalingLawModel()
     pm_model = model.build_model(data)
-    got = term_logps(pm_model, transformed_point(pm_model, LAW_VALUES))
+    n_sizes = len(pm_model.coords["size"])
+    z = np.linspace(-1.5, 1.5, n_sizes) ** 3
+    values = {**LAW_VALUES, "size_z": z - z.mean()}  # a zero-sum vector
+    got = term_logps(pm_model, transformed_point(pm_model, values))
     used = data[~data["excluded_by_epoch"].astype(bool)]
-    return used, got
+    return used, got, values
 
 
 def test_scaling_law_likelihood_by_hand(law_terms) -> None:
-    """log L_i ~ StudentT(nu, log(E + r_N (N/1e9)^-alpha + r_D (D/2e10)^-beta), sigma)."""
-    used, got = law_terms
-    v = LAW_VALUES
+    """log L_i ~ StudentT(nu, log(E + r_N (N/N_ref)^-alpha + r_D (D/D_ref)^-beta) + u_size(i),
+    sigma), with N_ref, D_ref the geometric means and u = size_sigma * size_z per model size."""
+    used, got, v = law_terms
     n, d = used["params"].to_numpy(float), used["tokens"].to_numpy(float)
-    mu = np.log(v["E"] + v["r_params_ref"] * (n / 1e9) ** -v["alpha"]
-                + v["r_tokens_ref"] * (d / 2e10) ** -v["beta"])
+    n_ref, d_ref = np.exp(np.mean(np.log(n))), np.exp(np.mean(np.log(d)))
+    sizes = sorted({float(f"{x:.4g}") for x in n})
+    assert len(sizes) == len(v["size_z"]) == 43
+    offset = v["size_sigma"] * v["size_z"][[sizes.index(float(f"{x:.4g}")) for x in n]]
+    mu = np.log(v["E"] + v["r_params_ref"] * (n / n_ref) ** -v["alpha"]
+                + v["r_tokens_ref"] * (d / d_ref) ** -v["beta"]) + offset
     want = stats.t.logpdf(np.log(used["loss"].to_numpy(float)), df=v["nu"], loc=mu,
                           scale=v["sigma"])
     assert got["log_loss_obs"].shape == want.shape == (240,)
@@ -255,17 +262,24 @@ def test_scaling_law_likelihood_by_hand(law_terms) -> None:
 
 
 def test_scaling_law_priors_by_hand(law_terms) -> None:
-    _, got = law_terms
-    v = LAW_VALUES
+    """The default priors, with the 'auto' ones derived from the runs by hand: E below the
+    lowest loss L_min, the reducible terms around (median loss - 0.75 L_min) / 2."""
+    used, got, v = law_terms
+    low, mid = used["loss"].min(), used["loss"].median()
+    half = (mid - 0.75 * low) / 2
+    z = v["size_z"]
     want = {
-        "E": stats.truncnorm.logpdf(v["E"], (0 - 1.75) / 0.3, np.inf, loc=1.75, scale=0.3),
+        "E": stats.truncnorm.logpdf(v["E"], -3.0, 1.0, loc=0.75 * low, scale=0.25 * low),
         "alpha": stats.truncnorm.logpdf(v["alpha"], -0.33 / 0.1, 0.67 / 0.1, loc=0.33, scale=0.1),
         "beta": stats.truncnorm.logpdf(v["beta"], -0.33 / 0.1, 0.67 / 0.1, loc=0.33, scale=0.1),
-        "r_params_ref": stats.lognorm.logpdf(v["r_params_ref"], s=1.0, scale=0.35),
-        "r_tokens_ref": stats.lognorm.logpdf(v["r_tokens_ref"], s=1.0, scale=0.35),
+        "r_params_ref": stats.lognorm.logpdf(v["r_params_ref"], s=1.0, scale=half),
+        "r_tokens_ref": stats.lognorm.logpdf(v["r_tokens_ref"], s=1.0, scale=half),
         "sigma": stats.halfnorm.logpdf(v["sigma"], scale=0.05),
         "nu": stats.gamma.logpdf(v["nu"], a=2.0, scale=1 / 0.1),
+        "size_sigma": stats.halfnorm.logpdf(v["size_sigma"], scale=0.02),
+        # a standard normal on the (n - 1)-dimensional zero-sum subspace
+        "size_z": -0.5 * np.sum(z**2) - 0.5 * (z.size - 1) * np.log(2 * np.pi),
     }
     assert set(got) == set(want) | {"log_loss_obs"}
     for name, value in want.items():
-        assert float(got[name]) == pytest.approx(value, rel=1e-6, abs=1e-6), name
+        assert float(np.sum(got[name])) == pytest.approx(value, rel=1e-6, abs=1e-6), name

@@ -52,7 +52,11 @@ def test_defaults_and_exclusion() -> None:
     model = m.build_model(CHIN)
     assert len(model.coords["obs"]) == 240
     assert {v.name for v in model.free_RVs} == {
-        "E", "alpha", "beta", "r_params_ref", "r_tokens_ref", "sigma", "nu"}
+        "E", "alpha", "beta", "r_params_ref", "r_tokens_ref", "sigma", "nu", "size_sigma",
+        "size_z"}
+    assert len(model.coords["size"]) == 43  # one offset per model size
+    no_sizes = ScalingLawModel(model_config={"size_sigma": 0}).build_model(CHIN)
+    assert "size_z" not in {v.name for v in no_sizes.free_RVs}
     assert {"A", "B"} <= {v.name for v in model.deterministics}
     all_rows = ScalingLawModel(model_config={"exclude_epoch_outliers": False}).build_model(CHIN)
     assert len(all_rows.coords["obs"]) == 245
@@ -66,13 +70,17 @@ def test_fixed_nu() -> None:
     assert "nu" not in {v.name for v in model.free_RVs}
     with pytest.raises(SpecError, match="'nu' must be > 0"):
         ScalingLawModel(model_config={"nu": 0})
-    with pytest.raises(SpecError, match="'E' must be a prior table"):
+    with pytest.raises(SpecError, match="'E' must be a prior table or 'auto'"):
         ScalingLawModel(model_config={"E": 1.8})
+    with pytest.raises(SpecError, match="'size_sigma' must be a prior table or 0"):
+        ScalingLawModel(model_config={"size_sigma": 0.01})
+    with pytest.raises(SpecError, match="'discrepancy' must be 'calibrate' or a number >= 0"):
+        ScalingLawModel(model_config={"discrepancy": -1})
 
 
 def test_law_matches_scaling_module() -> None:
     """The PyMC mean equals ChinchillaLaw.loss at the Epoch point (one definition of the law)."""
-    m = ScalingLawModel()
+    m = ScalingLawModel(model_config={"ref_params": 1e9, "ref_tokens": 2e10, "size_sigma": 0})
     model = m.build_model(CHIN)
     point = {
         "E": EPOCH.E, "alpha": EPOCH.a, "beta": EPOCH.b,
@@ -115,8 +123,9 @@ def test_prior_predictive_before_fit() -> None:
     m = ScalingLawModel()
     prior = m.sample_prior_predictive(CHIN, samples=200, random_seed=2)
     e = prior["prior"]["E"].values
-    # The prior median of E is the configured mu (sd of a 200-draw median ~0.03; 0.1 is ~4 sd).
-    assert abs(np.median(e) - m.model_config["E"]["mu"]) < 0.1
+    # The automatic prior keeps E between 0 and the lowest loss of the 240 runs (2.077).
+    low = CHIN[~CHIN["excluded_by_epoch"]]["loss"].min()
+    assert 0 < e.min() and e.max() < low and abs(low - 2.0772) < 1e-3
     assert prior["prior_predictive"]["log_loss_obs"].shape == (1, 200, 240)
 
 
@@ -125,14 +134,16 @@ def test_mocked_fit_outputs(mocked: ScalingLawModel) -> None:
     post = mocked.posterior
     assert {"E", "A", "B", "alpha", "beta", "sigma", "nu"} <= set(post.data_vars)
     assert post.sizes["chain"] == 2 and post.sizes["draw"] == 100
-    np.testing.assert_allclose(post["A"], post["r_params_ref"] * 1e9 ** post["alpha"], rtol=1e-10)
+    ref = mocked.resolved_config()["ref_params"]
+    assert abs(ref / 8.5e8 - 1) < 0.01  # the runs' geometric mean size
+    np.testing.assert_allclose(post["A"], post["r_params_ref"] * ref ** post["alpha"], rtol=1e-10)
     laws = mocked.posterior_laws()
     assert laws["E"].shape == (200,)
 
 
 def test_predict_columns_and_order(mocked: ScalingLawModel) -> None:
     pred = mocked.predict([1e9, 7e10], [2e10, 1.4e12], ci_prob=0.89)
-    assert list(pred.columns) == ["params", "tokens", "mean", "median", "lower", "upper"]
+    assert list(pred.columns) == ["params", "tokens", "median", "lower", "upper"]
     assert len(pred) == 2 and (pred["lower"] <= pred["median"]).all()
     assert (pred["median"] <= pred["upper"]).all()
     mean = mocked.predict(1e9, [1e10, 2e10, 4e10], kind="mean")
@@ -231,9 +242,9 @@ def test_real_fit_tiny(real: ScalingLawModel) -> None:
     d = real.diagnostics()
     assert d["chains"] == 2 and d["draws"] == 150 and d["divergences"] <= 2
     pred = real.predict([1e9, 7e10], [2e10, 1.4e12])
-    assert ((pred["lower"] <= pred["mean"]) & (pred["mean"] <= pred["upper"])).all()
+    assert ((pred["lower"] <= pred["median"]) & (pred["median"] <= pred["upper"])).all()
     chin = pred.iloc[1]
-    assert 1.85 < chin["mean"] < 2.1  # Chinchilla-70B: about 1.94-1.97 under published fits
+    assert 1.85 < chin["median"] < 2.1  # Chinchilla-70B: about 1.94-1.97 under published fits
     narrow = real.predict([7e10], [1.4e12], kind="mean")
     assert narrow["upper"].item() - narrow["lower"].item() < chin["upper"] - chin["lower"]
     opt = real.optimal_allocation(5.76e23)
