@@ -289,6 +289,9 @@ def test_backtest_models_known_answer(fixed_joint: SkillGraphModel, monkeypatch)
     mae = 100 * np.mean(np.abs(cells["median"] - held["value"]))
     assert s["mae_points"] == pytest.approx(mae, rel=1e-12) and s["mae_points"] > 1
     assert (s["max_r_hat"], s["divergences"]) == (1.0, 0)
+    # the cells' CRPS are in points too: their mean is the summary's (a factor 1.01 is inside
+    # the Monte Carlo tolerance above, not here)
+    assert cells["crps_points"].mean() == pytest.approx(s["crps_points"], rel=1e-12)
 
 
 def test_simulate_rates_is_the_beta_binomial() -> None:

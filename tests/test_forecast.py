@@ -294,3 +294,228 @@ def test_compute_for_known_answer(fixed_joint: SkillGraphModel) -> None:
     c_star = 10 ** brentq(pi_at, 20, 31)
     got = compute_for(fixed_joint, k, level, prob=0.5)
     assert got == pytest.approx(c_star, rel=0.13)
+
+
+# ------------------------------------------------------------------------------ tables (known answers)
+#: The open Skill-Mix LLMs of fixed_joint (the backtest's training set) and their base's (N, D);
+#: Mistral's tokens are unknown and GPT-3.5/GPT-4 are closed.
+OPEN = {"LLaMA-2-7B-Chat": (7e9, 2e12), "LLaMA-2-13B-Chat": (1.3e10, 2e12),
+        "Qwen-14B-Chat": (1.4e10, 3e12)}
+
+
+def _optimal(c: float) -> tuple[float, float]:
+    """Compute-optimal (N, D) of the Epoch law (Hoffmann et al. 2022, Eq. 4), by hand."""
+    s = EPOCH_ALPHA + EPOCH_BETA
+    g = (EPOCH_ALPHA * EPOCH_A / (EPOCH_BETA * EPOCH_B)) ** (1 / s)
+    return g * (c / 6) ** (EPOCH_BETA / s), (c / 6) ** (EPOCH_ALPHA / s) / g
+
+
+def test_observed_compute_and_points_known_answer(fixed_joint: SkillGraphModel,
+                                                  monkeypatch) -> None:
+    """6ND of the open LLMs only, and each one's own pi (or score) at the asked k, by hand;
+    no open LLM gives an empty table with the same columns."""
+    import skillfit.forecasting as fc
+
+    seen = fc.observed_compute(fixed_joint)
+    assert list(seen) == list(OPEN)
+    for name, (n, d) in OPEN.items():
+        assert seen[name] == pytest.approx(6 * n * d, rel=1e-12)
+    for quantity in ("pi", "score"):
+        pts = fc.observed_points(fixed_joint, [3, 2], quantity)
+        assert list(pts.columns) == ["llm", "compute", "k", "median"]
+        assert list(pts["llm"]) == [m for m in OPEN for _ in (2, 3)]
+        assert list(pts["k"]) == [2, 3] * 3 and pts["k"].dtype == np.int64
+        for (n, d), row in zip([OPEN[m] for m in pts["llm"]], pts.itertuples(), strict=True):
+            assert row.compute == pytest.approx(6 * n * d, rel=1e-12)
+            pi = pi_by_hand(log_r_law(n, d), float(row.k))
+            want = pi if quantity == "pi" else score_by_hand(pi)
+            assert row.median == pytest.approx(float(want), rel=1e-9)
+    pd_testing.assert_frame_equal(fc.observed_points(fixed_joint, [2]),
+                                  fc.observed_points(fixed_joint, [2], "pi"))
+    monkeypatch.setattr(fc, "observed_compute", lambda model: {})
+    empty = fc.observed_points(fixed_joint, [2])
+    assert empty.empty and list(empty.columns) == ["llm", "compute", "k", "median"]
+
+
+def test_kcurve_table_known_answer(fixed_joint: SkillGraphModel) -> None:
+    """Each Skill-Mix LLM as itself: the open ones' expected score is one number per k, by hand;
+    Mistral's (tokens unknown) interval is the quartiles of its own draws at ci_prob 0.5; k_max
+    is raised to the largest observed k (6) and kept when larger."""
+    from skillfit.forecasting import kcurve_table
+
+    table = kcurve_table(fixed_joint, k_max=2, ci_prob=0.5)
+    llms = fixed_joint.inputs.llms
+    assert list(table.columns) == ["llm", "k", "quantity", "mean", "median", "lower", "upper"]
+    assert (table["quantity"] == "score").all() and table.attrs["ci_prob"] == 0.5
+    assert list(table["llm"]) == [m for m in llms for _ in range(6)]
+    assert list(table["k"]) == list(range(1, 7)) * len(llms)
+    ks = np.arange(1, 7, dtype=float)
+    for name, (n, d) in OPEN.items():
+        sub = table[table["llm"] == name]
+        want = score_by_hand(pi_by_hand(log_r_law(n, d), ks))
+        for col in ("mean", "median", "lower", "upper"):
+            np.testing.assert_allclose(sub[col].to_numpy(float), want, rtol=1e-9)
+    r = fixed_joint.posterior["r"].sel(llm="Mistral-7B-Instruct-v0.1").values.reshape(-1)[::10]
+    draws = score_by_hand(pi_by_hand(np.log(r)[:, None], ks[None, :]))  # (200, 6), every 10th
+    sub = table[table["llm"] == "Mistral-7B-Instruct-v0.1"]
+    # every 10th of 2000 draws: its quartiles within a few percent of the full set's
+    for col, q in (("lower", 0.25), ("median", 0.5), ("upper", 0.75)):
+        np.testing.assert_allclose(sub[col].to_numpy(float), np.quantile(draws, q, axis=0),
+                                   rtol=0.03, err_msg=col)
+    assert (sub["upper"] - sub["lower"]).max() > 1e-3  # a real spread
+    assert kcurve_table(fixed_joint, k_max=8)["k"].max() == 8
+
+
+def test_fan_table_known_answer(fixed_joint: SkillGraphModel) -> None:
+    """Along a compute grid the compute-optimal new LLM's pi (or score) by hand, sorted by k then
+    compute, one lower/upper pair per mass; the defaults (k 2-5, 30 points 1e22-1e27, 50% and 89%
+    bands); a wrong quantity is an error word for word."""
+    from skillfit.forecasting import fan_table
+
+    grid = [1e25, 1e23]
+    for quantity in ("pi", "score"):
+        t = fan_table(fixed_joint, ks=(3, 2), compute_grid=grid, quantity=quantity,
+                      ci_probs=(0.5, 0.89))
+        assert list(t.columns) == ["compute", "k", "median", "lower_0.5", "upper_0.5",
+                                   "lower_0.89", "upper_0.89"]
+        assert list(t["k"]) == [2, 2, 3, 3] and t["k"].dtype == np.int64
+        assert list(t["compute"]) == [1e23, 1e25, 1e23, 1e25]
+        for row in t.itertuples(index=False):
+            pi = pi_by_hand(log_r_law(*_optimal(row.compute)), float(row.k))
+            want = float(pi if quantity == "pi" else score_by_hand(pi))
+            np.testing.assert_allclose(row[2:], want, rtol=1e-9)
+        assert t.attrs == {"quantity": quantity, "ci_probs": (0.5, 0.89), "link": "threshold"}
+    t = fan_table(fixed_joint)
+    assert sorted(set(t["k"])) == [2, 3, 4, 5]
+    np.testing.assert_allclose(t.loc[t["k"] == 2, "compute"], np.logspace(22, 27, 30), rtol=1e-12)
+    assert list(t.columns[2:]) == ["median", "lower_0.5", "upper_0.5", "lower_0.89", "upper_0.89"]
+    assert t.attrs["quantity"] == "pi"
+    with pytest.raises(SkillfitError) as err:
+        fan_table(fixed_joint, quantity="loss")
+    assert str(err.value) == "quantity must be 'pi' or 'score', got 'loss'"
+
+
+def test_fan_table_bands_are_the_draws_quantiles(models) -> None:
+    """With spread (prior draws): the bands are the equal-tailed quantiles of the new LLM's pi
+    draws at each mass (lower below upper, the 89% band around the 50% one)."""
+    from skillfit.forecasting import fan_table
+
+    model = models["threshold"]
+    t = fan_table(model, ks=(2,), compute_grid=[1e24], ci_probs=(0.5, 0.89))
+    _, log_r = resolve_llms(model, [{"name": "x", "compute": 1e24}])
+    pi = pi_and_score_draws(model, log_r, np.array([2.0]))[0][0, 0]
+    want = {"median": 0.5, "lower_0.5": 0.25, "upper_0.5": 0.75, "lower_0.89": 0.055,
+            "upper_0.89": 0.945}
+    for col, q in want.items():
+        assert t.at[0, col] == pytest.approx(np.quantile(pi, q), rel=1e-12, abs=1e-15), col
+    assert t.at[0, "lower_0.89"] < t.at[0, "lower_0.5"] < t.at[0, "upper_0.5"] < t.at[0, "upper_0.89"]
+
+
+def test_hypothetical_compute_known_answer(fixed_joint: SkillGraphModel) -> None:
+    """6ND of a new LLM, its compute as given, factor x an open LLM's 6ND (x1 without factor,
+    by alias too), and nothing for a closed LLM."""
+    from skillfit.forecasting import hypothetical_compute
+
+    got = hypothetical_compute(fixed_joint, [
+        {"name": "new", "params": 1e10, "tokens": 3e11},
+        {"compute": 2e24, "tokens_per_param": 5.0},
+        {"name": "x10", "of": "LLaMA-2-13B-Chat", "factor": 10.0},
+        {"name": "x1", "of": "llama2-7b-chat"},
+        {"name": "closed", "of": "GPT-4", "factor": 10.0}])
+    assert list(got) == ["new", "llm2", "x10", "x1"]
+    want = {"new": 1.8e22, "llm2": 2e24, "x10": 1.56e24, "x1": 8.4e22}
+    for name, value in want.items():
+        assert got[name] == pytest.approx(value, rel=1e-12), name
+
+
+def test_extrapolation_warnings_word_for_word(fixed_joint: SkillGraphModel, monkeypatch) -> None:
+    """The observed compute spans 8.4e22 (LLaMA-2-7B-Chat) to 2.52e23 (Qwen-14B-Chat) FLOP;
+    1000x either way is still in range, beyond it is warned, as are a factor above 1000 and
+    tokens per parameter outside 1-1e4 (each bound itself is inside)."""
+    import skillfit.forecasting as fc
+
+    seen = fc.observed_compute(fixed_joint)
+    lo, hi = seen["LLaMA-2-7B-Chat"], seen["Qwen-14B-Chat"]
+    quiet = [{"name": "a", "of": "LLaMA-2-7B-Chat", "factor": 1000.0},
+             {"name": "b", "of": "GPT-4"},
+             {"name": "c", "params": 1e10, "tokens": 1e10},  # 1 token per parameter
+             {"name": "d", "params": 1e9, "tokens": 1e13},  # 1e4 tokens per parameter
+             {"name": "e", "compute": lo / 1000, "tokens_per_param": 20.0},
+             {"name": "f", "compute": hi * 1000, "tokens_per_param": 20.0},
+             {"name": "g", "compute": 1e24}]
+    assert fc.extrapolation_warnings(fixed_joint, quiet) == []
+    loud = [{"name": "scaled", "of": "LLaMA-2-7B-Chat", "factor": 1e4},
+            {"params": 2e12, "tokens": 7e10},
+            {"name": "wide", "compute": 1e24, "tokens_per_param": 2e4},
+            {"name": "huge", "compute": 1e28},
+            {"name": "tiny", "params": 1e6, "tokens": 1e7},
+            {"name": "both", "params": 1e3, "tokens": 1e2}]
+    assert fc.extrapolation_warnings(fixed_joint, loud) == [
+        "scaled: 10000 x the compute of LLaMA-2-7B-Chat is far beyond every LLM the model was "
+        "fitted on; the forecast extrapolates the scaling law and the link",
+        "llm2: 0.035 tokens per parameter (2e+12 params, 7e+10 tokens) is outside the range of "
+        "trained LLMs (1-10000): are params and tokens swapped?",
+        "wide: 2e+04 tokens per parameter (2.89e+09 params, 5.77e+13 tokens) is outside the range "
+        "of trained LLMs (1-10000): are params and tokens swapped?",
+        "huge: training compute 1e+28 FLOP is more than 1000x outside the observed LLMs' range "
+        "(8.4e+22-2.5e+23 FLOP); the forecast extrapolates the scaling law and the link",
+        "tiny: training compute 6e+13 FLOP is more than 1000x outside the observed LLMs' range "
+        "(8.4e+22-2.5e+23 FLOP); the forecast extrapolates the scaling law and the link",
+        "both: 0.1 tokens per parameter (1e+03 params, 100 tokens) is outside the range of "
+        "trained LLMs (1-10000): are params and tokens swapped?",
+        "both: training compute 6e+05 FLOP is more than 1000x outside the observed LLMs' range "
+        "(8.4e+22-2.5e+23 FLOP); the forecast extrapolates the scaling law and the link"]
+    monkeypatch.setattr(fc, "observed_compute", lambda model: {})  # no open LLM: no range
+    assert fc.extrapolation_warnings(fixed_joint, loud[3:5]) == []
+
+
+def test_resolve_llms_offsets_by_hand(models) -> None:
+    """log r of a new LLM, draw by draw: the law, plus the named fitted family's offset or else
+    sigma_family z_family (an unknown family name is a new family), plus sigma_tune z_tune,
+    with (z_family, z_tune) the seed's two standard-normal vectors shared by every LLM."""
+    model = models["threshold"]
+    shared = model.shared_parameters()
+    S = shared["c"].size
+    rows = [{"name": "x", "params": 7e10, "tokens": 2e12},
+            {"name": "y", "params": 7e10, "tokens": 2e12, "family": "Llama-2"},
+            {"name": "z", "params": 7e10, "tokens": 2e12, "family": "NewFamily"},
+            {"params": 1e10, "tokens": 2e11}, {"name": "", "params": 1e10, "tokens": 2e11}]
+    names, log_r = resolve_llms(model, rows, 3)
+    assert names == ["x", "y", "z", "llm4", "llm5"] and log_r.shape == (5, S)
+    rng = np.random.default_rng(3)
+    z_family, z_tune = rng.standard_normal(S), rng.standard_normal(S)
+    tune = shared["sigma_tune"] * z_tune
+    fam = model.posterior["family_offset"].sel(family="Llama-2").values.reshape(-1)
+    new = shared["sigma_family"] * z_family
+    law = log_r_law(7e10, 2e12)
+    np.testing.assert_allclose(log_r[0], law + new + tune, rtol=1e-12)
+    np.testing.assert_allclose(log_r[1], law + fam + tune, rtol=1e-12)
+    np.testing.assert_allclose(log_r[2], law + new + tune, rtol=1e-12)
+    np.testing.assert_allclose(log_r[3], log_r_law(1e10, 2e11) + new + tune, rtol=1e-12)
+    assert np.std(new) > 0.01 and np.std(tune) > 0.01 and np.std(fam) > 0.01  # not vacuous
+
+
+def test_resolve_llms_compute_paths_known_answer(fixed_joint: SkillGraphModel) -> None:
+    """compute with tokens_per_param t: N = sqrt(C / 6t), D = t N (even below one parameter);
+    'of' without a factor is the LLM itself; an LLM of known N but unknown D (Mistral) scales
+    by the compute-optimal ratio f^(-ab/(a+b)) like a closed one; a compute so small that D
+    underflows to 0 is an error word for word."""
+    rows = [{"name": "t", "compute": 1e24, "tokens_per_param": 5.0},
+            {"name": "small", "compute": 6.0, "tokens_per_param": 0.25},  # N = 2, D = 0.5
+            {"name": "self", "of": "Qwen-14B-Chat"},
+            {"name": "mistral", "of": "Mistral-7B-Instruct-v0.1", "factor": 10.0}]
+    _, log_r = resolve_llms(fixed_joint, rows)
+    n = np.sqrt(1e24 / 30)
+    np.testing.assert_allclose(log_r[0], log_r_law(n, 5 * n), rtol=1e-12)
+    np.testing.assert_allclose(log_r[1], log_r_law(2.0, 0.5), rtol=1e-12)
+    np.testing.assert_allclose(log_r[2], log_r_law(1.4e10, 3e12), rtol=1e-12)
+    r = fixed_joint.posterior["r"].sel(llm="Mistral-7B-Instruct-v0.1").values.reshape(-1)
+    closed = -EPOCH_ALPHA * EPOCH_BETA / (EPOCH_ALPHA + EPOCH_BETA) * np.log(10.0)
+    np.testing.assert_allclose(log_r[3], np.log(r) + closed, rtol=1e-10)
+    with pytest.raises(SkillfitError) as err:
+        resolve_llms(fixed_joint, [{"name": "tiny", "compute": 5e-324, "tokens_per_param": 5e-324}])
+    assert str(err.value) == ("forecast 'tiny': compute 4.94066e-324 FLOP gives 0.408 params and "
+                              "0 tokens, outside the range of floating-point numbers")
+    with pytest.raises(SkillfitError) as err:
+        resolve_llms(fixed_joint, [{"name": "a", "of": "LLaMA-3-400B", "factor": 10}])
+    assert str(err.value).startswith("forecast 'a': 'of': unknown LLM 'LLaMA-3-400B'")
