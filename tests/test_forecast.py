@@ -385,6 +385,10 @@ def test_fan_table_known_answer(fixed_joint: SkillGraphModel) -> None:
             want = float(pi if quantity == "pi" else score_by_hand(pi))
             np.testing.assert_allclose(row[2:], want, rtol=1e-9)
         assert t.attrs == {"quantity": quantity, "ci_probs": (0.5, 0.89), "link": "threshold"}
+    t = fan_table(fixed_joint, ks=(10,), compute_grid=[1e25], ci_probs=(0.5,))  # k beyond 8
+    assert list(t["k"]) == [10]
+    assert t.at[0, "median"] == pytest.approx(float(pi_by_hand(log_r_law(*_optimal(1e25)), 10.0)),
+                                              rel=1e-9)
     t = fan_table(fixed_joint)
     assert sorted(set(t["k"])) == [2, 3, 4, 5]
     np.testing.assert_allclose(t.loc[t["k"] == 2, "compute"], np.logspace(22, 27, 30), rtol=1e-12)
@@ -519,3 +523,141 @@ def test_resolve_llms_compute_paths_known_answer(fixed_joint: SkillGraphModel) -
     with pytest.raises(SkillfitError) as err:
         resolve_llms(fixed_joint, [{"name": "a", "of": "LLaMA-3-400B", "factor": 10}])
     assert str(err.value).startswith("forecast 'a': 'of': unknown LLM 'LLaMA-3-400B'")
+
+
+class _LinkStub:
+    """What pi_and_score_draws reads from a model: its link and the shared parameter draws."""
+
+    def __init__(self, link: str, draws: dict[str, np.ndarray]) -> None:
+        self.link, self._draws = link, draws
+
+    def shared_parameters(self) -> dict[str, np.ndarray]:
+        return self._draws
+
+
+def test_pi_and_score_draws_logistic_by_hand_without_warnings() -> None:
+    """The logistic link written out, pi = 1 / (1 + exp(-z)), z = a + b_r (log r - log 0.2) +
+    b_k (k - 3), score = 1 - (1 - gamma pi)^3, draw by draw; at log r = 400 exp(-z) overflows
+    to inf (pi = 0), which is no RuntimeWarning."""
+    import warnings
+
+    draws = {"c": np.array([1.5, 2.0]), "gamma": np.array([0.8, 0.6]),
+             "logistic_intercept": np.array([0.5, -1.0]),
+             "logistic_slope_r": np.array([-2.0, -3.0]), "logistic_slope_k": np.array([-0.7, -0.4])}
+    log_r = np.array([[np.log(0.1), np.log(0.5)], [400.0, 400.0]])
+    ks = np.array([1.0, 4.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pi, score = pi_and_score_draws(_LinkStub("logistic", draws), log_r, ks)
+    assert pi.shape == score.shape == (2, 2, 2)
+    for i in range(2):
+        for j, k in enumerate(ks):
+            for s in range(2):
+                z = (draws["logistic_intercept"][s]
+                     + draws["logistic_slope_r"][s] * (log_r[i, s] - np.log(0.2))
+                     + draws["logistic_slope_k"][s] * (k - 3.0))
+                want = 1.0 / (1.0 + np.exp(-z)) if z > -700 else 0.0
+                assert pi[i, j, s] == pytest.approx(want, rel=1e-12, abs=1e-300)
+                assert score[i, j, s] == pytest.approx(1 - (1 - draws["gamma"][s] * want) ** 3,
+                                                       rel=1e-12, abs=1e-300)
+    assert pi[0].min() > 0.01 and pi[1].max() == 0.0
+
+
+def test_pi_and_score_draws_tiny_llm_without_warnings(fixed_joint: SkillGraphModel) -> None:
+    """A 1,000-parameter LLM: r = 115 nats/token, so theta = 1 - exp(-c r) rounds to 1 and
+    log(1 - theta) to -inf inside the threshold link. Every skill fails: nothing is guaranteed
+    and pi is the floor, at every k, without a RuntimeWarning."""
+    import warnings
+
+    _, log_r = resolve_llms(fixed_joint, [{"name": "tiny", "params": 1e3, "tokens": 1e4}])
+    ks = np.array([1.0, 3.0, 8.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pi, _ = pi_and_score_draws(fixed_joint, log_r, ks)
+    assert 1.0 - np.exp(-FIXED["c"] * np.exp(log_r_law(1e3, 1e4))) == 1.0
+    np.testing.assert_allclose(pi, FIXED["floor"], rtol=1e-12)
+    # no k has a median pi of 0.5: k_max_pi50 is 0, not 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # it is far outside the observed compute: warned
+        table = forecast(fixed_joint, [{"name": "tiny", "params": 1e3, "tokens": 1e4}], k_max=3)
+    assert table.loc[table["quantity"] == "k_max_pi50", "median"].tolist() == [0.0]
+
+
+def _draws_by_hand(model: SkillGraphModel, row: dict, seed: int, ks: np.ndarray):
+    """pi and score draws (K, S) of one hypothetical LLM: resolve_llms and pi_and_score_draws,
+    each checked against the model's definition above."""
+    _, log_r = resolve_llms(model, [row], seed)
+    pi, score = pi_and_score_draws(model, log_r, ks)
+    return pi[0], score[0]
+
+
+def test_forecast_summaries_are_the_draws(models) -> None:
+    """With the defaults (k 1-8, seed 0, 89% equal-tailed, P(score>=0.5)) every summary is the
+    draws' mean, median or quantile, and k_max_pi50 the largest k whose median pi is 0.5 or
+    more; the quantities come per LLM in the order pi, score, each P(score>=x) in the order
+    given, k_max_pi50; a level equal to a draw counts it as reached (>=)."""
+    model = models["threshold"]
+    row = {"name": "x", "compute": 1e27}  # median pi >= 0.5 up to k = 3 (prior draws)
+    table = forecast(model, [row])
+    ks = np.arange(1.0, 9.0)
+    pi, score = _draws_by_hand(model, row, 0, ks)
+    assert table.attrs == {"ci_prob": 0.89, "ci_kind": "eti", "warnings": []}
+    for q, arr in (("pi", pi), ("score", score)):
+        sub = table[table["quantity"] == q]
+        assert list(sub["k"]) == list(range(1, 9))
+        np.testing.assert_allclose(sub["mean"], arr.mean(axis=-1), rtol=1e-12)
+        for col, level in (("median", 0.5), ("lower", 0.055), ("upper", 0.945)):
+            np.testing.assert_allclose(sub[col], np.quantile(arr, level, axis=-1), rtol=1e-12)
+    np.testing.assert_allclose(table.loc[table["quantity"] == "P(score>=0.5)", "mean"],
+                               (score >= 0.5).mean(axis=-1), rtol=1e-12)
+    above = ks[np.median(pi, axis=-1) >= 0.5]
+    assert table.loc[table["quantity"] == "k_max_pi50", "median"].item() == above.max()
+    assert 1 < above.max() < 8  # neither end: the search is tested
+
+    pi, score = _draws_by_hand(model, row, 3, np.array([1.0, 2.0]))
+    x = float(score[0, 0])  # a draw's own value
+    other = forecast(model, [row, dict(row, name="y")], k_max=2, ci_prob=0.5,
+                     score_at_least=[0.3, x], random_seed=3)
+    label = f"P(score>={x:g})"
+    assert list(other["quantity"]) == (["pi"] * 2 + ["score"] * 2 + ["P(score>=0.3)"] * 2
+                                       + [label] * 2 + ["k_max_pi50"]) * 2
+    assert list(other["llm"]) == ["x"] * 9 + ["y"] * 9
+    sub = other[other["llm"] == "x"]
+    np.testing.assert_allclose(sub.loc[sub["quantity"] == "pi", "lower"],
+                               np.quantile(pi, 0.25, axis=-1), rtol=1e-12)
+    np.testing.assert_allclose(sub.loc[sub["quantity"] == "score", "upper"],
+                               np.quantile(score, 0.75, axis=-1), rtol=1e-12)
+    np.testing.assert_allclose(sub.loc[sub["quantity"] == label, "mean"],
+                               (score >= x).mean(axis=-1), rtol=1e-12)
+    assert (score[0] == x).sum() == 1  # so '>' would give 1/S less at k = 1
+
+
+def test_forecast_hdi_kind_and_k_max_bounds(models) -> None:
+    """ci_kind 'hdi' is used and recorded (an interval no wider than the equal-tailed one);
+    k_max is any whole number from 1 to 100, anything else an error word for word."""
+    model = models["threshold"]
+    rows = [{"name": "x", "params": 7e10, "tokens": 2e12}]
+    eti = forecast(model, rows, k_max=4)
+    hdi = forecast(model, rows, k_max=4, ci_kind="hdi")
+    assert hdi.attrs["ci_kind"] == "hdi"
+    width = {name: (t["upper"] - t["lower"]).dropna() for name, t in (("eti", eti), ("hdi", hdi))}
+    assert (width["hdi"] <= width["eti"] + 1e-12).all() and (width["hdi"] < width["eti"]).any()
+    for k_max in (1, 100):
+        assert forecast(model, rows, k_max=k_max, score_at_least=())["k"].max() == k_max
+    for bad in (0, 101, 2.5, True, "x", None):
+        with pytest.raises(SkillfitError) as err:
+            forecast(model, rows, k_max=bad)
+        assert str(err.value) == f"k_max must be an integer from 1 to 100, got {bad!r}"
+
+
+def test_forecast_warns_the_caller(models) -> None:
+    """A far extrapolation is an ExtrapolationWarning pointing at the caller's line, and the
+    same words are in table.attrs['warnings']."""
+    from skillfit.errors import ExtrapolationWarning
+
+    model = models["threshold"]
+    with pytest.warns(ExtrapolationWarning) as record:
+        table = forecast(model, [{"name": "huge", "compute": 1e32}], k_max=2)
+    assert [str(w.message) for w in record] == table.attrs["warnings"]
+    assert len(record) == 1 and record[0].filename == __file__
+    assert table.attrs["warnings"][0].startswith("huge: training compute 1e+32 FLOP is more than")
