@@ -330,6 +330,9 @@ def test_observed_compute_and_points_known_answer(fixed_joint: SkillGraphModel,
             pi = pi_by_hand(log_r_law(n, d), float(row.k))
             want = pi if quantity == "pi" else score_by_hand(pi)
             assert row.median == pytest.approx(float(want), rel=1e-9)
+    far = fc.observed_points(fixed_joint, [10])  # a k beyond forecast's default k_max
+    np.testing.assert_allclose(far["median"], [pi_by_hand(log_r_law(n, d), 10.0) for n, d in
+                                               OPEN.values()], rtol=1e-9)
     pd_testing.assert_frame_equal(fc.observed_points(fixed_joint, [2]),
                                   fc.observed_points(fixed_joint, [2], "pi"))
     monkeypatch.setattr(fc, "observed_compute", lambda model: {})
@@ -364,6 +367,8 @@ def test_kcurve_table_known_answer(fixed_joint: SkillGraphModel) -> None:
                                    rtol=0.03, err_msg=col)
     assert (sub["upper"] - sub["lower"]).max() > 1e-3  # a real spread
     assert kcurve_table(fixed_joint, k_max=8)["k"].max() == 8
+    default = kcurve_table(fixed_joint)  # k_max 6, the 89% interval
+    assert default["k"].max() == 6 and default.attrs["ci_prob"] == 0.89
 
 
 def test_fan_table_known_answer(fixed_joint: SkillGraphModel) -> None:
@@ -661,3 +666,73 @@ def test_forecast_warns_the_caller(models) -> None:
     assert [str(w.message) for w in record] == table.attrs["warnings"]
     assert len(record) == 1 and record[0].filename == __file__
     assert table.attrs["warnings"][0].startswith("huge: training compute 1e+32 FLOP is more than")
+
+
+def _crossing(k: int, level: float, tpp: float | None = None) -> float:
+    """log10 of the compute where the new LLM's by-hand pi_k equals level (no spread)."""
+    from scipy.optimize import brentq
+
+    def pi_at(log10_c: float) -> float:
+        c = 10.0 ** log10_c
+        n, d = _optimal(c) if tpp is None else (np.sqrt(c / (6 * tpp)), tpp * np.sqrt(c / (6 * tpp)))
+        return float(pi_by_hand(log_r_law(n, d), k)) - level
+
+    return brentq(pi_at, 20, 31)
+
+
+def test_compute_for_interpolates_on_its_grid(fixed_joint: SkillGraphModel) -> None:
+    """No spread: P(pi_k >= level) jumps from 0 to 1 between two neighbours of the 221-point
+    grid 10^(20 + j/20); interpolating prob between them in log compute gives exactly
+    10^(20 + (i - 1 + prob)/20), i the first grid point past the by-hand crossing C* (also at
+    tokens_per_param 5: N = sqrt(C/30), D = 5N)."""
+    from skillfit.forecasting import compute_for
+
+    for tpp, prob in ((None, 0.5), (None, 0.3), (5.0, 0.5)):
+        i = int(np.ceil((_crossing(2, 0.5, tpp) - 20) * 20))
+        got = compute_for(fixed_joint, 2, 0.5, prob, tokens_per_param=tpp)
+        assert got == pytest.approx(10 ** (20 + (i - 1 + prob) / 20), rel=1e-9), (tpp, prob)
+
+
+def test_compute_for_range_ends_and_errors(fixed_joint: SkillGraphModel) -> None:
+    """A range starting past C* gives its start, one ending before it NaN (k = 1 is allowed);
+    a crossing between the range's first two points is interpolated; bad k, level, prob are
+    errors word for word."""
+    from skillfit.forecasting import compute_for
+
+    star = _crossing(2, 0.5)
+    start = compute_for(fixed_joint, 2, 0.5, compute_range=(10 ** (star + 1), 1e31))
+    assert start == pytest.approx(10 ** (star + 1), rel=1e-12)  # 10**log10(C) rounds
+    assert np.isnan(compute_for(fixed_joint, 1, 0.5, compute_range=(1e20, 10 ** (_crossing(1, 0.5) - 1))))
+    second = compute_for(fixed_joint, 2, 0.5, compute_range=(10 ** (star - 0.01), 1e31))
+    assert 10 ** (star - 0.01) < second < 10 ** (star + 0.06)
+    for kwargs, message in ((dict(k=0, level=0.5), "k must be at least 1, got 0"),
+                            (dict(k=2, level=0.0), "level must be in (0, 1), got 0.0"),
+                            (dict(k=2, level=1.0), "level must be in (0, 1), got 1.0"),
+                            (dict(k=2, level=0.5, prob=0.0), "prob must be in (0, 1), got 0.0"),
+                            (dict(k=2, level=0.5, prob=1.0), "prob must be in (0, 1), got 1.0")):
+        with pytest.raises(SkillfitError) as err:
+            compute_for(fixed_joint, **kwargs)
+        assert str(err.value) == message
+
+
+def test_compute_for_seed_family_and_last_grid_step(models, fixed_joint: SkillGraphModel) -> None:
+    """With spread the answer is where P(pi_k >= level) crosses prob for the asked LLM: a
+    family's member drawn with the asked seed (common random numbers make that chance rise
+    with compute, so it is below prob one grid step (x1.122) under the answer and reaches it
+    one step over). A crossing in the range's last step is still interpolated."""
+    from skillfit.forecasting import compute_for
+
+    model, k, level, prob, step = models["threshold"], 2, 0.5, 0.3, 10 ** (1 / 20)
+
+    def reach(compute: float, family: str | None, seed: int) -> float:
+        row = {"name": "x", "compute": compute, "family": family}
+        _, log_r = resolve_llms(model, [row], seed)
+        return float((pi_and_score_draws(model, log_r, np.array([float(k)]))[0][0, 0] >= level).mean())
+
+    for family, seed in ((None, 3), ("Llama-2", 0)):
+        c = compute_for(model, k, level, prob, family=family, random_seed=seed)
+        assert reach(c * step, family, seed) >= prob > reach(c / step, family, seed), (family, seed)
+    assert compute_for(model, k, level, prob, random_seed=3) != compute_for(model, k, level, prob)
+    star = np.log10(compute_for(fixed_joint, k, level))
+    last = compute_for(fixed_joint, k, level, compute_range=(10 ** (star - 1), 10 ** (star + 0.01)))
+    assert 10 ** (star - 1 / 20) < last < 10 ** (star + 0.01)
