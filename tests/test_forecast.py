@@ -733,6 +733,74 @@ def test_compute_for_seed_family_and_last_grid_step(models, fixed_joint: SkillGr
         c = compute_for(model, k, level, prob, family=family, random_seed=seed)
         assert reach(c * step, family, seed) >= prob > reach(c / step, family, seed), (family, seed)
     assert compute_for(model, k, level, prob, random_seed=3) != compute_for(model, k, level, prob)
+    # exactly: P at the 221 grid points by hand, then linear in log compute between the last
+    # point below prob and the first at or above it
+    grid = np.logspace(20, 31, 221)
+    _, log_r = resolve_llms(model, [{"name": str(c), "compute": c} for c in grid])
+    p = (pi_and_score_draws(model, log_r, np.array([float(k)]))[0][:, 0, :] >= level).mean(axis=-1)
+    i = int(np.argmax(p >= prob))
+    assert 0 < i and p[i - 1] < prob <= p[i] and 0 < p[i - 1]  # a partial step: w is not 0 or 1
+    w = (prob - p[i - 1]) / (p[i] - p[i - 1])
+    want = 10 ** (np.log10(grid[i - 1]) + w * (np.log10(grid[i]) - np.log10(grid[i - 1])))
+    assert compute_for(model, k, level, prob) == pytest.approx(want, rel=1e-12)
     star = np.log10(compute_for(fixed_joint, k, level))
     last = compute_for(fixed_joint, k, level, compute_range=(10 ** (star - 1), 10 ** (star + 0.01)))
     assert 10 ** (star - 1 / 20) < last < 10 ** (star + 0.01)
+
+
+def test_resolve_llm_name_word_for_word() -> None:
+    """A Skill-Mix LLM by name or catalog alias, any case and spacing; a near miss gets a
+    suggestion; a base model (a catalog row, not a Skill-Mix LLM) is unknown; the message
+    lists the Skill-Mix LLMs in table order, under the default label 'of'."""
+    from skillfit.forecasting import resolve_llm_name
+
+    data = SkillGraphModel.bundled_data()
+    assert resolve_llm_name(" LLAMA2-70B-CHAT ", data) == "LLaMA-2-70B-Chat"
+    known = ("LLaMA-2-7B-Chat, LLaMA-2-13B-Chat, LLaMA-2-70B-Chat, GPT-3.5-turbo, GPT-4, "
+             "Mistral-7B-Instruct-v0.1, Qwen-14B-Chat, Xwin-LM-70B-V0.1, Falcon-180B-Chat, "
+             "Tigerbot-70B-Chat")
+    for name, hint in (("LLaMA-2-70B-Cht", " (did you mean 'LLaMA-2-70B-Chat'?)"),
+                       ("Llama-2-70B", "")):
+        with pytest.raises(SkillfitError) as err:
+            resolve_llm_name(name, data)
+        assert str(err.value) == f"'of': unknown LLM {name!r}{hint}; Skill-Mix LLMs: {known}"
+
+
+def test_check_llms_word_for_word() -> None:
+    """The rows come back as plain dicts (a DataFrame's too, NaN meaning absent); every input
+    error is one message, word for word, naming the row ('llmN' when it has no name)."""
+    import pandas as pd
+
+    from skillfit.forecasting import check_llms
+
+    frame = pd.DataFrame([{"name": "a", "params": 1e9, "tokens": 1e10, "compute": np.nan},
+                          {"name": "b", "params": np.nan, "tokens": np.nan, "compute": 1e24}])
+    assert [{k: v for k, v in r.items() if v == v} for r in check_llms(frame)] == [
+        {"name": "a", "params": 1e9, "tokens": 1e10}, {"name": "b", "compute": 1e24}]
+    assert check_llms(({"params": 1e9, "tokens": 1e10},)) == [{"params": 1e9, "tokens": 1e10}]
+    example = "[{'name': 'big', 'params': 4e11, 'tokens': 1.5e13}]"
+    cases = [
+        ("big", f"forecast: hypothetical LLMs must be a list of dicts such as {example}, got str"),
+        ({"name": "a"}, "forecast: hypothetical LLMs must be a list of dicts such as "
+                        f"{example}, got dict"),
+        (5, f"forecast: hypothetical LLMs must be a list of dicts such as {example}, got int"),
+        ([], "forecast: no hypothetical LLMs given"),
+        ([{"name": "a", "compute": 1e24}, 3], "forecast: hypothetical LLM #2 must be a dict, got int"),
+        ([{"params": "big", "tokens": 1e12}], "forecast 'llm1': params must be a number, got 'big'"),
+        ([{"name": "a", "params": 1e9, "tokens": -1}], "forecast 'a': tokens must be positive, got -1"),
+        ([{"name": "a", "compute": 0}], "forecast 'a': compute must be positive, got 0"),
+        ([{"name": "a", "compute": 1e24, "tokens_per_param": True}],
+         "forecast 'a': tokens_per_param must be a number, got True"),
+        ([{"name": "a", "of": "GPT-4", "factor": 0}], "forecast 'a': 'factor' must be positive, got 0"),
+        ([{"name": "a", "of": 3}], "forecast 'a': 'of' must be an LLM name, got 3"),
+        ([{"name": "a", "params": 7e10}], "forecast 'a': give params and tokens, or compute (and "
+                                          "optionally tokens_per_param), or of and factor"),
+        ([{"name": "a", "params": 1e9, "tokens": 1e10, "factor": 2}],
+         "forecast 'a': 'factor' is only used with 'of'"),
+        ([{"name": "a", "params": 1e9, "tokens": 1e10, "tokens_per_param": 20}],
+         "forecast 'a': 'tokens_per_param' is only used with 'compute'"),
+    ]
+    for llms, message in cases:
+        with pytest.raises(SkillfitError) as err:
+            check_llms(llms)
+        assert str(err.value) == message, llms
