@@ -360,7 +360,8 @@ def test_holdout_split_messages_and_plain_index() -> None:
         holdout_split(DATA, [])
     with pytest.raises(SkillfitError) as err:
         holdout_split(DATA, ["Llama-9", "LLaMA-2-70B-Chat", "Nope-1"])
-    assert str(err.value) == f"holdout: no Skill-Mix rows for Llama-9, Nope-1; Skill-Mix LLMs: {SKILLMIX_LLMS}"
+    assert str(err.value) == ("holdout: no Skill-Mix rows for Llama-9, Nope-1; Skill-Mix LLMs: "
+                              + SKILLMIX_LLMS)
     columns = "holdout: expected a combined joint table with 'table' and 'llm' columns"
     for drop in ("table", "llm"):
         with pytest.raises(SkillfitError) as err:

@@ -417,7 +417,8 @@ def test_fan_table_bands_are_the_draws_quantiles(models) -> None:
             "upper_0.89": 0.945}
     for col, q in want.items():
         assert t.at[0, col] == pytest.approx(np.quantile(pi, q), rel=1e-12, abs=1e-15), col
-    assert t.at[0, "lower_0.89"] < t.at[0, "lower_0.5"] < t.at[0, "upper_0.5"] < t.at[0, "upper_0.89"]
+    bands = [t.at[0, c] for c in ("lower_0.89", "lower_0.5", "upper_0.5", "upper_0.89")]
+    assert bands == sorted(bands) and len(set(bands)) == 4
 
 
 def test_hypothetical_compute_known_answer(fixed_joint: SkillGraphModel) -> None:
@@ -607,6 +608,7 @@ def test_forecast_summaries_are_the_draws(models) -> None:
     ks = np.arange(1.0, 9.0)
     pi, score = _draws_by_hand(model, row, 0, ks)
     assert table.attrs == {"ci_prob": 0.89, "ci_kind": "eti", "warnings": []}
+    assert str(table["k"].dtype) == "Int64"  # whole k, and <NA> on the k_max_pi50 row
     for q, arr in (("pi", pi), ("score", score)):
         sub = table[table["quantity"] == q]
         assert list(sub["k"]) == list(range(1, 9))
@@ -675,7 +677,8 @@ def _crossing(k: int, level: float, tpp: float | None = None) -> float:
 
     def pi_at(log10_c: float) -> float:
         c = 10.0 ** log10_c
-        n, d = _optimal(c) if tpp is None else (np.sqrt(c / (6 * tpp)), tpp * np.sqrt(c / (6 * tpp)))
+        n = _optimal(c)[0] if tpp is None else np.sqrt(c / (6 * tpp))
+        d = _optimal(c)[1] if tpp is None else tpp * n
         return float(pi_by_hand(log_r_law(n, d), k)) - level
 
     return brentq(pi_at, 20, 31)
@@ -703,7 +706,8 @@ def test_compute_for_range_ends_and_errors(fixed_joint: SkillGraphModel) -> None
     star = _crossing(2, 0.5)
     start = compute_for(fixed_joint, 2, 0.5, compute_range=(10 ** (star + 1), 1e31))
     assert start == pytest.approx(10 ** (star + 1), rel=1e-12)  # 10**log10(C) rounds
-    assert np.isnan(compute_for(fixed_joint, 1, 0.5, compute_range=(1e20, 10 ** (_crossing(1, 0.5) - 1))))
+    below = (1e20, 10 ** (_crossing(1, 0.5) - 1))
+    assert np.isnan(compute_for(fixed_joint, 1, 0.5, compute_range=below))
     second = compute_for(fixed_joint, 2, 0.5, compute_range=(10 ** (star - 0.01), 1e31))
     assert 10 ** (star - 0.01) < second < 10 ** (star + 0.06)
     for kwargs, message in ((dict(k=0, level=0.5), "k must be at least 1, got 0"),
@@ -717,33 +721,27 @@ def test_compute_for_range_ends_and_errors(fixed_joint: SkillGraphModel) -> None
 
 
 def test_compute_for_seed_family_and_last_grid_step(models, fixed_joint: SkillGraphModel) -> None:
-    """With spread the answer is where P(pi_k >= level) crosses prob for the asked LLM: a
-    family's member drawn with the asked seed (common random numbers make that chance rise
-    with compute, so it is below prob one grid step (x1.122) under the answer and reaches it
-    one step over). A crossing in the range's last step is still interpolated."""
+    """With spread the answer is exact: P(pi_k >= level) of the asked LLM (a member of the
+    asked family, drawn with the asked seed) at the 221 grid points by hand, then linear in
+    log compute between the last point below prob and the first at or above it. A crossing
+    in the range's last step is still interpolated."""
     from skillfit.forecasting import compute_for
 
-    model, k, level, prob, step = models["threshold"], 2, 0.5, 0.3, 10 ** (1 / 20)
-
-    def reach(compute: float, family: str | None, seed: int) -> float:
-        row = {"name": "x", "compute": compute, "family": family}
-        _, log_r = resolve_llms(model, [row], seed)
-        return float((pi_and_score_draws(model, log_r, np.array([float(k)]))[0][0, 0] >= level).mean())
-
-    for family, seed in ((None, 3), ("Llama-2", 0)):
-        c = compute_for(model, k, level, prob, family=family, random_seed=seed)
-        assert reach(c * step, family, seed) >= prob > reach(c / step, family, seed), (family, seed)
-    assert compute_for(model, k, level, prob, random_seed=3) != compute_for(model, k, level, prob)
-    # exactly: P at the 221 grid points by hand, then linear in log compute between the last
-    # point below prob and the first at or above it
+    model, k, level, prob = models["threshold"], 2, 0.5, 0.313  # no multiple of 1/200
     grid = np.logspace(20, 31, 221)
-    _, log_r = resolve_llms(model, [{"name": str(c), "compute": c} for c in grid])
-    p = (pi_and_score_draws(model, log_r, np.array([float(k)]))[0][:, 0, :] >= level).mean(axis=-1)
-    i = int(np.argmax(p >= prob))
-    assert 0 < i and p[i - 1] < prob <= p[i] and 0 < p[i - 1]  # a partial step: w is not 0 or 1
-    w = (prob - p[i - 1]) / (p[i] - p[i - 1])
-    want = 10 ** (np.log10(grid[i - 1]) + w * (np.log10(grid[i]) - np.log10(grid[i - 1])))
-    assert compute_for(model, k, level, prob) == pytest.approx(want, rel=1e-12)
+    answers = []
+    for family, seed in ((None, 0), (None, 3), ("Llama-2", 0)):
+        rows = [{"name": str(c), "compute": c, "family": family} for c in grid]
+        _, log_r = resolve_llms(model, rows, seed)
+        p = (pi_and_score_draws(model, log_r, np.array([float(k)]))[0][:, 0, :] >= level).mean(-1)
+        i = int(np.argmax(p >= prob))
+        assert 0 < i and 0 < p[i - 1] < prob < p[i]  # w strictly between 0 and 1
+        w = (prob - p[i - 1]) / (p[i] - p[i - 1])
+        want = 10 ** (np.log10(grid[i - 1]) + w * (np.log10(grid[i]) - np.log10(grid[i - 1])))
+        got = compute_for(model, k, level, prob, family=family, random_seed=seed)
+        assert got == pytest.approx(want, rel=1e-12), (family, seed)
+        answers.append(got)
+    assert len(set(answers)) == 3  # the seed and the family matter
     star = np.log10(compute_for(fixed_joint, k, level))
     last = compute_for(fixed_joint, k, level, compute_range=(10 ** (star - 1), 10 ** (star + 0.01)))
     assert 10 ** (star - 1 / 20) < last < 10 ** (star + 0.01)
@@ -757,6 +755,9 @@ def test_resolve_llm_name_word_for_word() -> None:
 
     data = SkillGraphModel.bundled_data()
     assert resolve_llm_name(" LLAMA2-70B-CHAT ", data) == "LLaMA-2-70B-Chat"
+    assert resolve_llm_name("tiiuae/falcon-180B-chat", data) == "Falcon-180B-Chat"
+    with pytest.raises(SkillfitError, match=r"^'of': unknown LLM 'tiiuae/falcon-180B'"):
+        resolve_llm_name("tiiuae/falcon-180B", data)  # the base model's alias: no Skill-Mix LLM
     known = ("LLaMA-2-7B-Chat, LLaMA-2-13B-Chat, LLaMA-2-70B-Chat, GPT-3.5-turbo, GPT-4, "
              "Mistral-7B-Instruct-v0.1, Qwen-14B-Chat, Xwin-LM-70B-V0.1, Falcon-180B-Chat, "
              "Tigerbot-70B-Chat")
@@ -786,13 +787,17 @@ def test_check_llms_word_for_word() -> None:
                         f"{example}, got dict"),
         (5, f"forecast: hypothetical LLMs must be a list of dicts such as {example}, got int"),
         ([], "forecast: no hypothetical LLMs given"),
-        ([{"name": "a", "compute": 1e24}, 3], "forecast: hypothetical LLM #2 must be a dict, got int"),
-        ([{"params": "big", "tokens": 1e12}], "forecast 'llm1': params must be a number, got 'big'"),
-        ([{"name": "a", "params": 1e9, "tokens": -1}], "forecast 'a': tokens must be positive, got -1"),
+        ([{"name": "a", "compute": 1e24}, 3],
+         "forecast: hypothetical LLM #2 must be a dict, got int"),
+        ([{"params": "big", "tokens": 1e12}],
+         "forecast 'llm1': params must be a number, got 'big'"),
+        ([{"name": "a", "params": 1e9, "tokens": -1}],
+         "forecast 'a': tokens must be positive, got -1"),
         ([{"name": "a", "compute": 0}], "forecast 'a': compute must be positive, got 0"),
         ([{"name": "a", "compute": 1e24, "tokens_per_param": True}],
          "forecast 'a': tokens_per_param must be a number, got True"),
-        ([{"name": "a", "of": "GPT-4", "factor": 0}], "forecast 'a': 'factor' must be positive, got 0"),
+        ([{"name": "a", "of": "GPT-4", "factor": 0}],
+         "forecast 'a': 'factor' must be positive, got 0"),
         ([{"name": "a", "of": 3}], "forecast 'a': 'of' must be an LLM name, got 3"),
         ([{"name": "a", "params": 7e10}], "forecast 'a': give params and tokens, or compute (and "
                                           "optionally tokens_per_param), or of and factor"),
