@@ -282,6 +282,16 @@ def test_backtest_models_known_answer(fixed_joint: SkillGraphModel, monkeypatch)
     assert s["coverage"] == pytest.approx(np.mean(inside))
     assert s["n_cells"] == len(held)
     assert s["crps_points"] == pytest.approx(100 * np.mean(crps), rel=0.1)
+    # every column is filled in: the link, the measured rate, the MAE of the cells' medians in
+    # points, and the model's own diagnostics (the monkeypatched values above)
+    assert (cells["link"] == "threshold").all()
+    np.testing.assert_array_equal(cells["observed"], held["value"])
+    mae = 100 * np.mean(np.abs(cells["median"] - held["value"]))
+    assert s["mae_points"] == pytest.approx(mae, rel=1e-12) and s["mae_points"] > 1
+    assert (s["max_r_hat"], s["divergences"]) == (1.0, 0)
+    # the cells' CRPS are in points too: their mean is the summary's (a factor 1.01 is inside
+    # the Monte Carlo tolerance above, not here)
+    assert cells["crps_points"].mean() == pytest.approx(s["crps_points"], rel=1e-12)
 
 
 def test_simulate_rates_is_the_beta_binomial() -> None:
@@ -317,3 +327,120 @@ def test_mae_per_cell_median_on_the_last_axis() -> None:
     medians = np.array([[2.0, 7.0, 12.0], [17.0, 22.0, 27.0]])
     assert mean_absolute_error(samples, observed) == pytest.approx(np.mean(np.abs(medians - 10)))
     assert mean_absolute_error(samples, observed) == pytest.approx(49 / 6)  # 8+3+2+7+12+17
+
+
+# ------------------------------------------------------------------------------ mutation tests
+# Each test below kills mutants that survived the tests above (docs/testing.md, "Mutation
+# testing"): an input check, an error message, a default, a column that nothing read.
+def test_crps_input_checks_and_single_sample() -> None:
+    """No sample, or a non-finite sample or observation, is an error with its exact message;
+    one sample is a point mass (CRPS = |x - y|), not an error."""
+    with pytest.raises(SkillfitError, match=r"^CRPS needs at least one sample$"):
+        crps_from_samples(np.empty((3, 0)), np.zeros(3))
+    finite = r"^CRPS: samples and observations must be finite$"
+    for samples, observed in ((np.array([0.1, np.nan]), 0.2), (np.array([0.1, 0.3]), np.inf),
+                              (np.array([[0.1, 0.3], [0.2, 0.4]]), np.array([0.2, np.nan]))):
+        with pytest.raises(SkillfitError, match=finite):
+            crps_from_samples(samples, observed)
+    assert float(crps_from_samples(np.array([0.7]), 0.2)) == pytest.approx(0.5, abs=1e-12)
+    out = crps_from_samples(np.array([[0.7], [0.1]]), np.array([0.2, 0.4]))
+    np.testing.assert_allclose(out, [0.5, 0.3], atol=1e-12)
+
+
+#: The Skill-Mix LLMs of the bundled data, sorted (the holdout error lists them).
+SKILLMIX_LLMS = ("Falcon-180B-Chat, GPT-3.5-turbo, GPT-4, LLaMA-2-13B-Chat, LLaMA-2-70B-Chat, "
+                 "LLaMA-2-7B-Chat, Mistral-7B-Instruct-v0.1, Qwen-14B-Chat, Tigerbot-70B-Chat, "
+                 "Xwin-LM-70B-V0.1")
+
+
+def test_holdout_split_messages_and_plain_index() -> None:
+    """Every holdout error word for word, and both tables come back with the input's columns
+    and a fresh 0..n-1 index (no stray 'index' column)."""
+    with pytest.raises(SkillfitError, match=r"^holdout: no LLMs to hold out$"):
+        holdout_split(DATA, [])
+    with pytest.raises(SkillfitError) as err:
+        holdout_split(DATA, ["Llama-9", "LLaMA-2-70B-Chat", "Nope-1"])
+    assert str(err.value) == ("holdout: no Skill-Mix rows for Llama-9, Nope-1; Skill-Mix LLMs: "
+                              + SKILLMIX_LLMS)
+    columns = "holdout: expected a combined joint table with 'table' and 'llm' columns"
+    for drop in ("table", "llm"):
+        with pytest.raises(SkillfitError) as err:
+            holdout_split(DATA.drop(columns=drop), HOLDOUT_LLMS)
+        assert str(err.value) == columns
+    with pytest.raises(SkillfitError) as err:
+        holdout_split(DATA, SKILLMIX_LLMS.split(", "))
+    assert str(err.value) == "holdout: every Skill-Mix LLM would be held out; keep some to fit on"
+    train, held = holdout_split(DATA.set_index(DATA.index + 1000), HOLDOUT_LLMS)
+    for part in (train, held):
+        assert list(part.columns) == list(DATA.columns)
+        pd.testing.assert_index_equal(part.index, pd.RangeIndex(len(part)))
+
+
+def test_holdout_llms_messages_and_missing_family() -> None:
+    """A name without a catalog row, or with params known but tokens unknown (Mistral's), is an
+    error with its exact message; a catalog row without a family gives family None."""
+    with pytest.raises(SkillfitError) as err:
+        holdout_llms(DATA, ["Nope-7B"])
+    assert str(err.value) == "holdout: 'Nope-7B' has no catalog row"
+    with pytest.raises(SkillfitError) as err:
+        holdout_llms(DATA, ["Mistral-7B-Instruct-v0.1"])  # params 7.3e9, tokens unknown
+    assert str(err.value) == ("holdout: 'Mistral-7B-Instruct-v0.1' has unknown params or tokens in "
+                              "the catalog; only LLMs of known size can be forecast as new models")
+    cat = pd.DataFrame({"table": ["catalog", "catalog"], "llm": ["A-1B", "B-2B"],
+                        "params": [1e9, 2e9], "tokens": [2e10, 4e10], "family": [np.nan, "B"]})
+    assert holdout_llms(cat, ["A-1B", "B-2B"]) == [
+        {"name": "A-1B", "params": 1e9, "tokens": 2e10, "family": None},
+        {"name": "B-2B", "params": 2e9, "tokens": 4e10, "family": "B"}]
+
+
+def test_score_draws_uses_its_seed_and_integer_k(mocked: SkillGraphModel) -> None:
+    """random_seed reaches the fresh fine-tuning offsets (seed 3 gives seed 3's log r, not seed
+    0's), and integer k values give the same scores as the by-hand floats."""
+    from skillfit.forecasting import resolve_llms
+
+    rows = [{"name": "x", "params": 7e10, "tokens": 2e12, "family": "Llama-2"}]
+    draws = score_draws(mocked, rows, np.array([2, 5]), random_seed=3)
+    _, log_r = resolve_llms(mocked, rows, 3)
+    shared = mocked.shared_parameters()
+    for s in range(0, shared["c"].size, 11):
+        p = {name: float(shared[name][s]) for name in ("c", "degree", "tau", "floor", "gamma")}
+        want = score_by_hand(pi_by_hand(log_r[0, s], np.array([2.0, 5.0]), p), p["gamma"])
+        np.testing.assert_allclose(draws[0, :, s], want, rtol=1e-9, atol=1e-12)
+    assert np.abs(draws - score_draws(mocked, rows, [2.0, 5.0])).max() > 1e-3  # seed 0 differs
+
+
+def test_backtest_models_defaults_interval_mass_and_errors(fixed_joint: SkillGraphModel,
+                                                          monkeypatch) -> None:
+    """The defaults are the 89% interval and seed 0; ci_prob sets the cells' interval and the
+    summary's coverage (50%: quartiles of the exact predictive); the seed makes it
+    reproducible; a metric without held-out rows is an error with its exact message."""
+    from skillfit.backtest import backtest_models
+
+    monkeypatch.setattr(fixed_joint, "diagnostics", lambda: {"max_r_hat": 1.0, "divergences": 0})
+    held, names = _cells(), ["LLaMA-2-70B-Chat", "Falcon-180B-Chat"]
+    models = {"threshold": fixed_joint}
+    cells, summary = backtest_models(models, DATA, held, names)
+    explicit = backtest_models(models, DATA, held, names, "ratio_of_full_marks", 0.89, 0)
+    pd.testing.assert_frame_equal(cells, explicit[0])
+    pd.testing.assert_frame_equal(summary, explicit[1])
+    other_seed = backtest_models(models, DATA, held, names, random_seed=1)[0]
+    assert not np.allclose(cells["crps_points"], other_seed["crps_points"])
+
+    cells50, summary50 = backtest_models(models, DATA, held, names, ci_prob=0.5)
+    size = {"LLaMA-2-70B-Chat": (7e10, 2e12), "Falcon-180B-Chat": (1.8e11, 3.5e12)}
+    for (_, cell), (_, obs) in zip(cells50.iterrows(), held.iterrows(), strict=True):
+        n = int(obs["n_combinations"])
+        dist = measured_rate(float(score_by_hand(pi_by_hand(log_r_law(*size[obs["llm"]]),
+                                                            obs["k"]))), n)
+        for col, q in (("lower", 0.25), ("upper", 0.75)):
+            d = 4 * np.sqrt(q * (1 - q) / 2000)  # 2000 draws: sample quantile within 4 SE
+            assert dist.ppf(q - d) / n - 1e-12 <= cell[col] <= dist.ppf(q + d) / n + 1e-12
+    inside50 = (cells50["lower"] <= cells50["observed"]) & (cells50["observed"] <= cells50["upper"])
+    inside89 = (cells["lower"] <= cells["observed"]) & (cells["observed"] <= cells["upper"])
+    assert summary50.loc["threshold", "coverage"] == pytest.approx(inside50.mean())
+    assert summary.loc["threshold", "coverage"] == pytest.approx(inside89.mean())
+    assert inside50.mean() < inside89.mean()  # not a vacuous case: the two differ
+
+    with pytest.raises(SkillfitError) as err:
+        backtest_models(models, DATA, held, names, metric="nope")
+    assert str(err.value) == "backtest: the held-out LLMs have no 'nope' rows"

@@ -294,3 +294,519 @@ def test_compute_for_known_answer(fixed_joint: SkillGraphModel) -> None:
     c_star = 10 ** brentq(pi_at, 20, 31)
     got = compute_for(fixed_joint, k, level, prob=0.5)
     assert got == pytest.approx(c_star, rel=0.13)
+
+
+# ------------------------------------------------------------------------------ tables (known answers)
+#: The open Skill-Mix LLMs of fixed_joint (the backtest's training set) and their base's (N, D);
+#: Mistral's tokens are unknown and GPT-3.5/GPT-4 are closed.
+OPEN = {"LLaMA-2-7B-Chat": (7e9, 2e12), "LLaMA-2-13B-Chat": (1.3e10, 2e12),
+        "Qwen-14B-Chat": (1.4e10, 3e12)}
+
+
+def _optimal(c: float) -> tuple[float, float]:
+    """Compute-optimal (N, D) of the Epoch law (Hoffmann et al. 2022, Eq. 4), by hand."""
+    s = EPOCH_ALPHA + EPOCH_BETA
+    g = (EPOCH_ALPHA * EPOCH_A / (EPOCH_BETA * EPOCH_B)) ** (1 / s)
+    return g * (c / 6) ** (EPOCH_BETA / s), (c / 6) ** (EPOCH_ALPHA / s) / g
+
+
+def test_observed_compute_and_points_known_answer(fixed_joint: SkillGraphModel,
+                                                  monkeypatch) -> None:
+    """6ND of the open LLMs only, and each one's own pi (or score) at the asked k, by hand;
+    no open LLM gives an empty table with the same columns."""
+    import skillfit.forecasting as fc
+
+    seen = fc.observed_compute(fixed_joint)
+    assert list(seen) == list(OPEN)
+    for name, (n, d) in OPEN.items():
+        assert seen[name] == pytest.approx(6 * n * d, rel=1e-12)
+    for quantity in ("pi", "score"):
+        pts = fc.observed_points(fixed_joint, [3, 2], quantity)
+        assert list(pts.columns) == ["llm", "compute", "k", "median"]
+        assert list(pts["llm"]) == [m for m in OPEN for _ in (2, 3)]
+        assert list(pts["k"]) == [2, 3] * 3 and pts["k"].dtype == np.int64
+        for (n, d), row in zip([OPEN[m] for m in pts["llm"]], pts.itertuples(), strict=True):
+            assert row.compute == pytest.approx(6 * n * d, rel=1e-12)
+            pi = pi_by_hand(log_r_law(n, d), float(row.k))
+            want = pi if quantity == "pi" else score_by_hand(pi)
+            assert row.median == pytest.approx(float(want), rel=1e-9)
+    far = fc.observed_points(fixed_joint, [10])  # a k beyond forecast's default k_max
+    np.testing.assert_allclose(far["median"], [pi_by_hand(log_r_law(n, d), 10.0) for n, d in
+                                               OPEN.values()], rtol=1e-9)
+    pd_testing.assert_frame_equal(fc.observed_points(fixed_joint, [2]),
+                                  fc.observed_points(fixed_joint, [2], "pi"))
+    monkeypatch.setattr(fc, "observed_compute", lambda model: {})
+    empty = fc.observed_points(fixed_joint, [2])
+    assert empty.empty and list(empty.columns) == ["llm", "compute", "k", "median"]
+
+
+def test_kcurve_table_known_answer(fixed_joint: SkillGraphModel) -> None:
+    """Each Skill-Mix LLM as itself: the open ones' expected score is one number per k, by hand;
+    Mistral's (tokens unknown) interval is the quartiles of its own draws at ci_prob 0.5; k_max
+    is raised to the largest observed k (6) and kept when larger."""
+    from skillfit.forecasting import kcurve_table
+
+    table = kcurve_table(fixed_joint, k_max=2, ci_prob=0.5)
+    llms = fixed_joint.inputs.llms
+    assert list(table.columns) == ["llm", "k", "quantity", "mean", "median", "lower", "upper"]
+    assert (table["quantity"] == "score").all() and table.attrs["ci_prob"] == 0.5
+    assert list(table["llm"]) == [m for m in llms for _ in range(6)]
+    assert list(table["k"]) == list(range(1, 7)) * len(llms)
+    ks = np.arange(1, 7, dtype=float)
+    for name, (n, d) in OPEN.items():
+        sub = table[table["llm"] == name]
+        want = score_by_hand(pi_by_hand(log_r_law(n, d), ks))
+        for col in ("mean", "median", "lower", "upper"):
+            np.testing.assert_allclose(sub[col].to_numpy(float), want, rtol=1e-9)
+    r = fixed_joint.posterior["r"].sel(llm="Mistral-7B-Instruct-v0.1").values.reshape(-1)[::10]
+    draws = score_by_hand(pi_by_hand(np.log(r)[:, None], ks[None, :]))  # (200, 6), every 10th
+    sub = table[table["llm"] == "Mistral-7B-Instruct-v0.1"]
+    # every 10th of 2000 draws: its quartiles within a few percent of the full set's
+    for col, q in (("lower", 0.25), ("median", 0.5), ("upper", 0.75)):
+        np.testing.assert_allclose(sub[col].to_numpy(float), np.quantile(draws, q, axis=0),
+                                   rtol=0.03, err_msg=col)
+    assert (sub["upper"] - sub["lower"]).max() > 1e-3  # a real spread
+    assert kcurve_table(fixed_joint, k_max=8)["k"].max() == 8
+    default = kcurve_table(fixed_joint)  # k_max 6, the 89% interval
+    assert default["k"].max() == 6 and default.attrs["ci_prob"] == 0.89
+
+
+def test_fan_table_known_answer(fixed_joint: SkillGraphModel) -> None:
+    """Along a compute grid the compute-optimal new LLM's pi (or score) by hand, sorted by k then
+    compute, one lower/upper pair per mass; the defaults (k 2-5, 30 points 1e22-1e27, 50% and 89%
+    bands); a wrong quantity is an error word for word."""
+    from skillfit.forecasting import fan_table
+
+    grid = [1e25, 1e23]
+    for quantity in ("pi", "score"):
+        t = fan_table(fixed_joint, ks=(3, 2), compute_grid=grid, quantity=quantity,
+                      ci_probs=(0.5, 0.89))
+        assert list(t.columns) == ["compute", "k", "median", "lower_0.5", "upper_0.5",
+                                   "lower_0.89", "upper_0.89"]
+        assert list(t["k"]) == [2, 2, 3, 3] and t["k"].dtype == np.int64
+        assert list(t["compute"]) == [1e23, 1e25, 1e23, 1e25]
+        for row in t.itertuples(index=False):
+            pi = pi_by_hand(log_r_law(*_optimal(row.compute)), float(row.k))
+            want = float(pi if quantity == "pi" else score_by_hand(pi))
+            np.testing.assert_allclose(row[2:], want, rtol=1e-9)
+        assert t.attrs == {"quantity": quantity, "ci_probs": (0.5, 0.89), "link": "threshold"}
+    t = fan_table(fixed_joint, ks=(10,), compute_grid=[1e25], ci_probs=(0.5,))  # k beyond 8
+    assert list(t["k"]) == [10]
+    assert t.at[0, "median"] == pytest.approx(float(pi_by_hand(log_r_law(*_optimal(1e25)), 10.0)),
+                                              rel=1e-9)
+    t = fan_table(fixed_joint)
+    assert sorted(set(t["k"])) == [2, 3, 4, 5]
+    np.testing.assert_allclose(t.loc[t["k"] == 2, "compute"], np.logspace(22, 27, 30), rtol=1e-12)
+    assert list(t.columns[2:]) == ["median", "lower_0.5", "upper_0.5", "lower_0.89", "upper_0.89"]
+    assert t.attrs["quantity"] == "pi"
+    with pytest.raises(SkillfitError) as err:
+        fan_table(fixed_joint, quantity="loss")
+    assert str(err.value) == "quantity must be 'pi' or 'score', got 'loss'"
+
+
+def test_fan_table_bands_are_the_draws_quantiles(models) -> None:
+    """With spread (prior draws): the bands are the equal-tailed quantiles of the new LLM's pi
+    draws at each mass (lower below upper, the 89% band around the 50% one)."""
+    from skillfit.forecasting import fan_table
+
+    model = models["threshold"]
+    t = fan_table(model, ks=(2,), compute_grid=[1e24], ci_probs=(0.5, 0.89))
+    _, log_r = resolve_llms(model, [{"name": "x", "compute": 1e24}])
+    pi = pi_and_score_draws(model, log_r, np.array([2.0]))[0][0, 0]
+    want = {"median": 0.5, "lower_0.5": 0.25, "upper_0.5": 0.75, "lower_0.89": 0.055,
+            "upper_0.89": 0.945}
+    for col, q in want.items():
+        assert t.at[0, col] == pytest.approx(np.quantile(pi, q), rel=1e-12, abs=1e-15), col
+    bands = [t.at[0, c] for c in ("lower_0.89", "lower_0.5", "upper_0.5", "upper_0.89")]
+    assert bands == sorted(bands) and len(set(bands)) == 4
+
+
+def test_hypothetical_compute_known_answer(fixed_joint: SkillGraphModel) -> None:
+    """6ND of a new LLM, its compute as given, factor x an open LLM's 6ND (x1 without factor,
+    by alias too), and nothing for a closed LLM."""
+    from skillfit.forecasting import hypothetical_compute
+
+    got = hypothetical_compute(fixed_joint, [
+        {"name": "new", "params": 1e10, "tokens": 3e11},
+        {"compute": 2e24, "tokens_per_param": 5.0},
+        {"name": "x10", "of": "LLaMA-2-13B-Chat", "factor": 10.0},
+        {"name": "x1", "of": "llama2-7b-chat"},
+        {"name": "closed", "of": "GPT-4", "factor": 10.0}])
+    assert list(got) == ["new", "llm2", "x10", "x1"]
+    want = {"new": 1.8e22, "llm2": 2e24, "x10": 1.56e24, "x1": 8.4e22}
+    for name, value in want.items():
+        assert got[name] == pytest.approx(value, rel=1e-12), name
+
+
+def test_extrapolation_warnings_word_for_word(fixed_joint: SkillGraphModel, monkeypatch) -> None:
+    """The observed compute spans 8.4e22 (LLaMA-2-7B-Chat) to 2.52e23 (Qwen-14B-Chat) FLOP;
+    1000x either way is still in range, beyond it is warned, as are a factor above 1000 and
+    tokens per parameter outside 1-1e4 (each bound itself is inside)."""
+    import skillfit.forecasting as fc
+
+    seen = fc.observed_compute(fixed_joint)
+    lo, hi = seen["LLaMA-2-7B-Chat"], seen["Qwen-14B-Chat"]
+    quiet = [{"name": "a", "of": "LLaMA-2-7B-Chat", "factor": 1000.0},
+             {"name": "b", "of": "GPT-4"},
+             {"name": "c", "params": 1e10, "tokens": 1e10},  # 1 token per parameter
+             {"name": "d", "params": 1e9, "tokens": 1e13},  # 1e4 tokens per parameter
+             {"name": "e", "compute": lo / 1000, "tokens_per_param": 20.0},
+             {"name": "f", "compute": hi * 1000, "tokens_per_param": 20.0},
+             {"name": "g", "compute": 1e24}]
+    assert fc.extrapolation_warnings(fixed_joint, quiet) == []
+    loud = [{"name": "scaled", "of": "LLaMA-2-7B-Chat", "factor": 1e4},
+            {"params": 2e12, "tokens": 7e10},
+            {"name": "wide", "compute": 1e24, "tokens_per_param": 2e4},
+            {"name": "huge", "compute": 1e28},
+            {"name": "tiny", "params": 1e6, "tokens": 1e7},
+            {"name": "both", "params": 1e3, "tokens": 1e2}]
+    assert fc.extrapolation_warnings(fixed_joint, loud) == [
+        "scaled: 10000 x the compute of LLaMA-2-7B-Chat is far beyond every LLM the model was "
+        "fitted on; the forecast extrapolates the scaling law and the link",
+        "llm2: 0.035 tokens per parameter (2e+12 params, 7e+10 tokens) is outside the range of "
+        "trained LLMs (1-10000): are params and tokens swapped?",
+        "wide: 2e+04 tokens per parameter (2.89e+09 params, 5.77e+13 tokens) is outside the range "
+        "of trained LLMs (1-10000): are params and tokens swapped?",
+        "huge: training compute 1e+28 FLOP is more than 1000x outside the observed LLMs' range "
+        "(8.4e+22-2.5e+23 FLOP); the forecast extrapolates the scaling law and the link",
+        "tiny: training compute 6e+13 FLOP is more than 1000x outside the observed LLMs' range "
+        "(8.4e+22-2.5e+23 FLOP); the forecast extrapolates the scaling law and the link",
+        "both: 0.1 tokens per parameter (1e+03 params, 100 tokens) is outside the range of "
+        "trained LLMs (1-10000): are params and tokens swapped?",
+        "both: training compute 6e+05 FLOP is more than 1000x outside the observed LLMs' range "
+        "(8.4e+22-2.5e+23 FLOP); the forecast extrapolates the scaling law and the link"]
+    monkeypatch.setattr(fc, "observed_compute", lambda model: {})  # no open LLM: no range
+    assert fc.extrapolation_warnings(fixed_joint, loud[3:5]) == []
+
+
+def test_resolve_llms_offsets_by_hand(models) -> None:
+    """log r of a new LLM, draw by draw: the law, plus the named fitted family's offset or else
+    sigma_family z_family (an unknown family name is a new family), plus sigma_tune z_tune,
+    with (z_family, z_tune) the seed's two standard-normal vectors shared by every LLM."""
+    model = models["threshold"]
+    shared = model.shared_parameters()
+    S = shared["c"].size
+    rows = [{"name": "x", "params": 7e10, "tokens": 2e12},
+            {"name": "y", "params": 7e10, "tokens": 2e12, "family": "Llama-2"},
+            {"name": "z", "params": 7e10, "tokens": 2e12, "family": "NewFamily"},
+            {"params": 1e10, "tokens": 2e11}, {"name": "", "params": 1e10, "tokens": 2e11}]
+    names, log_r = resolve_llms(model, rows, 3)
+    assert names == ["x", "y", "z", "llm4", "llm5"] and log_r.shape == (5, S)
+    rng = np.random.default_rng(3)
+    z_family, z_tune = rng.standard_normal(S), rng.standard_normal(S)
+    tune = shared["sigma_tune"] * z_tune
+    fam = model.posterior["family_offset"].sel(family="Llama-2").values.reshape(-1)
+    new = shared["sigma_family"] * z_family
+    law = log_r_law(7e10, 2e12)
+    np.testing.assert_allclose(log_r[0], law + new + tune, rtol=1e-12)
+    np.testing.assert_allclose(log_r[1], law + fam + tune, rtol=1e-12)
+    np.testing.assert_allclose(log_r[2], law + new + tune, rtol=1e-12)
+    np.testing.assert_allclose(log_r[3], log_r_law(1e10, 2e11) + new + tune, rtol=1e-12)
+    assert np.std(new) > 0.01 and np.std(tune) > 0.01 and np.std(fam) > 0.01  # not vacuous
+
+
+def test_resolve_llms_compute_paths_known_answer(fixed_joint: SkillGraphModel) -> None:
+    """compute with tokens_per_param t: N = sqrt(C / 6t), D = t N (even below one parameter);
+    'of' without a factor is the LLM itself; an LLM of known N but unknown D (Mistral) scales
+    by the compute-optimal ratio f^(-ab/(a+b)) like a closed one; a compute so small that D
+    underflows to 0 is an error word for word."""
+    rows = [{"name": "t", "compute": 1e24, "tokens_per_param": 5.0},
+            {"name": "small", "compute": 6.0, "tokens_per_param": 0.25},  # N = 2, D = 0.5
+            {"name": "self", "of": "Qwen-14B-Chat"},
+            {"name": "mistral", "of": "Mistral-7B-Instruct-v0.1", "factor": 10.0}]
+    _, log_r = resolve_llms(fixed_joint, rows)
+    n = np.sqrt(1e24 / 30)
+    np.testing.assert_allclose(log_r[0], log_r_law(n, 5 * n), rtol=1e-12)
+    np.testing.assert_allclose(log_r[1], log_r_law(2.0, 0.5), rtol=1e-12)
+    np.testing.assert_allclose(log_r[2], log_r_law(1.4e10, 3e12), rtol=1e-12)
+    r = fixed_joint.posterior["r"].sel(llm="Mistral-7B-Instruct-v0.1").values.reshape(-1)
+    closed = -EPOCH_ALPHA * EPOCH_BETA / (EPOCH_ALPHA + EPOCH_BETA) * np.log(10.0)
+    np.testing.assert_allclose(log_r[3], np.log(r) + closed, rtol=1e-10)
+    with pytest.raises(SkillfitError) as err:
+        resolve_llms(fixed_joint, [{"name": "tiny", "compute": 5e-324, "tokens_per_param": 5e-324}])
+    assert str(err.value) == ("forecast 'tiny': compute 4.94066e-324 FLOP gives 0.408 params and "
+                              "0 tokens, outside the range of floating-point numbers")
+    with pytest.raises(SkillfitError) as err:
+        resolve_llms(fixed_joint, [{"name": "a", "of": "LLaMA-3-400B", "factor": 10}])
+    assert str(err.value).startswith("forecast 'a': 'of': unknown LLM 'LLaMA-3-400B'")
+
+
+class _LinkStub:
+    """What pi_and_score_draws reads from a model: its link and the shared parameter draws."""
+
+    def __init__(self, link: str, draws: dict[str, np.ndarray]) -> None:
+        self.link, self._draws = link, draws
+
+    def shared_parameters(self) -> dict[str, np.ndarray]:
+        return self._draws
+
+
+def test_pi_and_score_draws_logistic_by_hand_without_warnings() -> None:
+    """The logistic link written out, pi = 1 / (1 + exp(-z)), z = a + b_r (log r - log 0.2) +
+    b_k (k - 3), score = 1 - (1 - gamma pi)^3, draw by draw; at log r = 400 exp(-z) overflows
+    to inf (pi = 0), which is no RuntimeWarning."""
+    import warnings
+
+    draws = {"c": np.array([1.5, 2.0]), "gamma": np.array([0.8, 0.6]),
+             "logistic_intercept": np.array([0.5, -1.0]),
+             "logistic_slope_r": np.array([-2.0, -3.0]), "logistic_slope_k": np.array([-0.7, -0.4])}
+    log_r = np.array([[np.log(0.1), np.log(0.5)], [400.0, 400.0]])
+    ks = np.array([1.0, 4.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pi, score = pi_and_score_draws(_LinkStub("logistic", draws), log_r, ks)
+    assert pi.shape == score.shape == (2, 2, 2)
+    for i in range(2):
+        for j, k in enumerate(ks):
+            for s in range(2):
+                z = (draws["logistic_intercept"][s]
+                     + draws["logistic_slope_r"][s] * (log_r[i, s] - np.log(0.2))
+                     + draws["logistic_slope_k"][s] * (k - 3.0))
+                want = 1.0 / (1.0 + np.exp(-z)) if z > -700 else 0.0
+                assert pi[i, j, s] == pytest.approx(want, rel=1e-12, abs=1e-300)
+                assert score[i, j, s] == pytest.approx(1 - (1 - draws["gamma"][s] * want) ** 3,
+                                                       rel=1e-12, abs=1e-300)
+    assert pi[0].min() > 0.01 and pi[1].max() == 0.0
+
+
+def test_pi_and_score_draws_tiny_llm_without_warnings(fixed_joint: SkillGraphModel) -> None:
+    """A 1,000-parameter LLM: r = 115 nats/token, so theta = 1 - exp(-c r) rounds to 1 and
+    log(1 - theta) to -inf inside the threshold link. Every skill fails: nothing is guaranteed
+    and pi is the floor, at every k, without a RuntimeWarning."""
+    import warnings
+
+    _, log_r = resolve_llms(fixed_joint, [{"name": "tiny", "params": 1e3, "tokens": 1e4}])
+    ks = np.array([1.0, 3.0, 8.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pi, _ = pi_and_score_draws(fixed_joint, log_r, ks)
+    assert 1.0 - np.exp(-FIXED["c"] * np.exp(log_r_law(1e3, 1e4))) == 1.0
+    np.testing.assert_allclose(pi, FIXED["floor"], rtol=1e-12)
+    # no k has a median pi of 0.5: k_max_pi50 is 0, not 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # it is far outside the observed compute: warned
+        table = forecast(fixed_joint, [{"name": "tiny", "params": 1e3, "tokens": 1e4}], k_max=3)
+    assert table.loc[table["quantity"] == "k_max_pi50", "median"].tolist() == [0.0]
+
+
+def _draws_by_hand(model: SkillGraphModel, row: dict, seed: int, ks: np.ndarray):
+    """pi and score draws (K, S) of one hypothetical LLM: resolve_llms and pi_and_score_draws,
+    each checked against the model's definition above."""
+    _, log_r = resolve_llms(model, [row], seed)
+    pi, score = pi_and_score_draws(model, log_r, ks)
+    return pi[0], score[0]
+
+
+def test_forecast_summaries_are_the_draws(models) -> None:
+    """With the defaults (k 1-8, seed 0, 89% equal-tailed, P(score>=0.5)) every summary is the
+    draws' mean, median or quantile, and k_max_pi50 the largest k whose median pi is 0.5 or
+    more; the quantities come per LLM in the order pi, score, each P(score>=x) in the order
+    given, k_max_pi50; a level equal to a draw counts it as reached (>=)."""
+    model = models["threshold"]
+    row = {"name": "x", "compute": 1e27}  # median pi >= 0.5 up to k = 3 (prior draws)
+    table = forecast(model, [row])
+    ks = np.arange(1.0, 9.0)
+    pi, score = _draws_by_hand(model, row, 0, ks)
+    assert table.attrs == {"ci_prob": 0.89, "ci_kind": "eti", "warnings": []}
+    assert str(table["k"].dtype) == "Int64"  # whole k, and <NA> on the k_max_pi50 row
+    for q, arr in (("pi", pi), ("score", score)):
+        sub = table[table["quantity"] == q]
+        assert list(sub["k"]) == list(range(1, 9))
+        np.testing.assert_allclose(sub["mean"], arr.mean(axis=-1), rtol=1e-12)
+        for col, level in (("median", 0.5), ("lower", 0.055), ("upper", 0.945)):
+            np.testing.assert_allclose(sub[col], np.quantile(arr, level, axis=-1), rtol=1e-12)
+    np.testing.assert_allclose(table.loc[table["quantity"] == "P(score>=0.5)", "mean"],
+                               (score >= 0.5).mean(axis=-1), rtol=1e-12)
+    above = ks[np.median(pi, axis=-1) >= 0.5]
+    assert table.loc[table["quantity"] == "k_max_pi50", "median"].item() == above.max()
+    assert 1 < above.max() < 8  # neither end: the search is tested
+
+    pi, score = _draws_by_hand(model, row, 3, np.array([1.0, 2.0]))
+    x = float(score[0, 0])  # a draw's own value
+    other = forecast(model, [row, dict(row, name="y")], k_max=2, ci_prob=0.5,
+                     score_at_least=[0.3, x], random_seed=3)
+    label = f"P(score>={x:g})"
+    assert list(other["quantity"]) == (["pi"] * 2 + ["score"] * 2 + ["P(score>=0.3)"] * 2
+                                       + [label] * 2 + ["k_max_pi50"]) * 2
+    assert list(other["llm"]) == ["x"] * 9 + ["y"] * 9
+    sub = other[other["llm"] == "x"]
+    np.testing.assert_allclose(sub.loc[sub["quantity"] == "pi", "lower"],
+                               np.quantile(pi, 0.25, axis=-1), rtol=1e-12)
+    np.testing.assert_allclose(sub.loc[sub["quantity"] == "score", "upper"],
+                               np.quantile(score, 0.75, axis=-1), rtol=1e-12)
+    np.testing.assert_allclose(sub.loc[sub["quantity"] == label, "mean"],
+                               (score >= x).mean(axis=-1), rtol=1e-12)
+    assert (score[0] == x).sum() == 1  # so '>' would give 1/S less at k = 1
+
+
+def test_forecast_hdi_kind_and_k_max_bounds(models) -> None:
+    """ci_kind 'hdi' is used and recorded (an interval no wider than the equal-tailed one);
+    k_max is any whole number from 1 to 100, anything else an error word for word."""
+    model = models["threshold"]
+    rows = [{"name": "x", "params": 7e10, "tokens": 2e12}]
+    eti = forecast(model, rows, k_max=4)
+    hdi = forecast(model, rows, k_max=4, ci_kind="hdi")
+    assert hdi.attrs["ci_kind"] == "hdi"
+    width = {name: (t["upper"] - t["lower"]).dropna() for name, t in (("eti", eti), ("hdi", hdi))}
+    assert (width["hdi"] <= width["eti"] + 1e-12).all() and (width["hdi"] < width["eti"]).any()
+    for k_max in (1, 100):
+        assert forecast(model, rows, k_max=k_max, score_at_least=())["k"].max() == k_max
+    for bad in (0, 101, 2.5, True, "x", None):
+        with pytest.raises(SkillfitError) as err:
+            forecast(model, rows, k_max=bad)
+        assert str(err.value) == f"k_max must be an integer from 1 to 100, got {bad!r}"
+
+
+def test_forecast_warns_the_caller(models) -> None:
+    """A far extrapolation is an ExtrapolationWarning pointing past forecasting.py (at the
+    caller; under mutmut's trampoline one frame deeper, so only 'not forecasting.py' is
+    checked), and the same words are in table.attrs['warnings']."""
+    from skillfit.errors import ExtrapolationWarning
+
+    model = models["threshold"]
+    with pytest.warns(ExtrapolationWarning) as record:
+        table = forecast(model, [{"name": "huge", "compute": 1e32}], k_max=2)
+    assert [str(w.message) for w in record] == table.attrs["warnings"]
+    assert len(record) == 1 and not record[0].filename.endswith("forecasting.py")
+    assert table.attrs["warnings"][0].startswith("huge: training compute 1e+32 FLOP is more than")
+
+
+def _crossing(k: int, level: float, tpp: float | None = None) -> float:
+    """log10 of the compute where the new LLM's by-hand pi_k equals level (no spread)."""
+    from scipy.optimize import brentq
+
+    def pi_at(log10_c: float) -> float:
+        c = 10.0 ** log10_c
+        n = _optimal(c)[0] if tpp is None else np.sqrt(c / (6 * tpp))
+        d = _optimal(c)[1] if tpp is None else tpp * n
+        return float(pi_by_hand(log_r_law(n, d), k)) - level
+
+    return brentq(pi_at, 20, 31)
+
+
+def test_compute_for_interpolates_on_its_grid(fixed_joint: SkillGraphModel) -> None:
+    """No spread: P(pi_k >= level) jumps from 0 to 1 between two neighbours of the 221-point
+    grid 10^(20 + j/20); interpolating prob between them in log compute gives exactly
+    10^(20 + (i - 1 + prob)/20), i the first grid point past the by-hand crossing C* (also at
+    tokens_per_param 5: N = sqrt(C/30), D = 5N)."""
+    from skillfit.forecasting import compute_for
+
+    for tpp, prob in ((None, 0.5), (None, 0.3), (5.0, 0.5)):
+        i = int(np.ceil((_crossing(2, 0.5, tpp) - 20) * 20))
+        got = compute_for(fixed_joint, 2, 0.5, prob, tokens_per_param=tpp)
+        assert got == pytest.approx(10 ** (20 + (i - 1 + prob) / 20), rel=1e-9), (tpp, prob)
+
+
+def test_compute_for_range_ends_and_errors(fixed_joint: SkillGraphModel) -> None:
+    """A range starting past C* gives its start, one ending before it NaN (k = 1 is allowed);
+    a crossing between the range's first two points is interpolated; bad k, level, prob are
+    errors word for word."""
+    from skillfit.forecasting import compute_for
+
+    star = _crossing(2, 0.5)
+    start = compute_for(fixed_joint, 2, 0.5, compute_range=(10 ** (star + 1), 1e31))
+    assert start == pytest.approx(10 ** (star + 1), rel=1e-12)  # 10**log10(C) rounds
+    below = (1e20, 10 ** (_crossing(1, 0.5) - 1))
+    assert np.isnan(compute_for(fixed_joint, 1, 0.5, compute_range=below))
+    second = compute_for(fixed_joint, 2, 0.5, compute_range=(10 ** (star - 0.01), 1e31))
+    assert 10 ** (star - 0.01) < second < 10 ** (star + 0.06)
+    for kwargs, message in ((dict(k=0, level=0.5), "k must be at least 1, got 0"),
+                            (dict(k=2, level=0.0), "level must be in (0, 1), got 0.0"),
+                            (dict(k=2, level=1.0), "level must be in (0, 1), got 1.0"),
+                            (dict(k=2, level=0.5, prob=0.0), "prob must be in (0, 1), got 0.0"),
+                            (dict(k=2, level=0.5, prob=1.0), "prob must be in (0, 1), got 1.0")):
+        with pytest.raises(SkillfitError) as err:
+            compute_for(fixed_joint, **kwargs)
+        assert str(err.value) == message
+
+
+def test_compute_for_seed_family_and_last_grid_step(models, fixed_joint: SkillGraphModel) -> None:
+    """With spread the answer is exact: P(pi_k >= level) of the asked LLM (a member of the
+    asked family, drawn with the asked seed) at the 221 grid points by hand, then linear in
+    log compute between the last point below prob and the first at or above it. A crossing
+    in the range's last step is still interpolated."""
+    from skillfit.forecasting import compute_for
+
+    model, k, level, prob = models["threshold"], 2, 0.5, 0.313  # no multiple of 1/200
+    grid = np.logspace(20, 31, 221)
+    answers = []
+    for family, seed in ((None, 0), (None, 3), ("Llama-2", 0)):
+        rows = [{"name": str(c), "compute": c, "family": family} for c in grid]
+        _, log_r = resolve_llms(model, rows, seed)
+        p = (pi_and_score_draws(model, log_r, np.array([float(k)]))[0][:, 0, :] >= level).mean(-1)
+        i = int(np.argmax(p >= prob))
+        assert 0 < i and 0 < p[i - 1] < prob < p[i]  # w strictly between 0 and 1
+        w = (prob - p[i - 1]) / (p[i] - p[i - 1])
+        want = 10 ** (np.log10(grid[i - 1]) + w * (np.log10(grid[i]) - np.log10(grid[i - 1])))
+        got = compute_for(model, k, level, prob, family=family, random_seed=seed)
+        assert got == pytest.approx(want, rel=1e-12), (family, seed)
+        answers.append(got)
+    assert len(set(answers)) == 3  # the seed and the family matter
+    star = np.log10(compute_for(fixed_joint, k, level))
+    last = compute_for(fixed_joint, k, level, compute_range=(10 ** (star - 1), 10 ** (star + 0.01)))
+    assert 10 ** (star - 1 / 20) < last < 10 ** (star + 0.01)
+
+
+def test_resolve_llm_name_word_for_word() -> None:
+    """A Skill-Mix LLM by name or catalog alias, any case and spacing; a near miss gets a
+    suggestion; a base model (a catalog row, not a Skill-Mix LLM) is unknown; the message
+    lists the Skill-Mix LLMs in table order, under the default label 'of'."""
+    from skillfit.forecasting import resolve_llm_name
+
+    data = SkillGraphModel.bundled_data()
+    assert resolve_llm_name(" LLAMA2-70B-CHAT ", data) == "LLaMA-2-70B-Chat"
+    assert resolve_llm_name("tiiuae/falcon-180B-chat", data) == "Falcon-180B-Chat"
+    with pytest.raises(SkillfitError, match=r"^'of': unknown LLM 'tiiuae/falcon-180B'"):
+        resolve_llm_name("tiiuae/falcon-180B", data)  # the base model's alias: no Skill-Mix LLM
+    known = ("LLaMA-2-7B-Chat, LLaMA-2-13B-Chat, LLaMA-2-70B-Chat, GPT-3.5-turbo, GPT-4, "
+             "Mistral-7B-Instruct-v0.1, Qwen-14B-Chat, Xwin-LM-70B-V0.1, Falcon-180B-Chat, "
+             "Tigerbot-70B-Chat")
+    for name, hint in (("LLaMA-2-70B-Cht", " (did you mean 'LLaMA-2-70B-Chat'?)"),
+                       ("Llama-2-70B", "")):
+        with pytest.raises(SkillfitError) as err:
+            resolve_llm_name(name, data)
+        assert str(err.value) == f"'of': unknown LLM {name!r}{hint}; Skill-Mix LLMs: {known}"
+
+
+def test_check_llms_word_for_word() -> None:
+    """The rows come back as plain dicts (a DataFrame's too, NaN meaning absent); every input
+    error is one message, word for word, naming the row ('llmN' when it has no name)."""
+    import pandas as pd
+
+    from skillfit.forecasting import check_llms
+
+    frame = pd.DataFrame([{"name": "a", "params": 1e9, "tokens": 1e10, "compute": np.nan},
+                          {"name": "b", "params": np.nan, "tokens": np.nan, "compute": 1e24}])
+    assert [{k: v for k, v in r.items() if v == v} for r in check_llms(frame)] == [
+        {"name": "a", "params": 1e9, "tokens": 1e10}, {"name": "b", "compute": 1e24}]
+    assert check_llms(({"params": 1e9, "tokens": 1e10},)) == [{"params": 1e9, "tokens": 1e10}]
+    example = "[{'name': 'big', 'params': 4e11, 'tokens': 1.5e13}]"
+    cases = [
+        ("big", f"forecast: hypothetical LLMs must be a list of dicts such as {example}, got str"),
+        ({"name": "a"}, "forecast: hypothetical LLMs must be a list of dicts such as "
+                        f"{example}, got dict"),
+        (5, f"forecast: hypothetical LLMs must be a list of dicts such as {example}, got int"),
+        ([], "forecast: no hypothetical LLMs given"),
+        ([{"name": "a", "compute": 1e24}, 3],
+         "forecast: hypothetical LLM #2 must be a dict, got int"),
+        ([{"params": "big", "tokens": 1e12}],
+         "forecast 'llm1': params must be a number, got 'big'"),
+        ([{"name": "a", "params": 1e9, "tokens": -1}],
+         "forecast 'a': tokens must be positive, got -1"),
+        ([{"name": "a", "compute": 0}], "forecast 'a': compute must be positive, got 0"),
+        ([{"name": "a", "compute": 1e24, "tokens_per_param": True}],
+         "forecast 'a': tokens_per_param must be a number, got True"),
+        ([{"name": "a", "of": "GPT-4", "factor": 0}],
+         "forecast 'a': 'factor' must be positive, got 0"),
+        ([{"name": "a", "of": 3}], "forecast 'a': 'of' must be an LLM name, got 3"),
+        ([{"name": "a", "params": 7e10}], "forecast 'a': give params and tokens, or compute (and "
+                                          "optionally tokens_per_param), or of and factor"),
+        ([{"name": "a", "params": 1e9, "tokens": 1e10, "factor": 2}],
+         "forecast 'a': 'factor' is only used with 'of'"),
+        ([{"name": "a", "params": 1e9, "tokens": 1e10, "tokens_per_param": 20}],
+         "forecast 'a': 'tokens_per_param' is only used with 'compute'"),
+    ]
+    for llms, message in cases:
+        with pytest.raises(SkillfitError) as err:
+            check_llms(llms)
+        assert str(err.value) == message, llms
