@@ -4,7 +4,7 @@ Both run in this process on the same data (the bundled ``chinchilla`` runs, Epoc
 sample). Printed: wall times, their ratio (the standard in docs/scaling_law.md: the posterior should be faster), and the
 95% intervals of E, A, B, alpha, beta and the compute-optimal tokens per parameter side by side.
 
-Epoch's estimator (Besiroglu et al. 2024, following Hoffmann et al. 2022 Approach 3): minimise
+Epoch's estimator (:mod:`skillfit.huber`; Besiroglu et al. 2024, after Hoffmann et al. 2022): minimise
 ``sum Huber_delta(LSE(a - alpha log N, b - beta log D, e) - log L)`` with delta = 1e-3, A = e^a,
 B = e^b, E = e^e, by L-BFGS from a grid of initialisations. The full-data fit uses Epoch's full grid
 (5,400 starts); each bootstrap resample starts from the full-data
@@ -25,46 +25,22 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import itertools  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-from scipy.optimize import minimize  # noqa: E402
 
 from skillfit import datasets  # noqa: E402
+from skillfit.huber import EPOCH_STARTS, fit_huber  # noqa: E402
 from skillfit.models.scaling_law import ScalingLawModel  # noqa: E402
 from skillfit.scaling import ChinchillaLaw  # noqa: E402
 
-DELTA = 1e-3
 COMPUTE = 1e24
 
 
-def huber_objective(theta: np.ndarray, log_n: np.ndarray, log_d: np.ndarray,
-                    log_l: np.ndarray) -> tuple[float, np.ndarray]:
-    """Huber loss of log-loss residuals (divided by delta) and its gradient, LSE form."""
-    a, b, e, alpha, beta = theta
-    z = np.stack([a - alpha * log_n, b - beta * log_d, np.full_like(log_n, e)])
-    m = z.max(axis=0)
-    lse = m + np.log(np.exp(z - m).sum(axis=0))  # plain NumPy: scipy's logsumexp is slow here
-    r = lse - log_l
-    small = np.abs(r) <= DELTA
-    loss = np.where(small, 0.5 * r**2, DELTA * (np.abs(r) - 0.5 * DELTA)).sum() / DELTA
-    dr = np.clip(r, -DELTA, DELTA) / DELTA
-    w = np.exp(z - lse) * dr
-    grad = np.array([w[0].sum(), w[1].sum(), w[2].sum(), -(w[0] * log_n).sum(),
-                     -(w[1] * log_d).sum()])
-    return float(loss), grad
-
-
-def fit_huber(log_n, log_d, log_l, starts) -> np.ndarray:
-    best, best_val = None, np.inf
-    for x0 in starts:
-        res = minimize(huber_objective, np.asarray(x0, float), args=(log_n, log_d, log_l),
-                       jac=True, method="L-BFGS-B", options={"maxiter": 1000, "gtol": 1e-8,
-                                                            "ftol": 1e-13})
-        if res.fun < best_val:
-            best, best_val = res.x, res.fun
-    return best
+def fit_raw(n, d, loss, starts) -> np.ndarray:
+    """:func:`skillfit.huber.fit_huber` as the raw vector (log A, log B, log E, alpha, beta)."""
+    law = fit_huber(n, d, loss, starts)
+    return np.array([np.log(law.A), np.log(law.B), np.log(law.E), law.a, law.b])
 
 
 def to_law(theta: np.ndarray) -> dict[str, float]:
@@ -86,7 +62,7 @@ def main() -> None:
 
     df = datasets.load("chinchilla")
     used = df[~df["excluded_by_epoch"]].reset_index(drop=True)
-    log_n, log_d, log_l = (np.log(used[c].to_numpy()) for c in ("params", "tokens", "loss"))
+    n, d, y = (used[c].to_numpy() for c in ("params", "tokens", "loss"))
 
     # ---------------------------------------------------------------- Bayesian posterior
     cfg = {} if args.sampler is None else {"nuts_sampler": args.sampler}
@@ -102,17 +78,15 @@ def main() -> None:
 
     # ---------------------------------------------------------------- Huber bootstrap
     t0 = time.perf_counter()
-    grid = list(itertools.product([0, 5, 10, 15, 20, 25], [0, 5, 10, 15, 20, 25],
-                                  [-1, -0.5, 0, 0.5, 1, 1.5], [0.0, 0.5, 1.0, 1.5, 2.0],
-                                  [0.0, 0.5, 1.0, 1.5, 2.0]))  # Epoch's grid: 5,400 starts
+    grid = EPOCH_STARTS  # Epoch's grid: 5,400 starts
     t_grid0 = time.perf_counter()
-    point = fit_huber(log_n, log_d, log_l, grid)
+    point = fit_raw(n, d, y, grid)
     t_grid = time.perf_counter() - t_grid0
     rng = np.random.default_rng(args.seed)
     boot = np.empty((args.resamples, 5))
     for i in range(args.resamples):
         idx = rng.integers(0, len(used), len(used))
-        boot[i] = fit_huber(log_n[idx], log_d[idx], log_l[idx], [point])
+        boot[i] = fit_raw(n[idx], d[idx], y[idx], [point])
     t_boot = time.perf_counter() - t0
     bl = {k: np.asarray(v) for k, v in to_law(boot.T).items()}
     bl["tokens_per_param"] = np.array([tokens_per_param(*(bl[k][i] for k in

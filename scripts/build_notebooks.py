@@ -149,6 +149,17 @@ for name, epoch, hoff in (("E", EPOCH.E, HOFFMANN.E), ("alpha", EPOCH.a, HOFFMAN
 fig = posterior_vs_published_figure(checks.scaling_draws(model), references=PUBLISHED)
 fig"""),
     ("code", """model.optimal_allocation([1e22, 1e24, 1e26])"""),
+    ("md", """## Beyond the data: the extrapolation discrepancy
+
+A law fitted to runs up to ~1e22 FLOP is asked about much larger runs. Inside the data, the
+predictive interval is noise, a new size's offset and the law's uncertainty. Beyond it, the
+model adds a discrepancy whose scale per e-fold of compute, κ, was calibrated by a
+compute-ordered backtest inside these runs (`skillfit.extrapolation`). The interval therefore
+widens with distance. `skillfit backtest chinchilla` checks that it covers (docs/scaling_law.md)."""),
+    ("code", """print(f"kappa = {model.discrepancy_scale:.4f} log loss per e-fold beyond {model.max_compute:.2g} FLOP")
+n = np.array([1e9, 7e10, 1e12])
+pred = model.predict(n, 20 * n)   # 20 tokens per parameter
+pred.assign(compute=6 * pred["params"] * pred["tokens"], width=pred["upper"] / pred["lower"] - 1)"""),
     ("code", VERSION_CELL),
 ]
 

@@ -35,7 +35,7 @@ Examples
 >>> 0.001 < kappa < 0.02
 True
 >>> compute_distance([1e9, 1e10], [2e10, 2e11], max_compute=1.2e20).round(2)
-array([0.  , 2.86])
+array([0.  , 4.61])
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def run_manifest(model: Any, spec: Any = None, extra: Mapping[str, Any] | None =
     >>> _ = m.fit(datasets.load("chinchilla"), random_seed=4, predictive=False)
     >>> manifest = run_manifest(m)
     >>> manifest["random_seed"], manifest["model_type"], manifest["model_version"]
-    (4, 'scaling_law', '1')
+    (4, 'scaling_law', '2')
     """
     attrs = model.idata.attrs
     manifest: dict[str, Any] = {

@@ -2,19 +2,23 @@ r"""Bayesian Chinchilla scaling law ``L(N, D) = E + A N^-alpha + B D^-beta`` wit
 
 **Model.** For training runs ``i`` with ``N_i`` parameters, ``D_i`` tokens and final loss ``L_i`` (nats)::
 
-    log L_i ~ StudentT(nu, mu_i, sigma)
+    log L_i ~ StudentT(nu, mu_i + u_size(i), sigma)
     mu_i    = log(E + r_N * (N_i / N_ref)^-alpha + r_D * (D_i / D_ref)^-beta)
+    u_s     = size_sigma * z_s,   z ~ ZeroSumNormal(1)     (one offset per model size)
 
 so ``A = r_N N_ref^alpha`` and ``B = r_D D_ref^beta`` (exposed as Deterministics; the reducible
-part is :func:`skillfit.scaling.reducible_expr`, evaluated on centred logs).
+part is :func:`skillfit.scaling.reducible_expr`, evaluated on centred logs). Runs of one model
+size share their errors (architecture, set-up); the offsets let the posterior count sizes, not
+runs, as the independent evidence. Predictions beyond the fitted compute add a calibrated
+model-discrepancy term (:mod:`skillfit.extrapolation`, :meth:`ScalingLawModel.predict`).
 
 Parametrisation. ``A`` and ``B`` are nearly unidentifiable on their own scale: they are the
 reducible terms extrapolated to N = 1 and D = 1, eight to ten orders of magnitude below the
 data, so they correlate almost perfectly with the exponents (log A ≈ const + alpha log N̄). The
 model therefore samples ``r_params_ref`` = A·N_ref^-alpha and ``r_tokens_ref`` = B·D_ref^-beta,
-the two reducible terms **at a reference run inside the data** (defaults N_ref = 1e9 parameters,
-D_ref = 2e10 tokens, near the geometric means 0.85e9 and 1.7e10 of the bundled runs), with
-LogNormal priors (so NUTS works in their logs). Those are nearly uncorrelated with alpha and beta.
+the two reducible terms **at a reference run inside the data** (default ``"auto"``: the
+geometric means of the runs' N and D, 8.5e8 and 1.7e10 on the bundled runs), with LogNormal
+priors (so NUTS works in their logs). Those are nearly uncorrelated with alpha and beta.
 
 Likelihood. Residuals are on log loss, as in Hoffmann et al. and Epoch's Huber fit. The
 bundled losses were decoded from a colour bar (99 distinct values in 245 rows: quantisation of a
@@ -24,21 +28,27 @@ noise, heavy tails for the outliers, and the data — not us — decide how heav
 Gamma(2, 0.1), Juárez & Steel 2010: mean 20, covering ν from about 1 to 50). Setting
 ``nu`` in ``model_config`` to a number fixes it instead (e.g. ``nu = 4``).
 
-Priors (defaults; all overridable in ``model_config``):
+Priors (defaults; all overridable in ``model_config``). ``"auto"`` priors take their scale from
+the fitted runs (:meth:`ScalingLawModel.resolved_config`), so the defaults serve any corpus and
+tokenizer; L_min is the lowest loss and L̃ the median:
 
 =================  ==============================================  ==============================
 name               prior                                           why
 =================  ==============================================  ==============================
-E                  TruncatedNormal(1.75, 0.3, lower=0)             1.6–1.9 nats on MassiveText
-                                                                   (Hoffmann 1.69, Epoch 1.82);
-                                                                   sd 0.3 lets the data move it
+E                  ``"auto"``: TruncatedNormal(0.75 L_min,         below every run, most likely
+                   0.25 L_min, lower=0, upper=L_min)               well below
 alpha, beta        TruncatedNormal(0.33, 0.1, lower=0, upper=1)    published exponents 0.25–0.40
-r_params_ref,      LogNormal(log 0.35, 1)                          a few tenths of a nat at a
-r_tokens_ref                                                       1B-param / 20B-token run,
+r_params_ref,      ``"auto"``: LogNormal(log(R / 2), 1),           the reducible loss at the
+r_tokens_ref       R = L̃ − 0.75 L_min (≥ 5 % of L̃)                 reference run, split evenly,
                                                                    within a factor e either way
 sigma              HalfNormal(0.05)                                log-loss scatter (a few %)
 nu                 Gamma(2, 0.1)                                   see above
+size_sigma         HalfNormal(0.02); 0 = no size offsets           per-size shifts of a few 0.1 %
+discrepancy        ``"calibrate"``, or a number ≥ 0                see :mod:`skillfit.extrapolation`
 =================  ==============================================  ==============================
+
+Sampling. With nutpie the model asks for its low-rank mass-matrix adaptation: the size offsets
+make a ridge with E and alpha that the diagonal adaptation crosses slowly.
 
 Data. ``exclude_epoch_outliers = True`` (default) drops the 5 rows flagged ``excluded_by_epoch``
 (the 5 highest losses, all at tiny D), giving Epoch's 240-point headline sample, so the
@@ -109,8 +119,10 @@ class ScalingLawModel(ModelBuilder):
     ----------
     model_config : mapping, optional
         Overrides of :attr:`default_model_config`: the priors of ``E, alpha, beta,
-        r_params_ref, r_tokens_ref, sigma, nu`` (or a number for ``nu``), the reference run
-        ``ref_params``/``ref_tokens`` and ``exclude_epoch_outliers``.
+        r_params_ref, r_tokens_ref, sigma, nu, size_sigma`` (``"auto"`` where the default is
+        derived from the runs; a number for ``nu``; 0 for ``size_sigma`` to drop the size
+        offsets), ``discrepancy`` (``"calibrate"`` or a number), the reference run
+        ``ref_params``/``ref_tokens`` (``"auto"`` or numbers) and ``exclude_epoch_outliers``.
     sampler_config : mapping, optional
         ``pm.sample`` settings (see :data:`skillfit.models.base.SAMPLER_KEYS`).
 
