@@ -30,14 +30,12 @@ def main() -> None:
     start = time.perf_counter()
     _, summary = scaling_backtest(datasets.load("chinchilla"), cuts, random_seed=args.seed)
     wall = time.perf_counter() - start
-    for cut, rows in summary.groupby("cut", sort=False):
-        post, huber = rows.set_index("method").loc["posterior"], rows.set_index("method").loc["huber"]
-        print(f"cut {cut:.0e} FLOP ({int(post['n_train'])} runs fitted, {int(post['n_test'])} "
-              f"predicted): median ARE posterior {post['median_are']:.2%} vs Huber "
-              f"{huber['median_are']:.2%} (ratio {post['median_are'] / huber['median_are']:.2f}); "
-              f"coverage 50% {post['coverage_50']:.2f}, 89% {post['coverage_89']:.2f}; "
-              f"kappa {post['kappa']:.4f}; R-hat {post['max_r_hat']:.3f}, "
-              f"{int(post['divergences'])} divergences")
+    for row in summary.itertuples():
+        print(f"cut {row.cut:.0e} FLOP ({row.n_train} runs fitted, {row.n_test} predicted): "
+              f"median ARE posterior {row.median_are:.2%} vs Huber {row.huber_median_are:.2%} "
+              f"(ratio {row.are_ratio:.2f}); coverage 50% {row.coverage_50:.2f}, "
+              f"89% {row.coverage_89:.2f}; kappa {row.kappa:.4f}; R-hat {row.max_r_hat:.3f}, "
+              f"{row.divergences} divergences")
     print(f"wall time {wall:.0f} s")
 
 
