@@ -810,3 +810,26 @@ def test_check_llms_word_for_word() -> None:
         with pytest.raises(SkillfitError) as err:
             check_llms(llms)
         assert str(err.value) == message, llms
+
+
+def test_quiet_forecast_hides_only_extrapolation_warnings(monkeypatch) -> None:
+    """The plotting grids silence ExtrapolationWarning, and nothing else: another warning from
+    inside forecast() still reaches the caller."""
+    import warnings
+
+    import pandas as pd
+
+    import skillfit.forecasting as forecasting
+    from skillfit.errors import ExtrapolationWarning
+
+    def noisy(model, rows, **kwargs):
+        warnings.warn("far out", ExtrapolationWarning, stacklevel=2)
+        warnings.warn("something else", RuntimeWarning, stacklevel=2)
+        return pd.DataFrame({"n": [len(rows)]})
+
+    monkeypatch.setattr(forecasting, "forecast", noisy)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = forecasting._quiet_forecast(None, [{}, {}])
+    assert out["n"].tolist() == [2]
+    assert [w.category for w in caught] == [RuntimeWarning]
