@@ -1,14 +1,16 @@
 """Benchmark: full Bayesian posterior vs Epoch's 4,000-resample Huber/L-BFGS bootstrap.
 
 Both run in this process on the same data (the bundled ``chinchilla`` runs, Epoch's 240-point
-sample). Printed: wall times, their ratio (the standard in docs/scaling_law.md: the posterior should be faster), and the
-95% intervals of E, A, B, alpha, beta and the compute-optimal tokens per parameter side by side.
+sample). Printed: wall times, their ratio (the standard in docs/scaling_law.md: the posterior
+should be faster), and the 95% intervals of E, A, B, alpha, beta and the compute-optimal tokens
+per parameter side by side.
 
-Epoch's estimator (:mod:`skillfit.huber`; Besiroglu et al. 2024, after Hoffmann et al. 2022): minimise
-``sum Huber_delta(LSE(a - alpha log N, b - beta log D, e) - log L)`` with delta = 1e-3, A = e^a,
-B = e^b, E = e^e, by L-BFGS from a grid of initialisations. The full-data fit uses Epoch's full grid
-(5,400 starts); each bootstrap resample starts from the full-data
-optimum only (the usual shortcut; it rarely changes the optimum on this well-conditioned problem).
+Epoch's estimator (:mod:`skillfit.huber`; Besiroglu et al. 2024, after Hoffmann et al. 2022):
+minimise ``sum Huber_delta(LSE(a - alpha log N, b - beta log D, e) - log L)`` with
+delta = 1e-3, A = e^a, B = e^b, E = e^e, by L-BFGS from a grid of initialisations. The full-data
+fit uses Epoch's full grid (5,400 starts); each bootstrap resample starts from the full-data
+optimum only (the usual shortcut; it rarely changes the optimum on this well-conditioned
+problem).
 
 Usage::
 

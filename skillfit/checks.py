@@ -22,6 +22,7 @@ import pandas as pd
 from skillfit.intervals import CI_PROB, median_and_interval
 from skillfit.models.base import quiet_pymc
 from skillfit.models.links import score_probability
+from skillfit.scaling import training_compute
 
 if TYPE_CHECKING:
     from skillfit.models.scaling_law import ScalingLawModel
@@ -100,7 +101,7 @@ def scaling_runs(model: ScalingLawModel, ci_prob: float = CI_PROB) -> pd.DataFra
     pred = model.predict(df["params"].to_numpy(), df["tokens"].to_numpy(), ci_prob)
     out = pd.DataFrame({
         "params": df["params"].to_numpy(), "tokens": df["tokens"].to_numpy(),
-        "compute": 6.0 * df["params"].to_numpy() * df["tokens"].to_numpy(),
+        "compute": training_compute(df["params"], df["tokens"]),
         "loss": df["loss"].to_numpy(), "used": df.index.isin(used.index),
         "median": pred["median"].to_numpy(), "lower": pred["lower"].to_numpy(),
         "upper": pred["upper"].to_numpy()})

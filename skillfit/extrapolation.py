@@ -49,6 +49,7 @@ from scipy import optimize, stats
 
 from skillfit.errors import DataValidationError
 from skillfit.huber import QUICK_STARTS, fit_huber
+from skillfit.scaling import training_compute
 
 __all__ = ["DISCREPANCY_NU", "FRACTIONS", "MIN_RUNS", "calibrate_discrepancy",
            "compute_distance"]
@@ -76,12 +77,7 @@ def compute_distance(params: ArrayLike, tokens: ArrayLike, max_compute: float) -
     numpy.ndarray
         ``max(0, ln(6ND) - ln(max_compute))``.
     """
-    n, d = np.broadcast_arrays(np.asarray(params, float), np.asarray(tokens, float))
-    return np.maximum(0.0, np.log(6.0 * n * d) - np.log(float(max_compute)))
-
-
-def _robust_scale(r: np.ndarray) -> float:
-    return float(1.4826 * np.median(np.abs(r - np.median(r))))
+    return np.maximum(0.0, np.log(training_compute(params, tokens)) - np.log(float(max_compute)))
 
 
 def calibrate_discrepancy(params: ArrayLike, tokens: ArrayLike, loss: ArrayLike,
@@ -110,11 +106,12 @@ def calibrate_discrepancy(params: ArrayLike, tokens: ArrayLike, loss: ArrayLike,
     n, d, y = (np.asarray(x, float).ravel() for x in (params, tokens, loss))
     if not n.size == d.size == y.size:
         raise DataValidationError("calibrate_discrepancy: params, tokens and loss differ in length")
-    log_c = np.log(6.0 * n * d)
+    log_c = np.log(training_compute(n, d))
     resid, dist, scale = [], [], []
     for f in fractions:
         if not 0.0 < f < 1.0:
-            raise DataValidationError(f"calibrate_discrepancy: fractions must be in (0, 1), got {f}")
+            raise DataValidationError(
+                f"calibrate_discrepancy: fractions must be in (0, 1), got {f}")
         cut = np.quantile(log_c, f)
         below, above = log_c < cut, log_c >= cut
         if below.sum() < MIN_RUNS or not above.any():
@@ -124,7 +121,8 @@ def calibrate_discrepancy(params: ArrayLike, tokens: ArrayLike, loss: ArrayLike,
         r_out = np.log(y[above]) - np.log(law.loss(n[above], d[above]))
         resid.append(r_out)
         dist.append(log_c[above] - log_c[below].max())
-        scale.append(np.full(r_out.size, max(_robust_scale(r_in), 1e-6)))
+        robust = stats.median_abs_deviation(r_in, scale="normal")
+        scale.append(np.full(r_out.size, max(float(robust), 1e-6)))
     if not resid:
         warnings.warn(f"calibrate_discrepancy: {n.size} runs leave no internal cut with "
                       f"{MIN_RUNS} runs below it; no extrapolation discrepancy is added "
@@ -138,6 +136,6 @@ def calibrate_discrepancy(params: ArrayLike, tokens: ArrayLike, loss: ArrayLike,
 
     res = optimize.minimize_scalar(nll, bounds=(np.log(1e-6), np.log(1.0)), method="bounded")
     kappa = float(np.exp(res.x))
-    if kappa <= 1.0001e-6:
+    if kappa <= 1.0001e-6:  # at the search's lower bound: no growth with distance
         return 0.0
     return kappa * float(np.sqrt(DISCREPANCY_NU / (DISCREPANCY_NU - 2.0)))

@@ -287,7 +287,7 @@ def hypothetical_compute(model: SkillGraphModel,
         elif "compute" in keys:
             out[name] = float(row["compute"])
         else:
-            out[name] = 6.0 * float(row["params"]) * float(row["tokens"])
+            out[name] = scaling.training_compute(float(row["params"]), float(row["tokens"]))
     return out
 
 
@@ -325,7 +325,7 @@ def extrapolation_warnings(model: SkillGraphModel,
                 n, d = law.optimal_allocation(compute)
         else:
             n, d = float(row["params"]), float(row["tokens"])
-            compute = 6.0 * n * d
+            compute = scaling.training_compute(n, d)
         tpp = float(d) / float(n)
         if not TOKENS_PER_PARAM_RANGE[0] <= tpp <= TOKENS_PER_PARAM_RANGE[1]:
             out.append(f"{name}: {tpp:.3g} tokens per parameter ({float(n):.3g} params, "

@@ -36,6 +36,7 @@ __all__ = [
     "reducible_expr",
     "theta_expr",
     "theta_from_reducible",
+    "training_compute",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -132,6 +133,27 @@ def theta_from_reducible(r: ArrayLike, c: ArrayLike = 1.0) -> FloatArray | float
     """
     r_arr, c_arr = np.broadcast_arrays(np.asarray(r, float), np.asarray(c, float))
     out = np.where((r_arr >= 0) & (c_arr > 0), theta_expr(r_arr, c_arr, np), np.nan)
+    return float(out) if out.ndim == 0 else out
+
+
+def training_compute(params: ArrayLike, tokens: ArrayLike) -> FloatArray | float:
+    """Training compute ``C = 6 N D`` in FLOP (the usual dense-transformer approximation).
+
+    Parameters
+    ----------
+    params, tokens : array_like
+        Parameters N and training tokens D (broadcast together).
+
+    Returns
+    -------
+    float or ndarray
+
+    Examples
+    --------
+    >>> training_compute(70e9, 1.4e12)   # Chinchilla-70B
+    5.88e+23
+    """
+    out = 6.0 * np.asarray(params, float) * np.asarray(tokens, float)
     return float(out) if out.ndim == 0 else out
 
 

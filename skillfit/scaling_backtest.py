@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from skillfit.errors import DataValidationError
+from skillfit.scaling import training_compute
 
 __all__ = ["CUTS", "compute_cut_split", "scaling_backtest"]
 
@@ -59,7 +60,7 @@ def compute_cut_split(data: pd.DataFrame, cut: float, beyond: float = 3.0
         raise DataValidationError(f"compute cut must be a positive number of FLOP, got {cut!r}")
     if not (np.isfinite(beyond) and beyond >= 1):
         raise DataValidationError(f"beyond must be a number >= 1, got {beyond!r}")
-    compute = 6.0 * data["params"].to_numpy(float) * data["tokens"].to_numpy(float)
+    compute = training_compute(data["params"], data["tokens"])
     return data[compute < cut], data[compute >= beyond * cut]
 
 
@@ -127,8 +128,8 @@ def scaling_backtest(
         p50 = model.predict(n, d, ci_prob=0.5, random_seed=random_seed)
         huber = fit_huber(train["params"], train["tokens"], train["loss"]).loss(n, d)
         table = pd.DataFrame({
-            "cut": float(cut), "params": n, "tokens": d, "compute": 6.0 * n * d, "loss": y,
-            "huber": huber, "median": p89["median"].to_numpy(),
+            "cut": float(cut), "params": n, "tokens": d, "compute": training_compute(n, d),
+            "loss": y, "huber": huber, "median": p89["median"].to_numpy(),
             "lower_0.5": p50["lower"].to_numpy(), "upper_0.5": p50["upper"].to_numpy(),
             "lower_0.89": p89["lower"].to_numpy(), "upper_0.89": p89["upper"].to_numpy()})
         runs.append(table)

@@ -133,8 +133,10 @@ def run(args: argparse.Namespace) -> int:
     from skillfit.outputs import staged_dir
     from skillfit.specs import load_spec
 
-    if args.spec is not None and load_spec(args.spec).model_type == "scaling_law":
-        return run_scaling(args, load_spec(args.spec))
+    if args.spec is not None:
+        named = load_spec(args.spec)
+        if named.model_type == "scaling_law":
+            return run_scaling(args, named)
     spec = load_joint_spec(args.spec)
     links = check_links(args.links, minimum=1)
     ci_prob, _ = check_ci(args.ci_prob, what="--ci-prob")

@@ -67,10 +67,11 @@ from numpy.typing import ArrayLike
 
 from skillfit.data import validate_chinchilla
 from skillfit.errors import DataValidationError, SpecError
+from skillfit.extrapolation import calibrate_discrepancy, compute_distance
 from skillfit.intervals import CI_KIND, CI_PROB, check_ci, median_and_interval
 from skillfit.models.base import ModelBuilder
 from skillfit.models.priors import make_prior, validate_prior
-from skillfit.scaling import ChinchillaLaw, reducible_expr
+from skillfit.scaling import ChinchillaLaw, reducible_expr, training_compute
 
 __all__ = ["ScalingLawModel"]
 
@@ -340,7 +341,7 @@ class ScalingLawModel(ModelBuilder):
     def max_compute(self) -> float:
         """The largest training compute ``6ND`` among the fitted runs (FLOP)."""
         used = self._rows_used(self.fit_data)
-        return float((6.0 * used["params"] * used["tokens"]).max())
+        return float(np.max(training_compute(used["params"], used["tokens"])))
 
     @property
     def discrepancy_scale(self) -> float:
@@ -355,8 +356,6 @@ class ScalingLawModel(ModelBuilder):
             return float(setting)
         attrs = self.idata.attrs
         if "discrepancy_scale" not in attrs:
-            from skillfit.extrapolation import calibrate_discrepancy
-
             used = self._rows_used(self.fit_data)
             attrs["discrepancy_scale"] = calibrate_discrepancy(
                 used["params"], used["tokens"], used["loss"])
@@ -498,8 +497,6 @@ class ScalingLawModel(ModelBuilder):
             median, lower, upper = median_and_interval(loss, ci_prob, axis=0, ci_kind=ci_kind)
             return pd.DataFrame({"params": n, "tokens": d, "mean": loss.mean(axis=0),
                                  "median": median, "lower": lower, "upper": upper})
-        from skillfit.extrapolation import compute_distance
-
         rng = np.random.default_rng(self._seed(random_seed))
         size = draws["E"].size
         # One draw of each error per posterior draw, shared by every point (see Notes).
