@@ -65,16 +65,13 @@ SRC_TIGERBOT = (
 SRC_OPENAI = "not disclosed by OpenAI (GPT-4 technical report, arXiv 2303.08774)"
 
 # --- Skill-Mix protocol constants (Yu et al. 2023, arXiv 2310.17567, §3; datasets/skillmix.md) -
-N_SKILLS = 101  # all skills
-N_UNCOMMON = 84  # 101 - 17 skills with >= 5% frequency in RedPajama, removed for headline results
-M_DRAWN = 100  # combinations drawn per (model, k) for GPT-4 grading
+# M = 100 combinations per (model, k) for GPT-4 grading, drawn among the 84 uncommon skills (the
+# 17 with >= 5% frequency in RedPajama are left out before drawing, not filtered afterwards).
+# With 100 every published rate of all three metrics is a whole count; the earlier
+# round(100 * C(84, k) / C(101, k)) = 69, 57, ... made 8 of 34 full-marks rates impossible.
+M_DRAWN = 100
 GENERATIONS = 3  # generations per combination, best one kept
 GRADER = "GPT-4"
-
-
-def n_combinations(k: int) -> int:
-    """Expected surviving combinations: round(M · C(84, k) / C(101, k)) (datasets/skillmix.md)."""
-    return round(M_DRAWN * math.comb(N_UNCOMMON, k) / math.comb(N_SKILLS, k))
 
 
 # --- hand-curated catalogue ----------------------------------------------------------------
@@ -238,8 +235,8 @@ def build_skillmix(raw: Path) -> pd.DataFrame:
             "value": src["value"].astype("float64"),
         }
     )
-    out["n_combinations"] = [n_combinations(int(k)) for k in out["k"]]
-    out["n_combinations_derived"] = True
+    out["n_combinations"] = M_DRAWN
+    out["n_combinations_derived"] = False
     out["grader"] = GRADER
     out["generations"] = GENERATIONS
     out["source"] = [SRC_SKILLMIX.format(model=m) for m in out["llm"]]

@@ -57,6 +57,10 @@ class UnknownDatasetError(SkillfitError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class DataWarning(UserWarning):
+    """A table is valid but a value in it looks inconsistent (it is still used); names the rows."""
+
+
 class ExtrapolationWarning(UserWarning):
     """A forecast asked far outside the data the model was fitted on (it is still computed)."""
 

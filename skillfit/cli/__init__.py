@@ -3,7 +3,8 @@
 Each sub-command lives in its own module ``skillfit.cli.<name>`` exposing
 ``register(subparsers)``, which adds its parser and sets ``func`` to a callable taking the parsed
 arguments and returning an exit code. :func:`main` turns every :class:`skillfit.errors.SkillfitError`
-(and argument errors) into one line on stderr and a non-zero exit.
+(and argument errors) into one line on stderr and a non-zero exit, and shows every
+:class:`skillfit.errors.DataWarning` as one ``warning:`` line (the command still runs).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from skillfit import __version__
-from skillfit.errors import SkillfitError
+from skillfit.errors import DataWarning, SkillfitError
 
 #: Sub-command modules, in the order ``skillfit --help`` lists them.
 COMMANDS: tuple[str, ...] = (
@@ -56,6 +59,18 @@ def _headless_matplotlib() -> None:
         matplotlib.use("Agg")
 
 
+def _data_warning_printer(command: str, fallback: Callable[..., None]) -> Callable[..., None]:
+    """Show a :class:`~skillfit.errors.DataWarning` as one ``skillfit CMD: warning:`` line."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, DataWarning):
+            sys.stderr.write(f"skillfit {command}: warning: {_one_line(str(message))}\n")
+        else:
+            fallback(message, category, *args, **kwargs)
+
+    return show
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every sub-command registered."""
     parser = _Parser(
@@ -85,7 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", DataWarning)
+            warnings.showwarning = _data_warning_printer(args.command, warnings.showwarning)
+            return int(args.func(args) or 0)
     except SkillfitError as exc:
         sys.stderr.write(f"skillfit {args.command}: error: {_one_line(str(exc))}\n")
         return 1

@@ -12,14 +12,16 @@ data row is line 2) when the table was read from a file by :func:`skillfit.data.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from skillfit.data.schema import SCHEMAS, Column, Schema
-from skillfit.errors import DataValidationError
+from skillfit.errors import DataValidationError, DataWarning
 
 __all__ = [
     "check_known_llms",
@@ -248,6 +250,79 @@ def _derive_columns(df: pd.DataFrame, schema: Schema, loc: _Locator) -> pd.DataF
     return df
 
 
+def _decimals(values: np.ndarray, most: int = 12) -> np.ndarray:
+    """Decimal places each value is given to: the fewest d <= ``most`` with round(v, d) == v."""
+    d = np.full(values.shape, most)
+    for places in range(most - 1, -1, -1):
+        d = np.where(np.abs(np.round(values, places) - values) < 1e-12, places, d)
+    return d
+
+
+def whole_count_possible(value: np.ndarray, trials: np.ndarray,
+                         decimals: int | None = None) -> np.ndarray:
+    """Whether some whole count out of ``trials`` rounds to ``value`` at ``decimals`` places.
+
+    A rate given to d decimal places stands for any count s with |s / trials - value| <=
+    0.5·10^-d; the nearest count, round(value · trials), is the one to check.
+
+    Parameters
+    ----------
+    value : numpy.ndarray
+        Rates in [0, 1], as published.
+    trials : numpy.ndarray
+        Whole numbers of items behind each rate (same shape).
+    decimals : int, optional
+        Decimal places the rates are given to. Default: the most any of ``value`` has (a
+        published column's precision: 0.4 in a column of 0.95 and 0.03 stands for 0.40).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, same shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> whole_count_possible(np.array([0.95, 0.95, 0.03, 0.4]), np.array([69, 100, 32, 69]))
+    array([False,  True,  True, False])
+    """
+    value = np.asarray(value, dtype="float64")
+    trials = np.asarray(trials, dtype="float64")
+    if decimals is None:
+        decimals = int(_decimals(value).max(initial=0))
+    half = 0.5 * 10.0 ** -decimals
+    nearest = np.round(value * trials) / trials
+    return np.abs(nearest - value) <= half * (1 + 1e-9)
+
+
+def _check_whole_counts(df: pd.DataFrame, loc: _Locator) -> None:
+    """Warn (:class:`~skillfit.errors.DataWarning`) about Skill-Mix rates no count can give.
+
+    The number of items behind a rate is ``trials``, else ``n_combinations``; a
+    ``skill_fraction`` counts skills, ``k`` per item. Rows with ``successes`` are skipped.
+    """
+    n = pd.Series(np.nan, index=df.index)
+    for name in ("n_combinations", "trials"):  # trials wins where both are given
+        if name in df.columns:
+            n = df[name].astype("float64").where(df[name].notna(), n)
+    if "successes" in df.columns:
+        n = n.where(df["successes"].isna())
+    items = n.to_numpy("float64") * np.where(df["metric"] == "skill_fraction", df["k"], 1)
+    known = np.isfinite(items)
+    value = df["value"].to_numpy("float64")
+    places = int(_decimals(value[known]).max(initial=0))
+    ok = np.ones(len(df), bool)
+    ok[known] = whole_count_possible(value[known], items[known], places)
+    bad = _positions(~ok)
+    if bad:
+        values = [f"{value[p]:.{places}f} of {n.iloc[p]:.0f}" for p in bad]
+        problem = (f"holds rates that no whole count out of the trials rounds to at {places} "
+                   "decimals (trials: 'trials', else 'n_combinations'; k skills per item for "
+                   "skill_fraction), so those trials are probably wrong")
+        warnings.warn(str(loc.fail("value", problem, bad, values)), DataWarning,
+                      skip_file_prefixes=(str(Path(__file__).parents[1]),))
+
+
 def _check_base_models(df: pd.DataFrame, loc: _Locator) -> None:
     names = set(df["llm"])
     base = df["base_model"]
@@ -343,6 +418,8 @@ def validate(
     _check_key(work, schema, loc)
     if kind == "llm_catalog":
         _check_base_models(work, loc)
+    if kind == "skillmix":
+        _check_whole_counts(work, loc)
 
     known = [c for c in schema.names if c in work.columns]
     extra = [c for c in work.columns if c not in known]

@@ -62,6 +62,19 @@ def test_validate_bundled_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert "(102 rows)" in capsys.readouterr().out
 
 
+def test_validate_warns_on_impossible_rates_and_still_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "scores.csv"
+    f.write_text("llm,k,metric,value,trials\nA,2,ratio_of_full_marks,0.95,69\n"
+                 "A,3,ratio_of_full_marks,0.66,100\n")
+    assert main(["validate", str(f), "--as", "skillmix"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"OK: {f} is a valid skillmix table (2 rows)\n"
+    assert captured.err.startswith(f"skillfit validate: warning: {f}: column 'value' ")
+    assert captured.err.count("\n") == 1 and "at line 2 (value: '0.95 of 69')" in captured.err
+
+
 def test_validate_bad_csv_names_column_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -19,7 +19,8 @@ from skillfit.data import (
     validate_llm_losses,
     validate_skillmix,
 )
-from skillfit.errors import DataValidationError, SkillfitError
+from skillfit.data.validate import whole_count_possible
+from skillfit.errors import DataValidationError, DataWarning, SkillfitError
 
 
 def raises(pattern: str) -> pytest.RaisesExc[DataValidationError]:
@@ -327,3 +328,60 @@ def test_rows_without_bookkeeping_columns_can_be_appended() -> None:
     row["successes"] = None  # no score and no count to derive it from
     with raises(r"column 'value' is absent and cannot be derived.*row 102"):
         validate_skillmix(pd.concat([sm, pd.DataFrame([row])], ignore_index=True))
+
+
+# --- rates that no whole count gives: a warning naming the rows --------------------------------
+
+
+def test_whole_count_possible_by_hand() -> None:
+    # 0.95 of 69: 65/69 = 0.942, 66/69 = 0.957, both more than 0.005 away; 95/100 exact
+    assert whole_count_possible(np.array([0.95, 0.95]), np.array([69, 100])).tolist() == [
+        False, True]
+    # precision is the column's: 0.4 beside 0.95 means 0.40, and 28/69 = 0.4058 misses it;
+    # alone, 0.4 means 0.35..0.45 and 28/69 is inside
+    assert not whole_count_possible(np.array([0.4, 0.95]), np.array([69, 100]))[0]
+    assert whole_count_possible(np.array([0.4]), np.array([69])).tolist() == [True]
+    # the boundary is inclusive: 1/8 = 0.125 rounds to 0.12 or 0.13 (half either way)
+    assert whole_count_possible(np.array([0.12, 0.13]), np.array([8, 8]), 2).tolist() == [
+        True, True]
+    assert not whole_count_possible(np.array([0.12]), np.array([8]), 3)[0]
+    # 1/3 at full precision is a count out of 3; 0.3333 is at 4 decimals, 0.3334 is not; and
+    # beside a full-precision 1/3, 0.3333 is read at 12 decimals
+    assert whole_count_possible(np.array([1 / 3]), np.array([3])).tolist() == [True]
+    assert whole_count_possible(np.array([0.3333, 0.3334]), np.array([3, 3])).tolist() == [
+        True, False]
+    assert whole_count_possible(np.array([1 / 3, 0.3333]), np.array([3, 3])).tolist() == [
+        True, False]
+
+
+def test_impossible_rates_warn_naming_the_lines(tmp_path) -> None:
+    path = tmp_path / "sm.csv"
+    path.write_text("llm,k,metric,value,n_combinations\n"
+                    "A,2,ratio_of_full_marks,0.95,69\n"      # impossible
+                    "A,2,ratio_of_all_skills,0.94,69\n"      # 65/69 = 0.942
+                    "A,2,skill_fraction,0.95,69\n"           # out of 138 skill points: 131
+                    "B,2,ratio_of_full_marks,0.40,69\n"      # impossible
+                    "B,2,ratio_of_all_skills,0.40,100\n")
+    with pytest.warns(DataWarning) as record:
+        out = read_csv(path, "skillmix")
+    assert len(out) == 5 and len(record) == 1  # still returned, one warning for the table
+    msg = str(record[0].message)
+    assert msg.startswith(f"{path}: column 'value'") and "at lines 2, 5 " in msg
+    assert "'0.95 of 69', '0.40 of 69'" in msg and "2 decimals" in msg
+
+
+def test_trials_win_over_n_combinations_and_successes_are_not_checked() -> None:
+    df = skillmix(value=[0.95, 0.95, 0.5], n_combinations=[69, 69, 69], trials=[100, None, None],
+                  successes=[None, None, 1])
+    with pytest.warns(DataWarning, match=r"at row 1 \(value: '0.95 of 69'\)$"):
+        validate_skillmix(df.assign(trials=df["trials"].astype("Int64"),
+                                    successes=df["successes"].astype("Int64")))
+
+
+def test_possible_rates_do_not_warn() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        validate_skillmix(skillmix(n_combinations=[100, 4, 10]))  # 0.5, 0.25, 0.1
+        validate_skillmix(skillmix())                             # no trials at all

@@ -148,14 +148,17 @@ def test_skillmix_cells_per_llm(data: dict[str, pd.DataFrame]) -> None:
     assert (data["skillmix"].groupby(["llm", "k"]).size() == 3).all()  # 3 metrics per cell
 
 
-def test_skillmix_n_combinations_derivation(data: dict[str, pd.DataFrame]) -> None:
+def test_skillmix_has_100_combinations_and_every_rate_is_a_whole_count(
+        data: dict[str, pd.DataFrame]) -> None:
     s = data["skillmix"]
-    # the datasheet's derivation: n_k = round(100 · C(84, k) / C(101, k)), 17 common skills removed
-    for k, n in s.groupby("k")["n_combinations"].unique().items():
-        assert list(n) == [round(100 * math.comb(84, k) / math.comb(101, k))]
-    assert dict(zip(s["k"], s["n_combinations"], strict=True)) == {2: 69, 3: 57, 4: 47, 5: 39,
-                                                                   6: 32}
-    assert s["n_combinations_derived"].all()
+    # the protocol's M = 100 combinations per cell (datasets/skillmix.md), not a derived n_k
+    assert set(s["n_combinations"]) == {100} and not s["n_combinations_derived"].any()
+    # every published rate is a whole count out of the 100 texts (skill_fraction: 100·k points)
+    rates = s.loc[s["metric"] != "skill_fraction", "value"] * 100
+    assert (rates - rates.round()).abs().max() < 1e-9
+    # the old derivation made 8 of 34 full-marks rates impossible: GPT-4 0.95 of 69 at k = 2
+    assert round(100 * math.comb(84, 2) / math.comb(101, 2)) == 69
+    assert all(abs(n / 69 - 0.95) > 0.005 for n in range(70))
     assert set(s["grader"]) == {"GPT-4"} and set(s["generations"]) == {3}
     assert s["source"].str.contains("skill-mix.github.io@e1dc0e2a").all()
 
