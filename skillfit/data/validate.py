@@ -310,7 +310,7 @@ def _check_whole_counts(df: pd.DataFrame, loc: _Locator) -> None:
     items = n.to_numpy("float64") * np.where(df["metric"] == "skill_fraction", df["k"], 1)
     known = np.isfinite(items)
     value = df["value"].to_numpy("float64")
-    places = int(_decimals(value[known]).max(initial=0))
+    places = int(_decimals(value).max(initial=0))  # the column's precision
     ok = np.ones(len(df), bool)
     ok[known] = whole_count_possible(value[known], items[known], places)
     bad = _positions(~ok)

@@ -76,7 +76,7 @@ def test_valid_tables_come_back_with_documented_dtypes() -> None:
     c = validate_chinchilla(chinchilla(params=["1e8", "2e8", "4e8"]))
     assert c["params"].dtype == np.float64 and c["params"].iloc[0] == 1e8
     assert c["flops"].tolist() == [6 * 1e8 * 2e9, 6 * 2e8 * 4e9, 6 * 4e8 * 8e9]
-    s = validate_skillmix(skillmix(k=[2.0, 3.0, 2.0], n_combinations=[69, None, 69]))
+    s = validate_skillmix(skillmix(k=[2.0, 3.0, 2.0], n_combinations=[100, None, 100]))
     assert s["k"].dtype == np.int64
     assert str(s["n_combinations"].dtype) == "Int64" and s["n_combinations"].isna().sum() == 1
     cat = validate_llm_catalog(catalog())
