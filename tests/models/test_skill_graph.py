@@ -40,9 +40,11 @@ def mocked() -> Iterator[SkillGraphModel]:
 def test_assemble_bundled_tables(tables):
     x = assemble(*tables)
     assert len(x.llms) == 10 and len(x.cell_k) == 34
-    # successes = round(value * n_k); GPT-4 k=5: 0.12 * 39 = 4.68 -> 5
-    i = np.flatnonzero((np.array(x.llms)[x.cell_llm] == "GPT-4") & (x.cell_k == 5))[0]
-    assert x.cell_n[i] == 39 and x.cell_successes[i] == 5
+    # successes = round(value * n), n = 100: GPT-4 k=5 0.12 -> 12, k=2 0.95 -> 95
+    gpt4 = np.array(x.llms)[x.cell_llm] == "GPT-4"
+    assert x.cell_n.tolist() == [100] * 34
+    assert x.cell_successes[gpt4 & (x.cell_k == 5)].tolist() == [12]
+    assert x.cell_successes[gpt4 & (x.cell_k == 2)].tolist() == [95]
     # chat models point to their base; closed models are their own base
     b = x.bases[x.base_of_llm[x.llms.index("Xwin-LM-70B-V0.1")]]
     assert b == "Llama-2-70B"

@@ -65,7 +65,7 @@ def test_observed_points_are_the_data(built) -> None:
         np.testing.assert_allclose(y * n, np.rint(y * n), atol=1e-9)
         assert np.all(np.abs(y - rows["value"].to_numpy(float)) <= 0.5 / n + 1e-12), ax.get_title()
     gpt4 = _line(_panels(fig)[list(model.inputs.llms).index("GPT-4")], OBSERVED)
-    assert gpt4.get_ydata()[3] == pytest.approx(5 / 39)  # k=5: 0.12 x 39 = 4.68 -> 5 successes
+    assert gpt4.get_ydata()[3] == pytest.approx(12 / 100)  # k=5: 0.12 x 100 = 12 successes
 
 
 def test_median_and_count_come_from_the_prior_draws(built) -> None:
