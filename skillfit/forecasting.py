@@ -31,16 +31,24 @@ import pandas as pd
 from skillfit import scaling
 from skillfit.errors import ExtrapolationWarning, SkillfitError, did_you_mean
 from skillfit.intervals import CI_KIND, CI_PROB, check_ci, median_and_interval
-from skillfit.models.links import link_probability, score_probability
+from skillfit.models.links import link_probability, score_probability, simulate_rates
 
 if TYPE_CHECKING:
     from skillfit.models.skill_graph import SkillGraphModel
 
-__all__ = ["COMPUTE_SPAN_WARN", "DEFAULT_HYPOTHETICAL_LLMS", "K_MAX_LIMIT",
+__all__ = ["COMPUTE_SPAN_WARN", "DEFAULT_HYPOTHETICAL_LLMS", "FORECAST_QUANTITIES", "K_MAX_LIMIT",
+           "NEW_EVALUATION_TRIALS",
            "TOKENS_PER_PARAM_RANGE", "check_llms", "compute_for", "extrapolation_warnings",
            "fan_table", "forecast", "hypothetical_compute", "kcurve_table", "llm_aliases",
-           "observed_compute", "observed_points", "pi_and_score_draws", "resolve_llm_name",
+           "observed_compute", "observed_points", "observed_rates", "pi_and_score_draws", "resolve_llm_name",
            "resolve_llms"]
+
+#: Graded combinations of the new evaluation whose measured score :func:`forecast` predicts
+#: (the ``measured`` rows): Skill-Mix grades 100 per (LLM, k).
+NEW_EVALUATION_TRIALS = 100
+
+#: The quantities of :func:`forecast` that have a median and an interval.
+FORECAST_QUANTITIES = ("pi", "score", "measured")
 
 #: Values (LLMs x k x posterior draws) evaluated at once by :func:`forecast`: memory stays flat
 #: however many LLMs, and the competent fraction's temporaries stay in cache (per-LLM time on
@@ -342,7 +350,8 @@ def extrapolation_warnings(model: SkillGraphModel,
 
 def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.DataFrame,
              k_max: int = 8, ci_prob: float = CI_PROB, score_at_least: Sequence[float] = (0.5,),
-             random_seed: int | None = 0, ci_kind: str = CI_KIND) -> pd.DataFrame:
+             random_seed: int | None = 0, ci_kind: str = CI_KIND,
+             trials: int = NEW_EVALUATION_TRIALS) -> pd.DataFrame:
     """Tidy forecast table for hypothetical LLMs, k = 1..k_max.
 
     Parameters
@@ -358,16 +367,29 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     score_at_least : sequence of float
         Levels x of the ``P(score>=x)`` rows.
     random_seed : int, optional
-        Seed of the new LLMs' family and fine-tuning offsets (common to every LLM).
+        Seed of the new LLMs' family and fine-tuning offsets (common to every LLM) and of the
+        grading scatter of the ``measured`` rows (one stream per LLM, by its position).
+    trials : int
+        Graded combinations of the new evaluation whose measured score the ``measured`` rows
+        predict.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``llm, k, quantity, mean, median, lower, upper``. Quantities: ``pi`` (chance a
-        random k-tuple is handled), ``score`` (expected Skill-Mix ratio of full marks, best of
-        3), ``P(score>=x)`` (posterior probability, in ``mean``; interval columns NaN), and one
-        ``k_max_pi50`` row per LLM (largest k whose median pi is at least 0.5; ``k`` is NaN).
-        ``table.attrs`` holds ``ci_prob``, ``ci_kind`` and ``warnings`` (see
+        Columns ``llm, k, quantity, mean, median, lower, upper``. Quantities:
+
+        - ``pi``: chance a random k-tuple is handled (the theory's quantity, not observable);
+        - ``score``: *expected* Skill-Mix ratio of full marks, best of 3 generations (what
+          infinitely many graded combinations would average to);
+        - ``measured``: the ratio of full marks a new evaluation of ``trials`` combinations
+          would *measure*: the expected score plus the Beta-Binomial scatter of its
+          ``trials`` graded texts (one simulated evaluation per posterior draw). This is the
+          quantity to hold a published rate against; its interval is wider than ``score``'s;
+        - ``P(score>=x)``: posterior probability that the expected score is at least x (in
+          ``mean``; interval columns NaN);
+        - one ``k_max_pi50`` row per LLM: largest k whose median pi is at least 0.5 (``k`` NaN).
+
+        ``table.attrs`` holds ``ci_prob``, ``ci_kind``, ``trials`` and ``warnings`` (see
         :func:`extrapolation_warnings`; each is also issued as an
         :class:`~skillfit.errors.ExtrapolationWarning`).
     """
@@ -378,6 +400,8 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         whole = False
     if not (whole and 1 <= int(k_max) <= K_MAX_LIMIT):
         raise SkillfitError(f"k_max must be an integer from 1 to {K_MAX_LIMIT}, got {k_max!r}")
+    if isinstance(trials, bool) or not isinstance(trials, int | np.integer) or trials < 1:
+        raise SkillfitError(f"trials must be a whole number >= 1, got {trials!r}")
     names, log_r = resolve_llms(model, llms, random_seed)
     notes = extrapolation_warnings(model, llms)
     for note in notes:
@@ -385,8 +409,12 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     ks = np.arange(1, int(k_max) + 1, dtype=float)
     n, K = len(names), ks.size
     levels = list(score_at_least)
-    # Summaries per LLM x k: pi and score (mean, median, interval), P(score >= x), k_max_pi50.
-    stats = {q: np.empty((n, K, 4)) for q in ("pi", "score")}
+    # Summaries per LLM x k: pi, score and measured (mean, median, interval), P(score >= x),
+    # k_max_pi50.
+    stats = {q: np.empty((n, K, 4)) for q in FORECAST_QUANTITIES}
+    kappa = _shared(model)["kappa"]
+    # one grading stream per LLM: its measured rows do not depend on how the LLMs are chunked
+    streams = np.random.SeedSequence(random_seed).spawn(n)
     prob = np.empty((n, len(levels), K))
     k50 = np.empty(n)
     # LLMs in chunks of about FORECAST_CHUNK values (LLMs x k x draws), see its comment
@@ -394,7 +422,9 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     for lo in range(0, n, step):
         sl = slice(lo, min(n, lo + step))
         pi, score = pi_and_score_draws(model, log_r[sl], ks)
-        for q, arr in (("pi", pi), ("score", score)):
+        measured = np.stack([simulate_rates(score[i], kappa, trials, np.random.default_rng(seq))
+                             for i, seq in enumerate(streams[sl])])
+        for q, arr in zip(FORECAST_QUANTITIES, (pi, score, measured), strict=True):
             stats[q][sl, :, 0] = arr.mean(axis=-1)
             stats[q][sl, :, 1:] = np.stack(median_and_interval(arr, ci_prob, -1, ci_kind), axis=-1)
         for j, x in enumerate(levels):
@@ -403,7 +433,7 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         last = K - 1 - np.argmax(above[:, ::-1], axis=1)
         k50[sl] = np.where(above.any(axis=1), ks[last], 0.0)
     blocks = []
-    for q in ("pi", "score"):
+    for q in FORECAST_QUANTITIES:
         blocks.append(pd.DataFrame({
             "llm": np.repeat(names, K), "k": np.tile(ks, n), "quantity": q,
             "mean": stats[q][..., 0].ravel(), "median": stats[q][..., 1].ravel(),
@@ -415,15 +445,18 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     blocks.append(pd.DataFrame({"llm": names, "k": np.nan, "quantity": "k_max_pi50",
                                 "mean": k50, "median": k50, "lower": np.nan, "upper": np.nan}))
     table = pd.concat(blocks, ignore_index=True)
-    # one block per LLM, in the order: pi (k = 1..K), score, each P(score>=x), k_max_pi50
-    order = {"pi": 0, "score": 1, **{f"P(score>={x:g})": 2 + j for j, x in enumerate(levels)},
-             "k_max_pi50": 2 + len(levels)}
+    # one block per LLM, in the order: pi (k = 1..K), score, measured, each P(score>=x),
+    # k_max_pi50
+    order = {"pi": 0, "score": 1, "measured": 2,
+             **{f"P(score>={x:g})": 3 + j for j, x in enumerate(levels)},
+             "k_max_pi50": 3 + len(levels)}
     table["_llm"] = table["llm"].map({name: i for i, name in enumerate(names)})
     table["_q"] = table["quantity"].map(order)
     table = table.sort_values(["_llm", "_q", "k"], kind="stable", na_position="last")
     table = table.drop(columns=["_llm", "_q"]).reset_index(drop=True)
     table["k"] = table["k"].astype("Int64")
-    table.attrs.update({"ci_prob": ci_prob, "ci_kind": ci_kind, "warnings": notes})
+    table.attrs.update({"ci_prob": ci_prob, "ci_kind": ci_kind, "trials": int(trials),
+                        "warnings": notes})
     return table
 
 
@@ -486,7 +519,8 @@ def kcurve_table(model: SkillGraphModel, k_max: int = 6, ci_prob: float = CI_PRO
 def fan_table(model: SkillGraphModel, ks: Sequence[int] = (2, 3, 4, 5),
               compute_grid: Any = None, quantity: str = "pi",
               ci_probs: Sequence[float] = (0.5, 0.89)) -> pd.DataFrame:
-    """Forecast ``pi_k`` (or ``score``) of a new compute-optimal LLM along a compute grid.
+    """Forecast ``pi_k`` (or ``score``, or ``measured``; see :func:`forecast`) of a new
+    compute-optimal LLM along a compute grid.
 
     Returns
     -------
@@ -496,8 +530,9 @@ def fan_table(model: SkillGraphModel, ks: Sequence[int] = (2, 3, 4, 5),
         fine-tuning offset (their posterior spread is in the bands); common random numbers make
         the curves smooth in compute.
     """
-    if quantity not in ("pi", "score"):
-        raise SkillfitError(f"quantity must be 'pi' or 'score', got {quantity!r}")
+    if quantity not in FORECAST_QUANTITIES:
+        raise SkillfitError(f"quantity must be one of {', '.join(map(repr, FORECAST_QUANTITIES))}, "
+                            f"got {quantity!r}")
     grid = np.logspace(22, 27, 30) if compute_grid is None else np.asarray(compute_grid, float)
     ks = [int(k) for k in ks]
     rows = [{"name": f"C={c:.6g}", "compute": float(c)} for c in grid]
@@ -514,7 +549,7 @@ def fan_table(model: SkillGraphModel, ks: Sequence[int] = (2, 3, 4, 5),
     out = out.sort_values(["k", "compute"], kind="stable").reset_index(drop=True)
     out["k"] = out["k"].astype(int)
     out.attrs.update({"quantity": quantity, "ci_probs": tuple(float(p) for p in ci_probs),
-                      "link": model.link})
+                      "link": model.link, "trials": NEW_EVALUATION_TRIALS})
     return out
 
 
@@ -532,3 +567,19 @@ def observed_points(model: SkillGraphModel, ks: Sequence[int],
     t = t[(t["quantity"] == quantity) & t["k"].isin([int(k) for k in ks])]
     return pd.DataFrame({"llm": t["llm"].to_numpy(), "compute": t["llm"].map(placed).to_numpy(),
                          "k": t["k"].astype(int).to_numpy(), "median": t["median"].to_numpy()})
+
+
+def observed_rates(model: SkillGraphModel, ks: Sequence[int]) -> pd.DataFrame:
+    """The published rates (successes / trials) of the observed open LLMs at their 6ND compute.
+
+    Columns ``llm, compute, k, median`` (``median`` holds the rate, so that the table can be
+    drawn like :func:`observed_points`); only the fitted cells at ``ks``, closed LLMs and LLMs
+    of unknown size left out.
+    """
+    placed = observed_compute(model)
+    x = model.inputs
+    names = np.asarray(x.llms)[x.cell_llm]
+    keep = np.isin(names, list(placed)) & np.isin(x.cell_k, [int(k) for k in ks]) & (x.cell_n > 0)
+    return pd.DataFrame({"llm": names[keep], "compute": [placed[m] for m in names[keep]],
+                         "k": x.cell_k[keep].astype(int),
+                         "median": x.cell_successes[keep] / x.cell_n[keep]})

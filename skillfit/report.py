@@ -96,15 +96,30 @@ def write_plots(model: Any, folder: str | os.PathLike[str], var_names: Sequence[
 
 def write_forecast_plots(model: Any, folder: str | os.PathLike[str],
                          marked: pd.DataFrame | None = None) -> list[str]:
-    """``forecast_fan.png``: the fan chart of a new compute-optimal LLM, the observed open LLMs
-    and the ``marked`` LLMs (``llm, compute, k, median, lower, upper``)."""
-    from skillfit.forecasting import fan_table, observed_points
+    """The fan charts of a new compute-optimal LLM along training compute.
+
+    ``forecast_fan.png`` draws pi_k with the observed open LLMs' posterior medians;
+    ``forecast_fan_measured.png`` the ratio of full marks a new evaluation would measure, with
+    the published rates of the observed open LLMs. ``marked`` LLMs (``llm, compute, k,
+    median, lower, upper`` and ``quantity``, ``pi`` or ``measured``) are drawn on the chart of
+    their quantity (all on the pi chart when there is no ``quantity`` column).
+    """
+    from skillfit.forecasting import fan_table, observed_points, observed_rates
     from skillfit.plots.skillmix import fan_chart_figure
 
     ks = (2, 3, 4, 5)
-    _save(fan_chart_figure(fan_table(model, ks), observed_points(model, ks), marked),
+
+    def of(quantity: str) -> pd.DataFrame | None:
+        if marked is None or "quantity" not in marked:
+            return marked if quantity == "pi" else None
+        return marked[marked["quantity"] == quantity].drop(columns="quantity")
+
+    _save(fan_chart_figure(fan_table(model, ks), observed_points(model, ks), of("pi")),
           Path(folder) / "forecast_fan.png")
-    return ["forecast_fan.png"]
+    _save(fan_chart_figure(fan_table(model, ks, quantity="measured"), observed_rates(model, ks),
+                           of("measured"), points_label="published"),
+          Path(folder) / "forecast_fan_measured.png")
+    return ["forecast_fan.png", "forecast_fan_measured.png"]
 
 
 def write_run(model: Any, out: str | os.PathLike[str], *, spec: Any = None,
@@ -124,7 +139,8 @@ def write_run(model: Any, out: str | os.PathLike[str], *, spec: Any = None,
     report : mapping, optional
         ``diagnostics.json`` (default :func:`fit_report`).
     forecast : pandas.DataFrame, optional
-        A forecast table, written as ``forecast.csv`` (with ``forecast_fan.png`` if ``plots``).
+        A forecast table, written as ``forecast.csv`` (with the fan charts of
+        :func:`write_forecast_plots` if ``plots``).
     marked : pandas.DataFrame, optional
         LLMs to mark on the fan chart.
     plots : bool

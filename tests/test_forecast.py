@@ -46,14 +46,15 @@ def test_table_structure(models) -> None:
     assert list(table.columns) == ["llm", "k", "quantity", "mean", "median", "lower", "upper"]
     names = [d["name"] for d in DEFAULT_HYPOTHETICAL_LLMS]
     assert list(dict.fromkeys(table["llm"])) == names
-    assert set(table["quantity"]) == {"pi", "score", "P(score>=0.5)", "k_max_pi50"}
-    for q in ("pi", "score", "P(score>=0.5)"):
+    assert set(table["quantity"]) == {"pi", "score", "measured", "P(score>=0.5)", "k_max_pi50"}
+    assert table.attrs["trials"] == 100
+    for q in ("pi", "score", "measured", "P(score>=0.5)"):
         sub = table[table["quantity"] == q]
         assert len(sub) == 6 * len(names)
         assert sorted(set(sub["k"].astype(int))) == list(range(1, 7))
     kmax = table[table["quantity"] == "k_max_pi50"]
     assert len(kmax) == len(names) and kmax["k"].isna().all()
-    for q in ("pi", "score"):
+    for q in ("pi", "score", "measured"):
         sub = table[table["quantity"] == q]
         assert (sub["lower"] <= sub["median"] + 1e-12).all()
         assert (sub["median"] <= sub["upper"] + 1e-12).all()
@@ -214,6 +215,56 @@ def test_chunked_forecast_equals_one_pass(models, monkeypatch) -> None:
 
 
 # ------------------------------------------------------------------------------ known answers
+def test_measured_rows_are_the_beta_binomial_of_a_new_evaluation(
+        fixed_joint: SkillGraphModel) -> None:
+    """Every shared parameter fixed: the expected score P is one number per k, so the measured
+    rate of a new evaluation of n combinations is successes / n with successes ~
+    BetaBinomial(n, P kappa, (1 - P) kappa) (scipy), sampled once per posterior draw."""
+    from scipy import stats
+
+    n_params, n_tokens = 7e10, 2e12
+    ks = np.arange(1, 7, dtype=float)
+    score = score_by_hand(pi_by_hand(log_r_law(n_params, n_tokens), ks))
+    kap = FIXED["kappa"]
+    for trials in (100, 7):
+        table = forecast(fixed_joint, [{"name": "x", "params": n_params, "tokens": n_tokens}],
+                         k_max=6, score_at_least=(), trials=trials)
+        assert table.attrs["trials"] == trials
+        sub = table[table["quantity"] == "measured"]
+        assert list(sub["k"]) == list(range(1, 7))
+        dist = stats.betabinom(trials, score * kap, (1 - score) * kap)
+        draws = 2000  # fixed_joint: 2 chains x 1000
+        # the mean is the expected score, up to Monte Carlo error (4 standard errors)
+        np.testing.assert_array_less(np.abs(sub["mean"].to_numpy(float) - score),
+                                     4 * dist.std() / trials / np.sqrt(draws))
+        # median and 89% interval: the distribution's quantiles, to one count (the sample
+        # quantile of 2,000 draws may land on a neighbouring count)
+        for col, q in (("median", 0.5), ("lower", 0.055), ("upper", 0.945)):
+            got = sub[col].to_numpy(float) * trials
+            assert np.all(np.abs(got - dist.ppf(q)) <= 1.0), (trials, col, got, dist.ppf(q))
+        # measured rates are whole counts out of the trials, and scatter more than the score
+        assert np.allclose(sub[["median", "lower", "upper"]].to_numpy(float) * trials,
+                           np.round(sub[["median", "lower", "upper"]].to_numpy(float) * trials))
+        expected = table[table["quantity"] == "score"]
+        width = sub["upper"].to_numpy() - sub["lower"].to_numpy()
+        assert np.all(width >= expected["upper"].to_numpy() - expected["lower"].to_numpy())
+        assert np.all(width[:3] > 0)  # the score's own interval is a point here
+
+
+def test_measured_rows_follow_the_seed_per_llm(models) -> None:
+    rows = [{"name": "a", "compute": 1e24}, {"name": "b", "compute": 1e25}]
+    one = forecast(models["threshold"], rows, k_max=3, score_at_least=(), random_seed=3)
+    measured = one[one["quantity"] == "measured"]
+    again = forecast(models["threshold"], rows, k_max=3, score_at_least=(), random_seed=3)
+    pd_testing.assert_frame_equal(one, again)
+    other = forecast(models["threshold"], rows, k_max=3, score_at_least=(), random_seed=4)
+    assert not np.array_equal(measured["mean"], other[other["quantity"] == "measured"]["mean"])
+    with pytest.raises(SkillfitError, match=r"^trials must be a whole number >= 1, got 0$"):
+        forecast(models["threshold"], rows, trials=0)
+    with pytest.raises(SkillfitError, match=r"^trials must be a whole number >= 1, got 2.5$"):
+        forecast(models["threshold"], rows, trials=2.5)
+
+
 def test_forecast_known_answer(fixed_joint: SkillGraphModel) -> None:
     """Every shared parameter fixed, no offsets: pi and score of a new LLM are one number per k,
     the model's definition written out by hand (tests/_by_hand.py)."""
@@ -340,6 +391,24 @@ def test_observed_compute_and_points_known_answer(fixed_joint: SkillGraphModel,
     assert empty.empty and list(empty.columns) == ["llm", "compute", "k", "median"]
 
 
+def test_observed_rates_are_the_published_cells(fixed_joint: SkillGraphModel) -> None:
+    """The open LLMs' published full-marks rates at their 6ND, read from the bundled table."""
+    import skillfit.forecasting as fc
+    from skillfit import datasets
+
+    sm = datasets.load("skillmix")
+    sm = sm[sm["metric"] == "ratio_of_full_marks"].set_index(["llm", "k"])["value"]
+    pts = fc.observed_rates(fixed_joint, [3, 2])
+    assert list(pts.columns) == ["llm", "compute", "k", "median"]
+    assert sorted(set(pts["llm"])) == sorted(OPEN) and sorted(set(pts["k"])) == [2, 3]
+    for row in pts.itertuples():
+        n, d = OPEN[row.llm]
+        assert row.compute == pytest.approx(6 * n * d, rel=1e-12)
+        assert row.median == pytest.approx(sm[(row.llm, row.k)], abs=1e-12)
+    assert pts.set_index(["llm", "k"]).at[("LLaMA-2-7B-Chat", 2), "median"] == pytest.approx(0.03)
+    assert fc.observed_rates(fixed_joint, [9]).empty  # no cell at k = 9
+
+
 def test_kcurve_table_known_answer(fixed_joint: SkillGraphModel) -> None:
     """Each Skill-Mix LLM as itself: the open ones' expected score is one number per k, by hand;
     Mistral's (tokens unknown) interval is the quartiles of its own draws at ci_prob 0.5; k_max
@@ -389,7 +458,8 @@ def test_fan_table_known_answer(fixed_joint: SkillGraphModel) -> None:
             pi = pi_by_hand(log_r_law(*_optimal(row.compute)), float(row.k))
             want = float(pi if quantity == "pi" else score_by_hand(pi))
             np.testing.assert_allclose(row[2:], want, rtol=1e-9)
-        assert t.attrs == {"quantity": quantity, "ci_probs": (0.5, 0.89), "link": "threshold"}
+        assert t.attrs == {"quantity": quantity, "ci_probs": (0.5, 0.89), "link": "threshold",
+                           "trials": 100}
     t = fan_table(fixed_joint, ks=(10,), compute_grid=[1e25], ci_probs=(0.5,))  # k beyond 8
     assert list(t["k"]) == [10]
     assert t.at[0, "median"] == pytest.approx(float(pi_by_hand(log_r_law(*_optimal(1e25)), 10.0)),
@@ -401,7 +471,10 @@ def test_fan_table_known_answer(fixed_joint: SkillGraphModel) -> None:
     assert t.attrs["quantity"] == "pi"
     with pytest.raises(SkillfitError) as err:
         fan_table(fixed_joint, quantity="loss")
-    assert str(err.value) == "quantity must be 'pi' or 'score', got 'loss'"
+    assert str(err.value) == "quantity must be one of 'pi', 'score', 'measured', got 'loss'"
+    measured = fan_table(fixed_joint, ks=(2,), compute_grid=grid, quantity="measured")
+    assert measured.attrs["quantity"] == "measured"
+    assert np.all(measured["upper_0.89"] > measured["lower_0.89"])  # the grading scatter
 
 
 def test_fan_table_bands_are_the_draws_quantiles(models) -> None:
@@ -607,7 +680,7 @@ def test_forecast_summaries_are_the_draws(models) -> None:
     table = forecast(model, [row])
     ks = np.arange(1.0, 9.0)
     pi, score = _draws_by_hand(model, row, 0, ks)
-    assert table.attrs == {"ci_prob": 0.89, "ci_kind": "eti", "warnings": []}
+    assert table.attrs == {"ci_prob": 0.89, "ci_kind": "eti", "trials": 100, "warnings": []}
     assert str(table["k"].dtype) == "Int64"  # whole k, and <NA> on the k_max_pi50 row
     for q, arr in (("pi", pi), ("score", score)):
         sub = table[table["quantity"] == q]
@@ -617,6 +690,15 @@ def test_forecast_summaries_are_the_draws(models) -> None:
             np.testing.assert_allclose(sub[col], np.quantile(arr, level, axis=-1), rtol=1e-12)
     np.testing.assert_allclose(table.loc[table["quantity"] == "P(score>=0.5)", "mean"],
                                (score >= 0.5).mean(axis=-1), rtol=1e-12)
+    # measured: one Beta-Binomial(100) evaluation per draw, from the LLM's own stream of the seed
+    rng = np.random.default_rng(np.random.SeedSequence(0).spawn(1)[0])
+    p = np.clip(score, 1e-6, 1 - 1e-6)  # the model's SCORE_EPS
+    kappa = model.shared_parameters()["kappa"]
+    measured = rng.binomial(100, rng.beta(p * kappa, (1 - p) * kappa)) / 100
+    sub = table[table["quantity"] == "measured"]
+    np.testing.assert_allclose(sub["mean"], measured.mean(axis=-1), rtol=1e-12)
+    for col, level in (("median", 0.5), ("lower", 0.055), ("upper", 0.945)):
+        np.testing.assert_allclose(sub[col], np.quantile(measured, level, axis=-1), rtol=1e-12)
     above = ks[np.median(pi, axis=-1) >= 0.5]
     assert table.loc[table["quantity"] == "k_max_pi50", "median"].item() == above.max()
     assert 1 < above.max() < 8  # neither end: the search is tested
@@ -626,9 +708,9 @@ def test_forecast_summaries_are_the_draws(models) -> None:
     other = forecast(model, [row, dict(row, name="y")], k_max=2, ci_prob=0.5,
                      score_at_least=[0.3, x], random_seed=3)
     label = f"P(score>={x:g})"
-    assert list(other["quantity"]) == (["pi"] * 2 + ["score"] * 2 + ["P(score>=0.3)"] * 2
-                                       + [label] * 2 + ["k_max_pi50"]) * 2
-    assert list(other["llm"]) == ["x"] * 9 + ["y"] * 9
+    assert list(other["quantity"]) == (["pi"] * 2 + ["score"] * 2 + ["measured"] * 2
+                                       + ["P(score>=0.3)"] * 2 + [label] * 2 + ["k_max_pi50"]) * 2
+    assert list(other["llm"]) == ["x"] * 11 + ["y"] * 11
     sub = other[other["llm"] == "x"]
     np.testing.assert_allclose(sub.loc[sub["quantity"] == "pi", "lower"],
                                np.quantile(pi, 0.25, axis=-1), rtol=1e-12)

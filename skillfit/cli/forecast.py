@@ -117,23 +117,26 @@ def _fmt(v: float) -> str:
 
 
 def format_forecast(table: Any, ci_prob: float, level: float = 0.5) -> str:
-    """The compact text table printed by ``skillfit forecast``."""
+    """The compact text table printed by ``skillfit forecast``: per LLM and k, the median and
+    interval of pi, of the expected score and of the score a new evaluation would measure."""
     pct = f"{ci_prob:.0%}"
     prob_q = f"P(score>={level:g})"
+    trials = table.attrs.get("trials", 100)
+    heads = [f"pi [{pct}]", f"expected score [{pct}]", f"measured /{trials} [{pct}]"]
     lines = []
     for name in dict.fromkeys(table["llm"]):
         t = table[table["llm"] == name]
-        pi = t[t["quantity"] == "pi"].set_index("k")
-        score = t[t["quantity"] == "score"].set_index("k")
+        rows = [t[t["quantity"] == q].set_index("k") for q in ("pi", "score", "measured")]
         prob = t[t["quantity"] == prob_q].set_index("k")
         kmax = t[t["quantity"] == "k_max_pi50"]["median"].iloc[0]
         lines.append(name)
-        lines.append(f"  {'k':>2}  {'pi median [' + pct + ']':<22}{'score median [' + pct + ']':<25}"
-                     f"{prob_q if len(prob) else ''}")
-        for k in pi.index:
-            p, s = pi.loc[k], score.loc[k]
-            cols = (f"  {int(k):>2}  {_fmt(p['median'])} [{_fmt(p['lower'])}, {_fmt(p['upper'])}]"
-                    f"{'':<5}{_fmt(s['median'])} [{_fmt(s['lower'])}, {_fmt(s['upper'])}]{'':<8}")
+        lines.append(f"  {'k':>2}  " + "".join(f"{h:<24}" for h in heads)
+                     + (prob_q if len(prob) else ""))
+        for k in rows[0].index:
+            cols = f"  {int(k):>2}  "
+            for r in rows:
+                m, lo, hi = r.loc[k, "median"], r.loc[k, "lower"], r.loc[k, "upper"]
+                cols += f"{_fmt(m) + ' [' + _fmt(lo) + ', ' + _fmt(hi) + ']':<24}"
             if len(prob):
                 cols += f"{prob.loc[k, 'mean']:.2f}"
             lines.append(cols.rstrip())
@@ -150,9 +153,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Fit SPEC (default: the bundled 'skillmix' spec, threshold link, bundled data) and "
             "print, for each hypothetical LLM, the posterior median and 89% equal-tailed "
-            "interval of pi_k (chance a random k-tuple of skills is handled) and of the "
-            "expected Skill-Mix score, P(score >= 0.5) and the largest k with median pi_k >= "
-            "0.5. Writes a new run folder: posterior.nc, summary.csv, ppc.csv, forecast.csv, "
+            "interval of pi_k (chance a random k-tuple of skills is handled), of the "
+            "expected Skill-Mix score and of the score a new evaluation of 100 combinations "
+            "would measure (with its grading scatter), P(expected score >= 0.5) and the "
+            "largest k with median pi_k >= 0.5. Writes a new run folder: posterior.nc, summary.csv, ppc.csv, forecast.csv, "
             "diagnostics.json, run.json and plots. "
             "Hypothetical LLMs come from --llm/--compute/--scale, else the spec's [forecast] "
             "section. The default fit (4 chains x 1500 draws) takes about 2 minutes on 2 cores. "
@@ -197,13 +201,14 @@ def _load_run(target: Path) -> tuple[Any, Path]:
 
 
 def _marked(model: Any, table: Any, rows: list[dict[str, Any]]) -> Any:
-    """The asked-for LLMs of known compute as fan-chart marks (pi median and interval per k)."""
+    """The asked-for LLMs of known compute as fan-chart marks: median and interval per k of pi
+    and of the measured score (column ``quantity``)."""
     from skillfit.forecasting import hypothetical_compute
 
     compute = hypothetical_compute(model, rows)
-    pi = table[(table["quantity"] == "pi") & table["llm"].isin(list(compute))]
-    return pi.assign(compute=pi["llm"].map(compute))[["llm", "compute", "k", "median", "lower",
-                                                      "upper"]]
+    rows_ = table[table["quantity"].isin(["pi", "measured"]) & table["llm"].isin(list(compute))]
+    return rows_.assign(compute=rows_["llm"].map(compute))[
+        ["llm", "compute", "k", "median", "lower", "upper", "quantity"]]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -258,8 +263,12 @@ def run(args: argparse.Namespace) -> int:
         pywarnings.simplefilter("ignore", ExtrapolationWarning)  # printed below, in words
         table = forecast(model, rows, k_max=k_max, ci_prob=ci, score_at_least=levels)
     print()
-    print(f"Forecast ({model.link} link): posterior median [{interval_label(ci)}]; pi = chance a "
-          "random k-tuple of skills is handled, score = expected Skill-Mix ratio of full marks")
+    print(f"Forecast ({model.link} link): posterior median [{interval_label(ci)}]. pi = chance a "
+          "random k-tuple of skills is handled (not observable); expected score = Skill-Mix "
+          "ratio of full marks averaged over infinitely many combinations; measured /"
+          f"{table.attrs['trials']} = the ratio a new evaluation of {table.attrs['trials']} "
+          "combinations would measure (the expected score plus its grading scatter: compare "
+          "published rates with this one)")
     print()
     sys.stdout.write(format_forecast(table, ci, levels[0] if levels else 0.5))
     for note in table.attrs["warnings"]:

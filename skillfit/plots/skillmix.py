@@ -95,8 +95,9 @@ def kcurves_figure(curves: pd.DataFrame, cells: pd.DataFrame, link: str = "",
 
 
 def fan_chart_figure(fan: pd.DataFrame, points: pd.DataFrame | None = None,
-                     marked: pd.DataFrame | None = None, ncols: int = 2) -> Figure:
-    """Forecast ``pi_k`` (or ``score``) of a new compute-optimal LLM vs training compute.
+                     marked: pd.DataFrame | None = None, ncols: int = 2,
+                     points_label: str = "posterior median") -> Figure:
+    """Forecast ``pi_k`` (``score``, ``measured``) of a new compute-optimal LLM vs compute.
 
     Parameters
     ----------
@@ -106,12 +107,15 @@ def fan_chart_figure(fan: pd.DataFrame, points: pd.DataFrame | None = None,
         label the axes.
     points : pandas.DataFrame, optional
         Observed LLMs to place: ``llm, compute, k, median`` (e.g.
-        :func:`skillfit.forecasting.observed_points`).
+        :func:`skillfit.forecasting.observed_points`, or the published rates of
+        :func:`skillfit.forecasting.observed_rates`).
     marked : pandas.DataFrame, optional
         LLMs to mark (e.g. the ones a user asked to forecast): ``llm, compute, k, median`` and
         optionally ``lower, upper`` (drawn as an error bar).
     ncols : int
         Panels per row.
+    points_label : str
+        What the ``points`` are, in the legend (``"LLM (points_label)"``).
     """
     quantity = fan.attrs.get("quantity", "pi")
     ks = sorted(int(k) for k in fan["k"].unique())
@@ -120,7 +124,9 @@ def fan_chart_figure(fan: pd.DataFrame, points: pd.DataFrame | None = None,
     ncols = max(1, min(ncols, len(ks)))
     fig, axes = _panel_grid(len(ks), ncols, 6.2, 4.0, 0.9)
     ylabel = {"pi": "pi_k: chance a random k-tuple is handled",
-              "score": "expected Skill-Mix ratio of full marks"}.get(quantity, quantity)
+              "score": "expected Skill-Mix ratio of full marks",
+              "measured": f"measured ratio of full marks ({fan.attrs.get('trials', 100)} "
+                          "combinations)"}.get(quantity, quantity)
     for ax, k in zip(axes, ks, strict=False):
         sel = fan[fan["k"] == k].sort_values("compute")
         for j, prob in enumerate(probs):
@@ -134,7 +140,7 @@ def fan_chart_figure(fan: pd.DataFrame, points: pd.DataFrame | None = None,
                 row = pts[pts["llm"] == name]
                 ax.plot(row["compute"], row["median"], _MARKERS[j % len(_MARKERS)], ms=6,
                         color=f"C{(j + 1) % 10}", mec="k", mew=0.5,
-                        label=f"{name} (posterior median)")
+                        label=f"{name} ({points_label})")
         if marked is not None and len(marked):
             mk = marked[marked["k"] == k]
             for _, row in mk.iterrows():

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("mock_pymc_sample")
 FAST = ["--draws", "20", "--tune", "20", "--chains", "2"]
 FILES = ("posterior.nc", "summary.csv", "ppc.csv", "run.json", "forecast.csv", "diagnostics.json",
          "trace.png", "rank.png", "prior_predictive.png", "skillmix_kcurves.png",
-         "forecast_fan.png")
+         "forecast_fan.png", "forecast_fan_measured.png")
 
 
 def _one_error_line(err: str, *needles: str) -> None:
@@ -54,8 +54,8 @@ def test_printed_table(tmp_path: Path, capsys) -> None:
                  "--llm", "big:4e11:1.5e13", "--compute", "1e25", "--scale", "GPT-4:10",
                  "--seed", "3", "--compute-for", "2:0.5:0.3"]) == 0
     stdout = capsys.readouterr().out
-    for needle in ("big", "compute 1e+25 FLOP", "GPT-4 x10 compute", "pi median [89%]",
-                   "score median [89%]", "P(score>=0.5)", "largest k with median pi >= 0.5",
+    for needle in ("big", "compute 1e+25 FLOP", "GPT-4 x10 compute", "pi [89%]",
+                   "expected score [89%]", "measured /100 [89%]", "P(score>=0.5)", "largest k with median pi >= 0.5",
                    "diagnostics (", "max R-hat", "compute for P(pi_2 >= 0.5) >= 0.3", "divergences", f"wrote {out}"):
         assert needle in stdout, needle
     table = pd.read_csv(out / "forecast.csv")
