@@ -179,7 +179,8 @@ import pandas as pd
 import arviz as az
 import arviz_plots as azp
 from skillfit import SkillGraphModel, checks, compute_for, forecast
-from skillfit.forecasting import DEFAULT_HYPOTHETICAL_LLMS, fan_table, kcurve_table, observed_points
+from skillfit.forecasting import (DEFAULT_HYPOTHETICAL_LLMS, fan_table, kcurve_table,
+                                  observed_points, observed_rates)
 from skillfit.plots.skillmix import kcurves_figure, fan_chart_figure, prior_predictive_figure
 SAMPLER = {"draws": 1000, "tune": 700, "chains": 2}
 data = SkillGraphModel.bundled_data()
@@ -223,14 +224,25 @@ with warnings.catch_warnings():  # the table's diag columns report the Pareto-k 
     table = az.compare({link: m.idata for link, m in fits.items()}, var_name="successes")
 table"""),
     ("md", "## Forecasts for larger models"),
+    ("md", """Three quantities per LLM and k: `pi` (the chance a random k-tuple is handled, the
+theory's quantity, not observable), `score` (the *expected* ratio of full marks, best of 3
+generations) and `measured` (the ratio a new Skill-Mix evaluation of 100 combinations would
+measure: the expected score plus its grading scatter). A published rate is to be held against
+`measured`."""),
     ("code", """table = forecast(model, DEFAULT_HYPOTHETICAL_LLMS, k_max=6)
 wide = table[table["quantity"] == "pi"].pivot(index="llm", columns="k", values="median").round(2)
 wide"""),
+    ("code", """gpt4 = table[(table["llm"] == "GPT-4 x10 compute") & table["quantity"].isin(["pi", "score", "measured"])]
+gpt4[gpt4["k"] >= 4].pivot(index="k", columns="quantity", values=["median", "lower", "upper"]).round(2)"""),
     ("code", """table[table["quantity"] == "k_max_pi50"][["llm", "median"]]"""),
     ("code", """flop = compute_for(model, k=4, level=0.5, prob=0.5)
 print(f"compute for a typical new compute-optimal chat model to reach median pi_4 >= 0.5: {flop:.2g} FLOP")
 ks = (2, 3, 4, 5)
 fig = fan_chart_figure(fan_table(model, ks), observed_points(model, ks))
+fig"""),
+    ("code", """# the same fan for the rate a new evaluation would measure, with the published rates
+fig = fan_chart_figure(fan_table(model, ks, quantity="measured"), observed_rates(model, ks),
+                       points_label="published")
 fig"""),
     ("md", """## Backtest: hold out the 70B+ open models
 

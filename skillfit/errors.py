@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 __all__ = [
     "ArgumentError",
     "DataValidationError",
+    "DataWarning",
     "DifferentModelError",
     "ExtrapolationWarning",
     "SimulationError",
