@@ -162,7 +162,9 @@ def fan_chart_figure(fan: pd.DataFrame, points: pd.DataFrame | None = None,
     _finish_grid(fig, axes, len(ks), ncols, "training compute C = 6ND (FLOP)", ylabel,
                  label_size=9)
     link = fan.attrs.get("link")
-    fig.suptitle(f"Forecast {quantity} vs training compute ({link + ' link; ' if link else ''}"
+    what = {"pi": "pi_k", "score": "expected score",
+            "measured": "measured score of a new evaluation"}.get(quantity, quantity)
+    fig.suptitle(f"Forecast {what} vs training compute ({link + ' link; ' if link else ''}"
                  "closed LLMs and LLMs of unknown size not shown)", fontsize=11)
     return fig
 

@@ -78,3 +78,40 @@ def test_figures_draw_a_users_own_tables() -> None:
     fig = kcurves_figure(curves, cells, "threshold")
     (obs,) = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == "observed (Skill-Mix)"]
     np.testing.assert_allclose(obs.get_ydata(), [0.55, 0.35])
+
+
+# ------------------------------------------------ the quantity named; points with their label
+def _fan(quantity: str) -> pd.DataFrame:
+    compute = np.logspace(22, 26, 5)
+    rows = []
+    for k in (2, 3):
+        med = np.linspace(0.1, 0.9, 5) / k
+        rows.append(pd.DataFrame({"compute": compute, "k": k, "median": med,
+                                  "lower_0.89": med / 2, "upper_0.89": np.minimum(1, med * 1.5)}))
+    fan = pd.concat(rows, ignore_index=True)
+    fan.attrs.update({"quantity": quantity, "link": "threshold", "trials": 100})
+    return fan
+
+
+@pytest.mark.parametrize(("quantity", "title", "ylabel"), [
+    ("pi", "Forecast pi_k vs training compute", "pi_k: chance a random k-tuple is handled"),
+    ("score", "Forecast expected score vs", "expected Skill-Mix ratio of full marks"),
+    ("measured", "Forecast measured score of a new evaluation vs",
+     "measured ratio of full marks (100 combinations)"),
+])
+def test_title_and_axis_name_the_quantity(quantity, title, ylabel) -> None:
+    fig = fan_chart_figure(_fan(quantity))
+    assert fig.get_suptitle().startswith(title) and "threshold link" in fig.get_suptitle()
+    assert fig.axes[0].get_ylabel() == ylabel
+
+
+def test_points_are_drawn_where_given_with_their_label() -> None:
+    points = pd.DataFrame({"llm": ["A", "A"], "compute": [1e23, 1e23], "k": [2, 3],
+                           "median": [0.03, 0.0]})
+    fig = fan_chart_figure(_fan("measured"), points, points_label="published")
+    for ax, k in zip(fig.axes[:2], (2, 3), strict=True):
+        line = next(ln for ln in ax.get_lines() if ln.get_label() == "A (published)")
+        assert line.get_xdata().tolist() == [1e23]
+        assert line.get_ydata().tolist() == points.loc[points["k"] == k, "median"].tolist()
+    default = fan_chart_figure(_fan("pi"), points)
+    assert "A (posterior median)" in [ln.get_label() for ln in default.axes[0].get_lines()]
