@@ -351,7 +351,7 @@ def extrapolation_warnings(model: SkillGraphModel,
 def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.DataFrame,
              k_max: int = 8, ci_prob: float = CI_PROB, score_at_least: Sequence[float] = (0.5,),
              random_seed: int | None = 0, ci_kind: str = CI_KIND,
-             trials: int = NEW_EVALUATION_TRIALS) -> pd.DataFrame:
+             trials: int | None = NEW_EVALUATION_TRIALS) -> pd.DataFrame:
     """Tidy forecast table for hypothetical LLMs, k = 1..k_max.
 
     Parameters
@@ -369,9 +369,10 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     random_seed : int, optional
         Seed of the new LLMs' family and fine-tuning offsets (common to every LLM) and of the
         grading scatter of the ``measured`` rows (one stream per LLM, by its position).
-    trials : int
+    trials : int or None
         Graded combinations of the new evaluation whose measured score the ``measured`` rows
-        predict.
+        predict; ``None`` leaves those rows out (their simulation about doubles the time of a
+        forecast for many LLMs).
 
     Returns
     -------
@@ -400,8 +401,9 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         whole = False
     if not (whole and 1 <= int(k_max) <= K_MAX_LIMIT):
         raise SkillfitError(f"k_max must be an integer from 1 to {K_MAX_LIMIT}, got {k_max!r}")
-    if isinstance(trials, bool) or not isinstance(trials, int | np.integer) or trials < 1:
-        raise SkillfitError(f"trials must be a whole number >= 1, got {trials!r}")
+    if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int | np.integer)
+                               or trials < 1):
+        raise SkillfitError(f"trials must be a whole number >= 1 or None, got {trials!r}")
     names, log_r = resolve_llms(model, llms, random_seed)
     notes = extrapolation_warnings(model, llms)
     for note in notes:
@@ -411,7 +413,8 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     levels = list(score_at_least)
     # Summaries per LLM x k: pi, score and measured (mean, median, interval), P(score >= x),
     # k_max_pi50.
-    stats = {q: np.empty((n, K, 4)) for q in FORECAST_QUANTITIES}
+    quantities = FORECAST_QUANTITIES if trials is not None else ("pi", "score")
+    stats = {q: np.empty((n, K, 4)) for q in quantities}
     kappa = _shared(model)["kappa"]
     # one grading stream per LLM: its measured rows do not depend on how the LLMs are chunked
     streams = np.random.SeedSequence(random_seed).spawn(n)
@@ -422,9 +425,12 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     for lo in range(0, n, step):
         sl = slice(lo, min(n, lo + step))
         pi, score = pi_and_score_draws(model, log_r[sl], ks)
-        measured = np.stack([simulate_rates(score[i], kappa, trials, np.random.default_rng(seq))
-                             for i, seq in enumerate(streams[sl])])
-        for q, arr in zip(FORECAST_QUANTITIES, (pi, score, measured), strict=True):
+        draws = [pi, score]
+        if trials is not None:
+            draws.append(np.stack([simulate_rates(score[i], kappa, trials,
+                                                  np.random.default_rng(seq))
+                                   for i, seq in enumerate(streams[sl])]))
+        for q, arr in zip(quantities, draws, strict=True):
             stats[q][sl, :, 0] = arr.mean(axis=-1)
             stats[q][sl, :, 1:] = np.stack(median_and_interval(arr, ci_prob, -1, ci_kind), axis=-1)
         for j, x in enumerate(levels):
@@ -433,7 +439,7 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         last = K - 1 - np.argmax(above[:, ::-1], axis=1)
         k50[sl] = np.where(above.any(axis=1), ks[last], 0.0)
     blocks = []
-    for q in FORECAST_QUANTITIES:
+    for q in quantities:
         blocks.append(pd.DataFrame({
             "llm": np.repeat(names, K), "k": np.tile(ks, n), "quantity": q,
             "mean": stats[q][..., 0].ravel(), "median": stats[q][..., 1].ravel(),
@@ -455,7 +461,8 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     table = table.sort_values(["_llm", "_q", "k"], kind="stable", na_position="last")
     table = table.drop(columns=["_llm", "_q"]).reset_index(drop=True)
     table["k"] = table["k"].astype("Int64")
-    table.attrs.update({"ci_prob": ci_prob, "ci_kind": ci_kind, "trials": int(trials),
+    table.attrs.update({"ci_prob": ci_prob, "ci_kind": ci_kind,
+                        "trials": None if trials is None else int(trials),
                         "warnings": notes})
     return table
 
@@ -498,7 +505,7 @@ def _quiet_forecast(model: SkillGraphModel, rows: list[dict[str, Any]], **kwargs
     """:func:`forecast` without extrapolation warnings (for plotting grids that span far)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExtrapolationWarning)
-        return forecast(model, rows, score_at_least=(), **kwargs)
+        return forecast(model, rows, **{"score_at_least": (), "trials": None, **kwargs})
 
 
 def kcurve_table(model: SkillGraphModel, k_max: int = 6, ci_prob: float = CI_PROB) -> pd.DataFrame:
@@ -538,7 +545,8 @@ def fan_table(model: SkillGraphModel, ks: Sequence[int] = (2, 3, 4, 5),
     rows = [{"name": f"C={c:.6g}", "compute": float(c)} for c in grid]
     out = None
     for prob in ci_probs:
-        t = _quiet_forecast(model, rows, k_max=max(ks), ci_prob=prob)
+        t = _quiet_forecast(model, rows, k_max=max(ks), ci_prob=prob,
+                            trials=NEW_EVALUATION_TRIALS if quantity == "measured" else None)
         t = t[(t["quantity"] == quantity) & t["k"].isin(ks)]
         t = t.assign(compute=t["llm"].map(dict(zip([r["name"] for r in rows], grid,
                                                     strict=True))))

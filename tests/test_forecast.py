@@ -259,10 +259,15 @@ def test_measured_rows_follow_the_seed_per_llm(models) -> None:
     pd_testing.assert_frame_equal(one, again)
     other = forecast(models["threshold"], rows, k_max=3, score_at_least=(), random_seed=4)
     assert not np.array_equal(measured["mean"], other[other["quantity"] == "measured"]["mean"])
-    with pytest.raises(SkillfitError, match=r"^trials must be a whole number >= 1, got 0$"):
+    with pytest.raises(SkillfitError, match=r"^trials must be a whole number >= 1 or None, got 0$"):
         forecast(models["threshold"], rows, trials=0)
-    with pytest.raises(SkillfitError, match=r"^trials must be a whole number >= 1, got 2.5$"):
+    with pytest.raises(SkillfitError, match=r"^trials must be a whole number >= 1 or None, got 2.5$"):
         forecast(models["threshold"], rows, trials=2.5)
+    # None leaves the measured rows out and changes nothing else
+    without = forecast(models["threshold"], rows, k_max=3, score_at_least=(), random_seed=3,
+                       trials=None)
+    assert "measured" not in set(without["quantity"]) and without.attrs["trials"] is None
+    pd_testing.assert_frame_equal(without, one[one["quantity"] != "measured"].reset_index(drop=True))
 
 
 def test_forecast_known_answer(fixed_joint: SkillGraphModel) -> None:
