@@ -36,11 +36,11 @@ from skillfit.models.links import link_probability, score_probability, simulate_
 if TYPE_CHECKING:
     from skillfit.models.skill_graph import SkillGraphModel
 
-__all__ = ["COMPUTE_SPAN_WARN", "DEFAULT_HYPOTHETICAL_LLMS", "FORECAST_QUANTITIES", "K_MAX_LIMIT",
-           "NEW_EVALUATION_TRIALS",
-           "TOKENS_PER_PARAM_RANGE", "check_llms", "compute_for", "extrapolation_warnings",
-           "fan_table", "forecast", "hypothetical_compute", "kcurve_table", "llm_aliases",
-           "observed_compute", "observed_points", "observed_rates", "pi_and_score_draws", "resolve_llm_name",
+__all__ = ["COMPUTE_SPAN_WARN", "DEFAULT_HYPOTHETICAL_LLMS", "FORECAST_QUANTITIES",
+           "K_MAX_LIMIT", "NEW_EVALUATION_TRIALS", "TOKENS_PER_PARAM_RANGE", "check_llms",
+           "compute_for", "extrapolation_warnings", "fan_table", "forecast",
+           "hypothetical_compute", "kcurve_table", "llm_aliases", "observed_compute",
+           "observed_points", "observed_rates", "pi_and_score_draws", "resolve_llm_name",
            "resolve_llms"]
 
 #: Graded combinations of the new evaluation whose measured score :func:`forecast` predicts
@@ -501,7 +501,8 @@ def compute_for(model: SkillGraphModel, k: int, level: float, prob: float = 0.5,
     return float(10 ** (np.log10(grid[i - 1]) + w * (np.log10(grid[i]) - np.log10(grid[i - 1]))))
 
 
-def _quiet_forecast(model: SkillGraphModel, rows: list[dict[str, Any]], **kwargs: Any) -> pd.DataFrame:
+def _quiet_forecast(model: SkillGraphModel, rows: list[dict[str, Any]],
+                    **kwargs: Any) -> pd.DataFrame:
     """:func:`forecast` without extrapolation warnings (for plotting grids that span far)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExtrapolationWarning)
