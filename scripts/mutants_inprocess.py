@@ -185,7 +185,9 @@ def pytest_runtestloop(session):
     os.environ["MUTANT_UNDER_TEST"] = ""
     _discard(list(BUILT_UNDER_MUTANT.values()))  # a fixture that failed: its error is cached
     BUILT_UNDER_MUTANT.clear()
-    if not forced or _run([it for it in items if it.nodeid == forced[0]]):
+    at = next((i for i, it in enumerate(items) if it.nodeid == forced[0]), 0)
+    # run it again cleanly, followed by the rest (a lone item would tear the session down)
+    if not forced or _run(items[at:] + items[:at], limit=1):
         raise RuntimeError("the forced failure did not fail, or stuck: are the tests importing "
                            "the mutated tree (run from mutants/)?")
     print(f"{len(names)} mutants", flush=True)
