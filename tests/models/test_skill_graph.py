@@ -220,6 +220,8 @@ def test_config_values_checked_word_for_word():
     assert message({"gamma": 0.0}) == "model_config 'gamma' must be in (0, 1], got 0.0"
     assert message({"gamma": 1.5}) == "model_config 'gamma' must be in (0, 1], got 1.5"
     assert message({"sigma_family": -0.1}) == "model_config 'sigma_family' must be >= 0, got -0.1"
+    assert message({"kappa": "big"}) == ("prior 'kappa': expected a table like "
+                                         "{dist = \"Normal\", mu = 0, sigma = 1}, got 'big'")
     fine = {"c": 1e-9, "tau": 0.0, "floor": 0.0, "gamma": 1.0, "sigma_family": 0.0,
             "sigma_tune": 0.0, "degree": 1e6, "closed_log_r_mu": -5.0}
     cfg = SkillGraphModel(fine).model_config
@@ -310,7 +312,8 @@ def test_fit_passes_data_seed_and_options(tables):
     try:
         model = SkillGraphModel(sampler_config={"draws": 5, "chains": 1})
         idata = model.fit(small, random_seed=11, progressbar=False, draws=4)
-        default = SkillGraphModel(sampler_config={"draws": 3, "chains": 1})
+        default = SkillGraphModel({"link": "logistic", "sigma_tune": 0.0},
+                                  sampler_config={"draws": 3, "chains": 1})
         bare = default.fit(random_seed=12, predictive=False)
     finally:
         pm.sample = original
@@ -320,6 +323,13 @@ def test_fit_passes_data_seed_and_options(tables):
     assert {"posterior_predictive", "log_likelihood"} <= set(idata.children)
     assert not {"posterior_predictive", "log_likelihood"} & set(bare.children)
     assert bare.attrs["random_seed"] == 12 and "progressbar" not in seen[1]
+    # the logistic link's shared parameters; numbers fixed in model_config repeated
+    shared = default.shared_parameters()
+    assert set(shared) == {"c", "tau", "gamma", "kappa", "logistic_intercept", "logistic_slope_r",
+                           "logistic_slope_k", "sigma_family", "sigma_tune"}
+    for name in ("logistic_intercept", "logistic_slope_r", "logistic_slope_k", "sigma_family"):
+        np.testing.assert_array_equal(shared[name], bare["posterior"][name].values[0])
+    np.testing.assert_array_equal(shared["sigma_tune"], np.zeros(3))
 
 
 def test_mocked_fit_has_named_dims(mocked):
@@ -432,14 +442,26 @@ def test_posterior_predictive_check_by_hand(mocked):
     inside = (table["observed"] >= table["lower"]) & (table["observed"] <= table["upper"])
     assert list(table["inside"]) == list(inside)
     assert table.attrs == {"coverage": float(inside.mean()), "ci_prob": 0.89, "ci_kind": "eti"}
-    # a narrow interval leaves some cells out; an observation on a bound counts as inside
-    narrow = mocked.posterior_predictive_check(ci_prob=0.3, random_seed=4)
-    lower, upper = np.quantile(rates, 0.35, axis=0), np.quantile(rates, 0.65, axis=0)
+    # narrow intervals leave some cells out; an observation on the lower bound counts as inside
     observed = x.cell_successes / x.cell_n
-    inside = (observed >= lower) & (observed <= upper)
-    assert list(narrow["inside"]) == list(inside) and 0 < inside.sum() < len(inside)
-    assert ((observed == lower) | (observed == upper)).any()
-    assert narrow.attrs["coverage"] == pytest.approx(inside.mean(), abs=1e-15)
+    on_lower = 0
+    for prob in (0.1, 0.3, 0.5):
+        narrow = mocked.posterior_predictive_check(ci_prob=prob, random_seed=4)
+        lower = np.quantile(rates, (1 - prob) / 2, axis=0)
+        upper = np.quantile(rates, (1 + prob) / 2, axis=0)
+        inside = (observed >= lower) & (observed <= upper)
+        assert list(narrow["inside"]) == list(inside) and 0 < inside.sum() < len(inside)
+        assert narrow.attrs["coverage"] == pytest.approx(inside.mean(), abs=1e-15)
+        on_lower += ((observed == lower) & (lower < upper)).sum()
+    assert on_lower > 0
+    # the hdi is the package's hdi of these draws (not the equal-tailed interval)
+    from skillfit.intervals import interval_bounds
+
+    hdi = mocked.posterior_predictive_check(ci_prob=0.5, ci_kind="hdi", random_seed=4)
+    lower, upper = interval_bounds(rates, 0.5, axis=0, ci_kind="hdi")
+    np.testing.assert_allclose(hdi["lower"], lower, rtol=1e-12)
+    np.testing.assert_allclose(hdi["upper"], upper, rtol=1e-12)
+    assert not np.allclose(lower, np.quantile(rates, 0.25, axis=0))
     # the default seed is 0
     pd.testing.assert_frame_equal(mocked.posterior_predictive_check(),
                                   mocked.posterior_predictive_check(random_seed=0))
