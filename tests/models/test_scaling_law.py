@@ -383,6 +383,47 @@ def test_fixed_discrepancy_and_nu_reach_the_predictive(mocked: ScalingLawModel) 
     np.testing.assert_array_equal(laws["E"], m.posterior["E"].values[0])
 
 
+def test_sample_kwargs_ask_nutpie_for_low_rank_adaptation() -> None:
+    """nutpie gets the low-rank mass matrix unless the caller chose an adaptation; PyMC's NUTS
+    gets no nuts options; the seed and progress bar reach the sampler."""
+    nutpie = ScalingLawModel(sampler_config={"nuts_sampler": "nutpie"})
+    cfg = nutpie._sample_kwargs(5, True, {})
+    assert cfg["random_seed"] == 5 and cfg["progressbar"] is True
+    assert cfg["nuts"] == {"adaptation": "low_rank", "target_accept": 0.9}
+    mine = nutpie._sample_kwargs(5, None, {"nuts": {"adaptation": "diag", "maxdepth": 8}})
+    assert mine["nuts"] == {"adaptation": "diag", "maxdepth": 8, "target_accept": 0.9}
+    assert mine["progressbar"] is False
+    pymc_cfg = ScalingLawModel(sampler_config={"nuts_sampler": "pymc"})._sample_kwargs(5, None, {})
+    assert pymc_cfg["nuts"] == {"target_accept": 0.9}
+
+
+def test_fit_passes_seed_and_options_and_calibrates() -> None:
+    """fit() passes the seed, progress bar, predictive choice and sampler overrides on, and
+    calibrates the discrepancy scale into the run's attributes."""
+    seen: list[dict] = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs)
+        return mock_sample(*args, **kwargs)
+
+    original = pm.sample
+    pm.sample = spy
+    try:
+        m = ScalingLawModel(model_config={"discrepancy": 0.1},
+                            sampler_config={"draws": 5, "chains": 1})
+        idata = m.fit(CHIN, random_seed=9, progressbar=True, draws=4)
+        other = ScalingLawModel(sampler_config={"draws": 3, "chains": 1})
+        bare = other.fit(CHIN.iloc[::3], random_seed=10, predictive=False)
+    finally:
+        pm.sample = original
+    assert idata.attrs["random_seed"] == 9 and seen[0]["progressbar"] is True
+    assert idata["posterior"].sizes["draw"] == 4
+    assert {"posterior_predictive", "log_likelihood"} <= set(idata.children)
+    assert not {"posterior_predictive", "log_likelihood"} & set(bare.children)
+    assert bare.attrs["random_seed"] == 10 and seen[1]["progressbar"] is False
+    assert bare.attrs["discrepancy_scale"] > 0  # calibrated by fit(), kept with the run
+
+
 def test_mocked_save_load_round_trip(mocked: ScalingLawModel, tmp_path) -> None:
     path = mocked.save(tmp_path / "fit.nc")
     loaded = ScalingLawModel.load(path)
