@@ -148,6 +148,41 @@ def test_built_model_coords_dims_data_and_constants() -> None:
     assert a == pytest.approx(0.5 * 1e9 ** 0.3, rel=1e-12)
     assert b == pytest.approx(0.7 * 2e10 ** 0.4, rel=1e-12)
     assert m.fit_data.index.equals(pd.RangeIndex(len(CHIN)))
+    assert list(m.fit_data.columns) == list(CHIN.columns)  # the old index dropped, not kept
+    with pytest.raises(DataValidationError) as err:
+        m.build_model(CHIN.drop(columns="loss"))
+    assert str(err.value) == (
+        "data: missing column 'loss' (a chinchilla table needs: params, tokens, loss)")
+    with pytest.raises(DataValidationError) as err:
+        m.build_model([1])  # type: ignore[arg-type]
+    assert str(err.value) == (
+        "data must be a pandas DataFrame with columns params, tokens, loss; got list")
+
+
+def test_resolved_config_and_row_count_edges() -> None:
+    """The 'auto' values from the runs actually used: Epoch's 240 when the outliers are
+    excluded (also when the full table is passed in), all 245 otherwise; the reducible loss
+    is the median minus 0.75 L_min at any loss scale; 6 runs are enough, 5 are not."""
+    def geo(x):
+        return float(np.exp(np.mean(np.log(x))))
+
+    kept = CHIN[~CHIN["excluded_by_epoch"].astype(bool)]
+    cfg = ScalingLawModel().resolved_config(CHIN)
+    assert cfg["ref_params"] == pytest.approx(geo(kept["params"]), rel=1e-12)
+    assert cfg["ref_tokens"] == pytest.approx(geo(kept["tokens"]), rel=1e-12)
+    every = ScalingLawModel(model_config={"exclude_epoch_outliers": False}).resolved_config(CHIN)
+    assert every["ref_params"] == pytest.approx(geo(CHIN["params"]), rel=1e-12)
+    assert every["ref_params"] != pytest.approx(cfg["ref_params"], rel=1e-6)
+    small = kept.assign(loss=kept["loss"] * 0.1)  # losses of about 0.2 nats
+    low, mid = small["loss"].min(), small["loss"].median()
+    mu = ScalingLawModel().resolved_config(small)["r_params_ref"]["mu"]
+    assert mu == pytest.approx(np.log((mid - 0.75 * low) / 2), rel=1e-12)
+    m = ScalingLawModel()
+    assert m.build_model(kept.iloc[:6]) is m.model and len(m.model.coords["obs"]) == 6
+    with pytest.raises(DataValidationError) as err:
+        m.build_model(kept.iloc[:5])
+    assert str(err.value) == (
+        "data: need at least 6 runs to fit 7 parameters with priors sensibly, got 5")
 
 
 def test_law_matches_scaling_module() -> None:
