@@ -44,6 +44,11 @@ def pytest_addoption(parser):
                     help="mutant name pattern (fnmatch), e.g. 'skillfit.backtest.x_crps*'")
     group.addoption("--mut-out", default="mutants-inprocess.jsonl", help="results, JSON lines")
     group.addoption("--mut-timeout", type=int, default=120, help="seconds per mutant")
+    group.addoption("--mut-skip-killed", action="store_true",
+                    help="skip the mutants already killed in --mut-out (rerun the others)")
+    group.addoption("--mut-fresh", action="append", default=[],
+                    help="fixture name built again under every mutant (e.g. a fixture that "
+                         "builds the model the tests then check)")
 
 
 def _all_mutants() -> list[str]:
@@ -52,7 +57,10 @@ def _all_mutants() -> list[str]:
         text = path.read_text()
         if "__mutmut_" in text:
             module = ".".join(path.with_suffix("").parts)
-            out += [f"{module}.{m}" for m in re.findall(r"^def (x\w+__mutmut_\d+)\(", text, re.M)]
+            # functions (``def x_name__mutmut_3``) and methods, indented inside their class
+            # (``def xǁClassǁname__mutmut_3``: ǁ is a letter to ``\w``)
+            out += [f"{module}.{m}"
+                    for m in re.findall(r"^\s*def (x\w+__mutmut_\d+)\(", text, re.M)]
     return out
 
 
@@ -100,6 +108,29 @@ def _run(items, stop_on_fail=True, limit=None) -> list[str]:
     return failed
 
 
+#: fixtures set up while a mutant (or the forced failure) was active, with their request: torn down after that mutant
+BUILT_UNDER_MUTANT: dict[int, tuple[object, object]] = {}
+
+
+def _mutant_active() -> bool:
+    return os.environ.get("MUTANT_UNDER_TEST", "") != ""
+
+
+def pytest_fixture_setup(fixturedef, request):
+    """Remember a fixture built under a mutant (a parametrized fixture switching parameter, a
+    ``--mut-fresh`` one): it must not outlive that mutant and judge the next one."""
+    if _mutant_active():
+        BUILT_UNDER_MUTANT[id(fixturedef)] = (fixturedef, request)
+
+
+def _discard(fixturedefs) -> None:
+    for fd, request in fixturedefs:
+        try:
+            fd.finish(request)
+        except Exception:  # a fixture's teardown failing under a mutant: the value is dropped
+            fd.cached_result = None
+
+
 def _session_wide_module_fixtures(items) -> None:
     from _pytest.scope import Scope
 
@@ -134,6 +165,10 @@ def pytest_runtestloop(session):
 
     names = [n for n in _all_mutants() if any(fnmatch.fnmatch(n, p) for p in patterns)]
     names.sort(key=lambda n: (rank(n), n.rsplit("__mutmut_", 1)[0], int(n.rsplit("_", 1)[1])))
+    if config.getoption("--mut-skip-killed") and Path(config.getoption("--mut-out")).exists():
+        with open(config.getoption("--mut-out")) as f:
+            killed = {r["mutant"] for r in map(json.loads, f) if r["status"] == "killed"}
+        names = [n for n in names if n not in killed]
     items = list(session.items)
     _session_wide_module_fixtures(items)
     _one_line_failures()
@@ -146,17 +181,28 @@ def pytest_runtestloop(session):
         return True
     items.sort(key=lambda it: DURATION[it.nodeid])  # fastest first
     os.environ["MUTANT_UNDER_TEST"] = "fail"
-    forced = _run(items, limit=1)
+    forced = _run(items)  # the first test that calls a mutated module fails
     os.environ["MUTANT_UNDER_TEST"] = ""
-    if not forced or _run(items, limit=1):
+    _discard(list(BUILT_UNDER_MUTANT.values()))  # a fixture that failed: its error is cached
+    BUILT_UNDER_MUTANT.clear()
+    at = next((i for i, it in enumerate(items) if it.nodeid == forced[0]), 0)
+    # run it again cleanly, followed by the rest (a lone item would tear the session down)
+    if not forced or _run(items[at:] + items[:at], limit=1):
         raise RuntimeError("the forced failure did not fail, or stuck: are the tests importing "
                            "the mutated tree (run from mutants/)?")
     print(f"{len(names)} mutants", flush=True)
     signal.signal(signal.SIGALRM, _alarm)
     timeout = config.getoption("--mut-timeout")
+    fresh_names = set(config.getoption("--mut-fresh"))
+    fresh = {id(fd): fd for it in items for name, defs in it._fixtureinfo.name2fixturedefs.items()
+             if name in fresh_names for fd in defs}
+    if len({fd.argname for fd in fresh.values()}) != len(fresh_names):
+        raise RuntimeError(f"--mut-fresh: no such fixture among {sorted(fresh_names)}")
+    holder = type("Holder", (), {"node": session})()
     counts: dict[str, int] = {}
     with open(config.getoption("--mut-out"), "a") as out:
         for name in names:
+            _discard([(fd, holder) for fd in fresh.values()])  # rebuilt under this mutant
             os.environ["MUTANT_UNDER_TEST"] = name
             t = time.time()
             signal.alarm(timeout)
@@ -168,6 +214,9 @@ def pytest_runtestloop(session):
                 session._setupstate.teardown_exact(None)
             finally:
                 signal.alarm(0)
+                os.environ["MUTANT_UNDER_TEST"] = ""
+                _discard(list(BUILT_UNDER_MUTANT.values()))
+                BUILT_UNDER_MUTANT.clear()
             counts[status] = counts.get(status, 0) + 1
             record = {"mutant": name, "status": status, "by": failed[:1],
                       "s": round(time.time() - t, 2)}

@@ -53,6 +53,37 @@ def test_bad_prior_spec(spec: Any, match: str) -> None:
 
 
 # ------------------------------------------------------------------------------ config
+def test_prior_messages_word_for_word() -> None:
+    """Each prior check's message in full (the lists of names, the failing value), a zero
+    scale rejected and a negative one too, lower == upper rejected, and make_prior naming
+    its variable."""
+    def message(spec: Any) -> str:
+        with pytest.raises(SpecError) as err:
+            validate_prior("x", spec)
+        return str(err.value)
+
+    names = ("Normal, HalfNormal, LogNormal, TruncatedNormal, Gamma, Exponential, StudentT, "
+             "Beta, Uniform")
+    assert message({"mu": 0}) == f"prior 'x': missing 'dist' (one of {names})"
+    assert message({"dist": "Cauchy"}).endswith(f"; supported: {names}")
+    assert message({"dist": "TruncatedNormal", "mu": 0, "sigma": 1, "lo": 0}).endswith(
+        "; allowed: mu, sigma, lower, upper")
+    assert message({"dist": "Normal", "mu": "a", "sigma": 1}) == (
+        "prior 'x': parameter 'mu' must be a number, got 'a'")
+    assert message({"dist": "Normal", "mu": float("inf"), "sigma": 1}) == (
+        "prior 'x': parameter 'mu' must be finite, got inf")
+    assert message({"dist": "HalfNormal", "sigma": 0}) == (
+        "prior 'x': parameter 'sigma' must be > 0, got 0.0")
+    assert message({"dist": "HalfNormal", "sigma": -1}) == (
+        "prior 'x': parameter 'sigma' must be > 0, got -1.0")
+    assert message({"dist": "StudentT", "mu": 0}) == "prior 'x': StudentT needs parameter(s) nu, sigma"
+    assert message({"dist": "Uniform", "lower": 1, "upper": 1}) == (
+        "prior 'x': lower (1.0) must be below upper (1.0)")
+    with pm.Model(), pytest.raises(SpecError) as err:
+        make_prior("y", {"dist": "Normal", "mu": 0})
+    assert str(err.value) == "prior 'y': Normal needs parameter(s) sigma"
+
+
 def test_config_merge_and_defaults() -> None:
     m = MeanModel(model_config={"mu": {"dist": "Normal", "mu": 1, "sigma": 2}},
                   sampler_config={"draws": 7})

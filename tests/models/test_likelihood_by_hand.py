@@ -226,6 +226,27 @@ def test_observation_model_discriminates() -> None:
     assert abs(right - stats.betabinom.logpmf(y, n, (1 - p3) * kappa, p3 * kappa)) > 1
 
 
+def test_expected_score_kept_off_0_and_1() -> None:
+    """The Beta-Binomial's mean P is clipped to [1e-6, 1 - 1e-6]: at pi = 1 with gamma = 1
+    (logistic link far above its centre) P is 1 - 1e-6, at pi ~ 0 it is 1e-6, and the
+    log-likelihood is the Beta-Binomial's at those means."""
+    model = SkillGraphModel({"link": "logistic", "gamma": 1.0, "kappa": 20.0})
+    pm_model = model.build_model()
+    _, _, n, alpha, beta = pm_model["successes"].owner.inputs
+    [alpha, beta] = pm_model.replace_rvs_by_values([alpha, beta])
+    fn = pm_model.compile_fn([alpha, beta, pm_model.logp(vars=[pm_model["successes"]], sum=False)[0]],
+                             inputs=pm_model.value_vars, on_unused_input="ignore",
+                             mode="FAST_COMPILE")
+    x = model.inputs
+    for intercept, p in ((60.0, 1.0 - 1e-6), (-60.0, 1e-6)):
+        point = {**pm_model.initial_point(), "logistic_intercept": np.asarray(intercept)}
+        a, b, logp = fn(point)
+        np.testing.assert_allclose(a, np.full(len(x.cell_k), p * 20.0), rtol=1e-12)
+        np.testing.assert_allclose(b, np.full(len(x.cell_k), (1.0 - p) * 20.0), rtol=1e-9)
+        want = stats.betabinom.logpmf(x.cell_successes, x.cell_n, p * 20.0, (1.0 - p) * 20.0)
+        np.testing.assert_allclose(logp, want, rtol=1e-7, atol=1e-10)
+
+
 # ------------------------------------------------------------------------------ scaling law
 LAW_VALUES = {"E": 1.8, "alpha": 0.34, "beta": 0.37, "r_params_ref": 0.42, "r_tokens_ref": 0.31,
               "sigma": 0.012, "nu": 6.5, "size_sigma": 0.004}

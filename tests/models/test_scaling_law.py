@@ -78,6 +78,113 @@ def test_fixed_nu() -> None:
         ScalingLawModel(model_config={"discrepancy": -1})
 
 
+def test_config_values_checked_word_for_word() -> None:
+    """Each check of ScalingLawModel's model_config, messages in full, both sides of each bound."""
+    def message(cfg):
+        with pytest.raises(SpecError) as err:
+            ScalingLawModel(model_config=cfg)
+        return str(err.value)
+
+    assert message({"E": 1.8}) == "model_config 'E' must be a prior table or 'auto', got 1.8"
+    assert message({"r_tokens_ref": "Auto"}) == (
+        "model_config 'r_tokens_ref' must be a prior table or 'auto', got 'Auto'")
+    assert message({"E": {"dist": "Normal", "mu": 1.8}}) == (
+        "prior 'E': Normal needs parameter(s) sigma")
+    cfg = ScalingLawModel(model_config={"E": {"dist": "Normal", "mu": 2, "sigma": 1},
+                                        "ref_params": 5, "ref_tokens": 2e10, "discrepancy": 0,
+                                        "nu": 4, "size_sigma": 0}).model_config
+    assert cfg["E"] == {"dist": "Normal", "mu": 2.0, "sigma": 1.0}
+    assert cfg["r_params_ref"] == cfg["r_tokens_ref"] == "auto"
+    assert (cfg["ref_params"], cfg["ref_tokens"], cfg["discrepancy"], cfg["nu"]) == (5.0, 2e10, 0.0, 4.0)
+    assert type(cfg["ref_params"]) is float and type(cfg["discrepancy"]) is float
+    assert cfg["size_sigma"] == 0
+    for key in ("ref_params", "ref_tokens"):
+        for bad in (0, -1.0, np.inf, np.nan, True, "big"):
+            assert message({key: bad}) == (
+                f"model_config {key!r} must be a positive number or 'auto', got {bad!r}")
+    for bad in (-0.1, np.inf, np.nan, True, "auto"):
+        assert message({"discrepancy": bad}) == (
+            "model_config 'discrepancy' must be 'calibrate' or a number >= 0 (log loss per "
+            f"e-fold of compute), got {bad!r}")
+    assert message({"alpha": 0.3}) == "model_config 'alpha' must be a prior table, not a fixed number"
+    assert message({"sigma": 0.01}) == "model_config 'sigma' must be a prior table, not a fixed number"
+    assert message({"nu": 0}) == "model_config 'nu' must be > 0 when fixed, got 0"
+    assert message({"nu": -2.0}) == "model_config 'nu' must be > 0 when fixed, got -2.0"
+    assert message({"size_sigma": 0.01}) == (
+        "model_config 'size_sigma' must be a prior table or 0 (no size effects), got 0.01")
+    assert ScalingLawModel(model_config={"exclude_epoch_outliers": False}).model_config[
+        "exclude_epoch_outliers"] is False
+    assert message({"exclude_epoch_outliers": "yes"}) == (
+        "model_config 'exclude_epoch_outliers' must be true or false, got 'yes'")
+    assert message({"alpha": "x"}) == ("prior 'alpha': expected a table like "
+                                       "{dist = \"Normal\", mu = 0, sigma = 1}, got 'x'")
+    # positive, not above 1: small numbers are fine
+    small = ScalingLawModel(model_config={"ref_params": 0.5, "ref_tokens": 0.5, "nu": 0.5})
+    assert (small.model_config["ref_params"], small.model_config["nu"]) == (0.5, 0.5)
+
+
+def test_built_model_coords_dims_data_and_constants() -> None:
+    """Coordinates (the runs' own index, the model sizes), each variable's dims, the observed
+    logs, and A = r_N N_ref^alpha, B = r_D D_ref^beta at a point."""
+    data = CHIN.set_axis(np.arange(len(CHIN)) + 1000)
+    m = ScalingLawModel(model_config={"ref_params": 1e9, "ref_tokens": 2e10})
+    model = m.build_model(data)
+    used = data[~data["excluded_by_epoch"].astype(bool)]
+    assert set(model.coords) == {"obs", "size"}
+    # the validated data are renumbered 0..n-1; the excluded runs leave gaps
+    assert list(model.coords["obs"]) == list(np.flatnonzero(~CHIN["excluded_by_epoch"].to_numpy(bool)))
+    sizes = sorted({float(f"{v:.4g}") for v in used["params"]})
+    assert list(model.coords["size"]) == sizes
+    dims = {name: model.named_vars_to_dims.get(name) for name in model.named_vars}
+    want = {"log_params": ("obs",), "log_tokens": ("obs",), "log_loss": ("obs",),
+            "log_loss_obs": ("obs",), "size_z": ("size",), "size_offset": ("size",)}
+    assert {name: dims[name] for name in want} == want
+    for name, column in (("log_params", "params"), ("log_tokens", "tokens"), ("log_loss", "loss")):
+        np.testing.assert_array_equal(model[name].get_value(), np.log(used[column].to_numpy()))
+    point = {"alpha": 0.3, "beta": 0.4, "r_params_ref": 0.5, "r_tokens_ref": 0.7}
+    fixed = {model[k]: pm.math.constant(np.float64(v)) for k, v in point.items()}
+    fn = pm.compile([], graph_replace([model["A"], model["B"]], fixed))
+    a, b = fn()
+    assert a == pytest.approx(0.5 * 1e9 ** 0.3, rel=1e-12)
+    assert b == pytest.approx(0.7 * 2e10 ** 0.4, rel=1e-12)
+    assert m.fit_data.index.equals(pd.RangeIndex(len(CHIN)))
+    assert list(m.fit_data.columns) == list(CHIN.columns)  # the old index dropped, not kept
+    with pytest.raises(DataValidationError) as err:
+        m.build_model(CHIN.drop(columns="loss"))
+    assert str(err.value) == (
+        "data: missing column 'loss' (a chinchilla table needs: params, tokens, loss)")
+    with pytest.raises(DataValidationError) as err:
+        m.build_model([1])  # type: ignore[arg-type]
+    assert str(err.value) == (
+        "data must be a pandas DataFrame with columns params, tokens, loss; got list")
+
+
+def test_resolved_config_and_row_count_edges() -> None:
+    """The 'auto' values from the runs actually used: Epoch's 240 when the outliers are
+    excluded (also when the full table is passed in), all 245 otherwise; the reducible loss
+    is the median minus 0.75 L_min at any loss scale; 6 runs are enough, 5 are not."""
+    def geo(x):
+        return float(np.exp(np.mean(np.log(x))))
+
+    kept = CHIN[~CHIN["excluded_by_epoch"].astype(bool)]
+    cfg = ScalingLawModel().resolved_config(CHIN)
+    assert cfg["ref_params"] == pytest.approx(geo(kept["params"]), rel=1e-12)
+    assert cfg["ref_tokens"] == pytest.approx(geo(kept["tokens"]), rel=1e-12)
+    every = ScalingLawModel(model_config={"exclude_epoch_outliers": False}).resolved_config(CHIN)
+    assert every["ref_params"] == pytest.approx(geo(CHIN["params"]), rel=1e-12)
+    assert every["ref_params"] != pytest.approx(cfg["ref_params"], rel=1e-6)
+    small = kept.assign(loss=kept["loss"] * 0.1)  # losses of about 0.2 nats
+    low, mid = small["loss"].min(), small["loss"].median()
+    mu = ScalingLawModel().resolved_config(small)["r_params_ref"]["mu"]
+    assert mu == pytest.approx(np.log((mid - 0.75 * low) / 2), rel=1e-12)
+    m = ScalingLawModel()
+    assert m.build_model(kept.iloc[:6]) is m.model and len(m.model.coords["obs"]) == 6
+    with pytest.raises(DataValidationError) as err:
+        m.build_model(kept.iloc[:5])
+    assert str(err.value) == (
+        "data: need at least 6 runs to fit 7 parameters with priors sensibly, got 5")
+
+
 def test_law_matches_scaling_module() -> None:
     """The PyMC mean equals ChinchillaLaw.loss at the Epoch point (one definition of the law)."""
     m = ScalingLawModel(model_config={"ref_params": 1e9, "ref_tokens": 2e10, "size_sigma": 0})
@@ -212,6 +319,144 @@ def test_predictive_point_does_not_depend_on_other_points(mocked: ScalingLawMode
     assert not other["lower"].equals(together["lower"])
     pd.testing.assert_frame_equal(other, mocked.predict(points[:, 0], points[:, 1],
                                                         random_seed=123))
+
+
+def test_predict_by_hand(mocked: ScalingLawModel) -> None:
+    """predict() from its definition (Notes): per posterior draw (chain-major) the law
+    E + A N^-alpha + B D^-beta, plus on log loss sigma * t_nu, size_sigma * z and
+    kappa * d * z' drawn in that order from the seeded generator, d the e-folds of 6ND beyond
+    the largest fitted compute; median and 89% equal-tailed interval, exponentiated."""
+    post = mocked.posterior
+
+    def draws(name):
+        return np.concatenate([post[name].values[0], post[name].values[1]])
+
+    n, d = np.array([1e9, 7e10, 1e12]), np.array([2e10, 1.4e12, 3e13])
+    law = (draws("E")[:, None] + draws("A")[:, None] * n ** -draws("alpha")[:, None]
+           + draws("B")[:, None] * d ** -draws("beta")[:, None])
+    used = CHIN[~CHIN["excluded_by_epoch"]]
+    c_max = np.max(6.0 * used["params"] * used["tokens"])
+    assert mocked.max_compute == pytest.approx(c_max, rel=1e-12)
+    distance = np.maximum(0.0, np.log(6.0 * n * d) - np.log(c_max))
+    assert distance[0] == 0 and distance[2] > 1
+    kappa = mocked.discrepancy_scale
+    assert kappa > 0 and mocked.idata.attrs["discrepancy_scale"] == kappa
+    rng = np.random.default_rng(21)
+    size = law.shape[0]
+    noise = draws("sigma") * rng.standard_t(draws("nu"), size=size)
+    offset = draws("size_sigma") * rng.standard_normal(size)
+    excess = rng.standard_normal(size)
+    log_loss = np.log(law) + (noise + offset)[:, None] + kappa * distance * excess[:, None]
+    got = mocked.predict(n, d, random_seed=21)
+    np.testing.assert_allclose(got["params"], n, rtol=0)
+    np.testing.assert_allclose(got["tokens"], d, rtol=0)
+    np.testing.assert_allclose(got["median"], np.exp(np.median(log_loss, axis=0)), rtol=1e-12)
+    np.testing.assert_allclose(got["lower"], np.exp(np.quantile(log_loss, 0.055, axis=0)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(got["upper"], np.exp(np.quantile(log_loss, 0.945, axis=0)),
+                               rtol=1e-12)
+    mean = mocked.predict(n, d, kind="mean", ci_prob=0.5)
+    assert list(mean.columns) == ["params", "tokens", "mean", "median", "lower", "upper"]
+    np.testing.assert_allclose(mean["mean"], law.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(mean["median"], np.median(law, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(mean["lower"], np.quantile(law, 0.25, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(mean["upper"], np.quantile(law, 0.75, axis=0), rtol=1e-12)
+    law0, _ = mocked.law_draws()  # draws on the only axis by default
+    assert law0.E.shape == law0.A.shape == law0.a.shape == (size,)
+    # another mass and kind
+    half = mocked.predict(n, d, random_seed=21, ci_prob=0.5)
+    np.testing.assert_allclose(half["lower"], np.exp(np.quantile(log_loss, 0.25, axis=0)),
+                               rtol=1e-12)
+    hdi = mocked.predict(n, d, random_seed=21, ci_prob=0.5, ci_kind="hdi")
+    lo, hi = interval_bounds(log_loss, 0.5, axis=0, ci_kind="hdi")
+    np.testing.assert_allclose(hdi["lower"], np.exp(lo), rtol=1e-12)
+    np.testing.assert_allclose(hdi["upper"], np.exp(hi), rtol=1e-12)
+    # the default seed is the fit's, else 0
+    seeded = mocked.predict(n, d, random_seed=mocked.idata.attrs["random_seed"])
+    pd.testing.assert_frame_equal(mocked.predict(n, d), seeded)
+    seed = mocked.idata.attrs.pop("random_seed")
+    try:
+        pd.testing.assert_frame_equal(mocked.predict(n, d), mocked.predict(n, d, random_seed=0))
+    finally:
+        mocked.idata.attrs["random_seed"] = seed
+    # whole numbers, and numbers below 1, are sizes too
+    whole = mocked.predict([10**9], [2 * 10**10], random_seed=21)
+    assert whole["params"].dtype == whole["tokens"].dtype == np.float64
+    np.testing.assert_allclose(whole["median"], got["median"][:1], rtol=1e-12)
+    assert np.isfinite(mocked.predict(0.5, 0.5)[["median", "lower", "upper"]]).all(axis=None)
+    # broadcasting and the input checks
+    pd.testing.assert_frame_equal(mocked.predict(n[:2], [[2e10]], random_seed=21),
+                                  mocked.predict(n[:2], [2e10, 2e10], random_seed=21))
+    for bad in ((0.0, 1e10), (1e9, 0.0), (1e9, -1.0), (np.inf, 1e10), (1e9, np.nan)):
+        with pytest.raises(DataValidationError) as err:
+            mocked.predict(*bad)
+        assert str(err.value) == "predict: params and tokens must be positive finite numbers"
+    with pytest.raises(ValueError) as err:
+        mocked.predict(1e9, 1e10, kind="median")  # type: ignore[arg-type]
+    assert str(err.value) == "kind must be 'predictive' or 'mean', got 'median'"
+
+
+def test_fixed_discrepancy_and_nu_reach_the_predictive(mocked: ScalingLawModel) -> None:
+    """A number in model_config['discrepancy'] is the scale used (no calibration); a fixed nu
+    is repeated in the posterior laws and size_sigma is zero without size offsets."""
+    m = ScalingLawModel(model_config={"discrepancy": 0.25, "nu": 3.0, "size_sigma": 0})
+    assert m.discrepancy_scale == 0.25
+    original = pm.sample
+    pm.sample = mock_sample
+    try:
+        m = ScalingLawModel(model_config={"discrepancy": 0.25, "nu": 3.0, "size_sigma": 0},
+                            sampler_config={"draws": 10, "chains": 1})
+        m.fit(CHIN, random_seed=5, predictive=False)
+    finally:
+        pm.sample = original
+    assert m.discrepancy_scale == 0.25 and "discrepancy_scale" not in m.idata.attrs
+    laws = m.posterior_laws()
+    assert set(laws) == {"E", "A", "B", "alpha", "beta", "sigma", "size_sigma", "nu"}
+    np.testing.assert_array_equal(laws["nu"], np.full(10, 3.0))
+    np.testing.assert_array_equal(laws["size_sigma"], np.zeros(10))
+    assert laws["size_sigma"].shape == laws["nu"].shape == (10,)
+    np.testing.assert_array_equal(laws["E"], m.posterior["E"].values[0])
+
+
+def test_sample_kwargs_ask_nutpie_for_low_rank_adaptation() -> None:
+    """nutpie gets the low-rank mass matrix unless the caller chose an adaptation; PyMC's NUTS
+    gets no nuts options; the seed and progress bar reach the sampler."""
+    nutpie = ScalingLawModel(sampler_config={"nuts_sampler": "nutpie"})
+    cfg = nutpie._sample_kwargs(5, True, {})
+    assert cfg["random_seed"] == 5 and cfg["progressbar"] is True
+    assert cfg["nuts"] == {"adaptation": "low_rank", "target_accept": 0.9}
+    mine = nutpie._sample_kwargs(5, None, {"nuts": {"adaptation": "diag", "maxdepth": 8}})
+    assert mine["nuts"] == {"adaptation": "diag", "maxdepth": 8, "target_accept": 0.9}
+    assert mine["progressbar"] is False
+    pymc_cfg = ScalingLawModel(sampler_config={"nuts_sampler": "pymc"})._sample_kwargs(5, None, {})
+    assert pymc_cfg["nuts"] == {"target_accept": 0.9}
+
+
+def test_fit_passes_seed_and_options_and_calibrates() -> None:
+    """fit() passes the seed, progress bar, predictive choice and sampler overrides on, and
+    calibrates the discrepancy scale into the run's attributes."""
+    seen: list[dict] = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs)
+        return mock_sample(*args, **kwargs)
+
+    original = pm.sample
+    pm.sample = spy
+    try:
+        m = ScalingLawModel(model_config={"discrepancy": 0.1},
+                            sampler_config={"draws": 5, "chains": 1})
+        idata = m.fit(CHIN, random_seed=9, progressbar=True, draws=4)
+        other = ScalingLawModel(sampler_config={"draws": 3, "chains": 1})
+        bare = other.fit(CHIN.iloc[::3], random_seed=10, predictive=False)
+    finally:
+        pm.sample = original
+    assert idata.attrs["random_seed"] == 9 and seen[0]["progressbar"] is True
+    assert idata["posterior"].sizes["draw"] == 4
+    assert {"posterior_predictive", "log_likelihood"} <= set(idata.children)
+    assert not {"posterior_predictive", "log_likelihood"} & set(bare.children)
+    assert bare.attrs["random_seed"] == 10 and seen[1]["progressbar"] is False
+    assert bare.attrs["discrepancy_scale"] > 0  # calibrated by fit(), kept with the run
 
 
 def test_mocked_save_load_round_trip(mocked: ScalingLawModel, tmp_path) -> None:

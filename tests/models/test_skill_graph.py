@@ -100,6 +100,43 @@ def test_graph_logp_finite(link):
     assert set(model.named_vars) >= {"theta", "r", "pi", "successes", "loss"}
 
 
+def test_built_model_coords_dims_and_data():
+    """The built graph's coordinates, each variable's dims and shape, and the observed data
+    (what the posterior's labels and cross-validation's pm.Data swaps rely on)."""
+    model = SkillGraphModel()
+    pm_model = model.build_model()
+    x = model.inputs
+    assert set(pm_model.coords) == {"llm", "base", "family", "corpus", "cell", "loss_obs"}
+    assert list(pm_model.coords["llm"]) == x.llms and list(pm_model.coords["base"]) == x.bases
+    assert list(pm_model.coords["family"]) == x.families
+    assert list(pm_model.coords["corpus"]) == x.corpora == ["hkust_average"]
+    assert list(pm_model.coords["cell"]) == list(range(34))
+    assert list(pm_model.coords["loss_obs"]) == list(range(len(x.loss_value)))
+    dims = {name: pm_model.named_vars_to_dims.get(name) for name in pm_model.named_vars}
+    want = {
+        "family_offset_raw": ("family",), "family_offset": ("family",), "r_base": ("base",),
+        "loss_entropy": ("corpus",), "loss_scale": ("corpus",), "loss_sigma": ("corpus",),
+        "loss_observed": ("loss_obs",), "loss": ("loss_obs",),
+        "tune_offset_raw": ("llm",), "tune_offset": ("llm",), "r": ("llm",), "theta": ("llm",),
+        "pi": ("cell",), "successes_observed": ("cell",), "trials_observed": ("cell",),
+        "successes": ("cell",),
+    }
+    assert {name: dims[name] for name in want} == want
+    has_n, has_d = np.isfinite(x.log_params), np.isfinite(x.log_tokens)
+    point = pm_model.initial_point()
+    assert point["log_r_closed_raw"].shape == ((~has_n).sum(),) == (2,)  # GPT-4, GPT-3.5
+    assert point["log_tokens_unknown_raw"].shape == ((has_n & ~has_d).sum(),)
+    assert (has_n & ~has_d).sum() > 0
+    assert {v.name for v in pm_model.free_RVs} == {
+        "sigma_family", "family_offset_raw", "log_tokens_unknown_raw", "log_r_closed_raw",
+        "loss_entropy", "loss_scale", "loss_sigma", "sigma_tune", "tune_offset_raw", "c",
+        "degree", "floor", "gamma", "kappa"}  # tau is fixed by default
+    np.testing.assert_array_equal(pm_model["successes_observed"].get_value(), x.cell_successes)
+    np.testing.assert_array_equal(pm_model["trials_observed"].get_value(), x.cell_n)
+    np.testing.assert_array_equal(pm_model["loss_observed"].get_value(), x.loss_value)
+    assert pm_model is model.model
+
+
 def test_threshold_gradient_compiles_and_is_finite():
     from skillfit.models.pytensor_face import theory_mode
 
@@ -158,6 +195,59 @@ def test_bad_config_rejected():
         SkillGraphModel({"degre": {"dist": "LogNormal", "mu": 2, "sigma": 1}})
 
 
+def test_config_values_checked_word_for_word():
+    """Each check of SkillGraphModel's model_config: the messages in full, the case-blind law
+    name, corpora as a name, list or tuple, and every bound of a fixed number on both sides."""
+    def message(cfg):
+        with pytest.raises(SpecError) as err:
+            SkillGraphModel(cfg)
+        return str(err.value)
+
+    assert message({"link": "probit"}) == (
+        "model_config 'link' must be one of threshold, independent, logistic, got 'probit'")
+    assert message({"law": "gpt"}) == "model_config 'law' must be one of hoffmann, epoch, got 'gpt'"
+    assert SkillGraphModel({"law": "Hoffmann"}).model_config["law"] == "Hoffmann"
+    assert message({"metric": "x"}) == ("model_config 'metric' must be one of ratio_of_full_marks, "
+                                        "ratio_of_all_skills, skill_fraction, got 'x'")
+    assert SkillGraphModel({"metric": "skill_fraction"}).model_config["metric"] == "skill_fraction"
+    for corpora in ("hkust_average", ["hkust_average"], ("hkust_average",)):
+        assert SkillGraphModel({"corpora": corpora}).model_config["corpora"] == ["hkust_average"]
+    for bad in ([1], 3, ["a", None]):
+        assert message({"corpora": bad}) == (
+            "model_config 'corpora' must be a corpus name or a list of names")
+    # open bounds reject the bound itself, closed ones accept it
+    assert message({"c": 0.0}) == "model_config 'c' must be > 0, got 0.0"
+    assert message({"tau": 1.0}) == "model_config 'tau' must be in [0, 1), got 1.0"
+    assert message({"floor": 1}) == "model_config 'floor' must be in [0, 1), got 1"
+    assert message({"gamma": 0.0}) == "model_config 'gamma' must be in (0, 1], got 0.0"
+    assert message({"gamma": 1.5}) == "model_config 'gamma' must be in (0, 1], got 1.5"
+    assert message({"sigma_family": -0.1}) == "model_config 'sigma_family' must be >= 0, got -0.1"
+    assert message({"kappa": "big"}) == ("prior 'kappa': expected a table like "
+                                         "{dist = \"Normal\", mu = 0, sigma = 1}, got 'big'")
+    fine = {"c": 1e-9, "tau": 0.0, "floor": 0.0, "gamma": 1.0, "sigma_family": 0.0,
+            "sigma_tune": 0.0, "degree": 1e6, "closed_log_r_mu": -5.0}
+    cfg = SkillGraphModel(fine).model_config
+    assert {k: cfg[k] for k in fine} == fine and all(type(cfg[k]) is float for k in fine)
+
+
+def test_sample_kwargs_give_pymc_the_theory_mode():
+    """PyMC's NUTS compiles in NUMBA mode without the looping rewrite unless the caller passes
+    compile_kwargs; nutpie gets none (compile_mode_for_theory covers it); seed and progress bar
+    reach the sampler."""
+    from skillfit.models.pytensor_face import EXCLUDED_REWRITES
+
+    model = SkillGraphModel(sampler_config={"nuts_sampler": "pymc"})
+    cfg = model._sample_kwargs(5, False, {})
+    assert cfg["random_seed"] == 5 and cfg["progressbar"] is False
+    mode = cfg["compile_kwargs"]["mode"]
+    assert set(EXCLUDED_REWRITES) <= set(mode.provided_optimizer.exclude)
+    assert "Numba" in type(mode.linker).__name__
+    mine = {"mode": "FAST_COMPILE"}
+    assert model._sample_kwargs(5, None, {"compile_kwargs": mine})["compile_kwargs"] is mine
+    nutpie = model._sample_kwargs(None, None, {"nuts_sampler": "nutpie", "random_seed": 8})
+    assert "compile_kwargs" not in nutpie and nutpie["random_seed"] == 8
+
+
 def _with(tables, **changes):
     sm, cat, lo = (t.copy() for t in tables)
     for key, fn in changes.items():
@@ -190,6 +280,58 @@ def test_bad_skillmix_values_rejected(tables, column, value, needle):
 
     with pytest.raises(DataValidationError, match=needle):
         SkillGraphModel().build_model(_with(tables, skillmix=spoil))
+
+
+def test_metric_corpora_and_index_reach_the_inputs(tables):
+    """model_config's metric and corpora choose the rows assembled; the data's own index is
+    dropped, not kept as a column."""
+    data = combine(*tables)
+    model = SkillGraphModel({"metric": "skill_fraction",
+                             "corpora": ["hkust_python", "hkust_arxiv_math"]})
+    pm_model = model.build_model(data.set_axis(np.arange(len(data)) + 100))
+    x = model.inputs
+    sm = tables[0]
+    assert sorted(x.cell_value) == sorted(sm.loc[sm["metric"] == "skill_fraction", "value"])
+    assert sorted(x.corpora) == ["hkust_arxiv_math", "hkust_python"] and len(x.loss_value) == 56
+    assert list(pm_model.coords["corpus"]) == x.corpora
+    stored = model.fit_data
+    assert list(stored.index) == list(range(len(data))) and list(stored.columns) == list(data.columns)
+
+
+def test_fit_passes_data_seed_and_options(tables):
+    """fit() fits the data given (the bundled tables only by default), with the seed, progress
+    bar, predictive groups and sampler overrides asked for."""
+    sm, cat, lo = tables
+    small = combine(sm, cat, lo[lo["corpus"] == "hkust_average"].iloc[:10])
+    seen: list[dict] = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs)
+        return mock_sample(*args, **kwargs)
+
+    original = pm.sample
+    pm.sample = spy
+    try:
+        model = SkillGraphModel(sampler_config={"draws": 5, "chains": 1})
+        idata = model.fit(small, random_seed=11, progressbar=False, draws=4)
+        default = SkillGraphModel({"link": "logistic", "sigma_tune": 0.0},
+                                  sampler_config={"draws": 3, "chains": 1})
+        bare = default.fit(random_seed=12, predictive=False)
+    finally:
+        pm.sample = original
+    assert len(model.inputs.loss_value) == 10 and len(default.inputs.loss_value) == 28
+    assert idata.attrs["random_seed"] == 11 and seen[0]["progressbar"] is False
+    assert idata["posterior"].sizes["draw"] == 4
+    assert {"posterior_predictive", "log_likelihood"} <= set(idata.children)
+    assert not {"posterior_predictive", "log_likelihood"} & set(bare.children)
+    assert bare.attrs["random_seed"] == 12 and "progressbar" not in seen[1]
+    # the logistic link's shared parameters; numbers fixed in model_config repeated
+    shared = default.shared_parameters()
+    assert set(shared) == {"c", "tau", "gamma", "kappa", "logistic_intercept", "logistic_slope_r",
+                           "logistic_slope_k", "sigma_family", "sigma_tune"}
+    for name in ("logistic_intercept", "logistic_slope_r", "logistic_slope_k", "sigma_family"):
+        np.testing.assert_array_equal(shared[name], bare["posterior"][name].values[0])
+    np.testing.assert_array_equal(shared["sigma_tune"], np.zeros(3))
 
 
 def test_mocked_fit_has_named_dims(mocked):
@@ -260,6 +402,73 @@ def test_posterior_predictive_check_table(mocked):
         table["upper"] - table["lower"]).sum()
     # the same seed gives the same table
     pd.testing.assert_frame_equal(table, mocked.posterior_predictive_check(random_seed=1))
+
+
+def test_shared_parameters_are_the_flattened_draws(mocked):
+    """Chain-major draws of each free shared parameter; a fixed one (tau) repeated; the other
+    links' parameters absent."""
+    post = mocked.posterior
+    shared = mocked.shared_parameters()
+    assert set(shared) == {"c", "degree", "tau", "floor", "gamma", "kappa", "sigma_family",
+                           "sigma_tune"}
+    for name in shared.keys() - {"tau"}:
+        want = np.concatenate([post[name].values[0], post[name].values[1]])
+        np.testing.assert_array_equal(shared[name], want, err_msg=name)
+    np.testing.assert_array_equal(shared["tau"], np.full(60, 0.5))
+
+
+def test_posterior_predictive_check_by_hand(mocked):
+    """Every column from the observation model written out: P = 1 - (1 - gamma pi)^3 per draw,
+    rates successes/n with successes ~ BetaBinomial(n, P kappa, (1 - P) kappa) drawn in the
+    order of the seeded generator, then the median and the equal-tailed 89% interval."""
+    x = mocked.inputs
+    post = mocked.posterior
+    pi = np.concatenate([post["pi"].values[0], post["pi"].values[1]])  # (60, cells)
+    gamma = np.concatenate([post["gamma"].values[0], post["gamma"].values[1]])[:, None]
+    kappa = np.concatenate([post["kappa"].values[0], post["kappa"].values[1]])[:, None]
+    score = 1.0 - (1.0 - gamma * pi) ** 3
+    rng = np.random.default_rng(4)
+    q = rng.beta(np.clip(score, 1e-6, 1 - 1e-6) * kappa, (1 - np.clip(score, 1e-6, 1 - 1e-6)) * kappa)
+    rates = rng.binomial(np.broadcast_to(x.cell_n, q.shape), q) / x.cell_n
+    table = mocked.posterior_predictive_check(random_seed=4)
+    assert list(table.columns) == ["llm", "k", "observed", "published", "median", "lower",
+                                   "upper", "expected_score", "inside"]
+    assert list(table["llm"]) == [x.llms[i] for i in x.cell_llm]
+    assert table["k"].dtype == np.int64 and list(table["k"]) == [int(k) for k in x.cell_k]
+    np.testing.assert_allclose(table["observed"], x.cell_successes / x.cell_n, rtol=1e-15)
+    np.testing.assert_array_equal(table["published"], x.cell_value)
+    np.testing.assert_allclose(table["expected_score"], score.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(table["median"], np.median(rates, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(table["lower"], np.quantile(rates, 0.055, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(table["upper"], np.quantile(rates, 0.945, axis=0), rtol=1e-12)
+    inside = (table["observed"] >= table["lower"]) & (table["observed"] <= table["upper"])
+    assert list(table["inside"]) == list(inside)
+    assert table.attrs == {"coverage": float(inside.mean()), "ci_prob": 0.89, "ci_kind": "eti"}
+    # narrow intervals leave some cells out; an observation on the lower bound counts as inside
+    observed = x.cell_successes / x.cell_n
+    on_lower = 0
+    for prob in (0.1, 0.3, 0.5):
+        narrow = mocked.posterior_predictive_check(ci_prob=prob, random_seed=4)
+        lower = np.quantile(rates, (1 - prob) / 2, axis=0)
+        upper = np.quantile(rates, (1 + prob) / 2, axis=0)
+        inside = (observed >= lower) & (observed <= upper)
+        assert list(narrow["inside"]) == list(inside) and 0 < inside.sum() < len(inside)
+        assert narrow.attrs["coverage"] == pytest.approx(inside.mean(), abs=1e-15)
+        on_lower += ((observed == lower) & (lower < upper)).sum()
+    assert on_lower > 0
+    # the hdi is the package's hdi of these draws (not the equal-tailed interval)
+    from skillfit.intervals import interval_bounds
+
+    hdi = mocked.posterior_predictive_check(ci_prob=0.5, ci_kind="hdi", random_seed=4)
+    lower, upper = interval_bounds(rates, 0.5, axis=0, ci_kind="hdi")
+    np.testing.assert_allclose(hdi["lower"], lower, rtol=1e-12)
+    np.testing.assert_allclose(hdi["upper"], upper, rtol=1e-12)
+    assert not np.allclose(lower, np.quantile(rates, 0.25, axis=0))
+    # the default seed is 0
+    pd.testing.assert_frame_equal(mocked.posterior_predictive_check(),
+                                  mocked.posterior_predictive_check(random_seed=0))
+    other = mocked.posterior_predictive_check()
+    assert not other[["median", "lower", "upper"]].equals(table[["median", "lower", "upper"]])
 
 
 @pytest.mark.slow
