@@ -282,6 +282,34 @@ def test_optimal_allocation_matches_chinchilla_law(mocked: ScalingLawModel) -> N
         mocked.optimal_allocation(0)
 
 
+def test_optimal_allocation_every_column_by_hand(mocked: ScalingLawModel) -> None:
+    """Every quantity's mean, median and 89% equal-tailed bounds are those of the per-draw
+    optimum (written out with NumPy), in the documented columns and order; whole-number and
+    sub-1 budgets are budgets like any other; a non-positive one is refused word for word."""
+    law, _ = mocked.law_draws(1)
+    c = np.array([5e20, 2e23])
+    n, d = (np.asarray(v) for v in law.optimal_allocation(c[None, :]))
+    by_hand = {"params": n, "tokens": d, "tokens_per_param": d / n,
+               "loss": np.asarray(law.loss(n, d))}
+    table = mocked.optimal_allocation([500000000000000000000, 200000000000000000000000])
+    assert list(table.columns) == ["compute", "quantity", "mean", "median", "lower", "upper"]
+    assert table["compute"].dtype == np.float64
+    assert list(table["quantity"]) == ["params", "params", "tokens", "tokens",
+                                       "tokens_per_param", "tokens_per_param", "loss", "loss"]
+    for name, draws in by_hand.items():
+        rows = table[table["quantity"] == name]
+        np.testing.assert_allclose(rows["compute"], c, rtol=0)
+        np.testing.assert_allclose(rows["mean"], draws.mean(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(rows["median"], np.median(draws, axis=0), rtol=1e-12)
+        np.testing.assert_allclose(rows["lower"], np.quantile(draws, 0.055, axis=0), rtol=1e-12)
+        np.testing.assert_allclose(rows["upper"], np.quantile(draws, 0.945, axis=0), rtol=1e-12)
+    assert len(mocked.optimal_allocation(0.5)) == 4  # half a FLOP is absurd, but positive
+    for bad in (0.0, -1e21, np.inf, np.nan):
+        with pytest.raises(DataValidationError) as err:
+            mocked.optimal_allocation([1e21, bad])
+        assert str(err.value) == "optimal_allocation: compute must be positive finite FLOP"
+
+
 @pytest.mark.parametrize("ci_kind", ["eti", "hdi"])
 def test_intervals_are_the_package_convention(mocked: ScalingLawModel, ci_kind: str) -> None:
     """predict/optimal_allocation intervals are skillfit.intervals' (ArviZ's) on the draws."""
