@@ -29,6 +29,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 mock_pymc_sample = pytest.fixture(scope="module")(mock_sample_setup_and_teardown)
 
 
+@pytest.fixture
+def sample_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """``pm.sample`` replaced by prior draws for this test; returns the list of the keyword
+    arguments of every call, in order (what a model's ``fit`` passed to the sampler)."""
+    import pymc as pm
+    from pymc.testing import mock_sample
+
+    calls: list[dict] = []
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return mock_sample(*args, **kwargs)
+
+    monkeypatch.setattr(pm, "sample", spy)
+    return calls
+
+
 @pytest.fixture(scope="session")
 def fixed_joint():
     """A SkillGraphModel 'fitted' (mocked: prior draws) with every shared parameter fixed and

@@ -460,25 +460,15 @@ def test_sample_kwargs_ask_nutpie_for_low_rank_adaptation() -> None:
     assert pymc_cfg["nuts"] == {"target_accept": 0.9}
 
 
-def test_fit_passes_seed_and_options_and_calibrates() -> None:
+def test_fit_passes_seed_and_options_and_calibrates(sample_calls) -> None:
     """fit() passes the seed, progress bar, predictive choice and sampler overrides on, and
     calibrates the discrepancy scale into the run's attributes."""
-    seen: list[dict] = []
-
-    def spy(*args, **kwargs):
-        seen.append(kwargs)
-        return mock_sample(*args, **kwargs)
-
-    original = pm.sample
-    pm.sample = spy
-    try:
-        m = ScalingLawModel(model_config={"discrepancy": 0.1},
-                            sampler_config={"draws": 5, "chains": 1})
-        idata = m.fit(CHIN, random_seed=9, progressbar=True, draws=4)
-        other = ScalingLawModel(sampler_config={"draws": 3, "chains": 1})
-        bare = other.fit(CHIN.iloc[::3], random_seed=10, predictive=False)
-    finally:
-        pm.sample = original
+    seen = sample_calls
+    m = ScalingLawModel(model_config={"discrepancy": 0.1},
+                        sampler_config={"draws": 5, "chains": 1})
+    idata = m.fit(CHIN, random_seed=9, progressbar=True, draws=4)
+    other = ScalingLawModel(sampler_config={"draws": 3, "chains": 1})
+    bare = other.fit(CHIN.iloc[::3], random_seed=10, predictive=False)
     assert idata.attrs["random_seed"] == 9 and seen[0]["progressbar"] is True
     assert idata["posterior"].sizes["draw"] == 4
     assert {"posterior_predictive", "log_likelihood"} <= set(idata.children)

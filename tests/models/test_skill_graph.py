@@ -298,27 +298,17 @@ def test_metric_corpora_and_index_reach_the_inputs(tables):
     assert list(stored.index) == list(range(len(data))) and list(stored.columns) == list(data.columns)
 
 
-def test_fit_passes_data_seed_and_options(tables):
+def test_fit_passes_data_seed_and_options(tables, sample_calls):
     """fit() fits the data given (the bundled tables only by default), with the seed, progress
     bar, predictive groups and sampler overrides asked for."""
     sm, cat, lo = tables
     small = combine(sm, cat, lo[lo["corpus"] == "hkust_average"].iloc[:10])
-    seen: list[dict] = []
-
-    def spy(*args, **kwargs):
-        seen.append(kwargs)
-        return mock_sample(*args, **kwargs)
-
-    original = pm.sample
-    pm.sample = spy
-    try:
-        model = SkillGraphModel(sampler_config={"draws": 5, "chains": 1})
-        idata = model.fit(small, random_seed=11, progressbar=False, draws=4)
-        default = SkillGraphModel({"link": "logistic", "sigma_tune": 0.0},
-                                  sampler_config={"draws": 3, "chains": 1})
-        bare = default.fit(random_seed=12, predictive=False)
-    finally:
-        pm.sample = original
+    seen = sample_calls
+    model = SkillGraphModel(sampler_config={"draws": 5, "chains": 1})
+    idata = model.fit(small, random_seed=11, progressbar=False, draws=4)
+    default = SkillGraphModel({"link": "logistic", "sigma_tune": 0.0},
+                              sampler_config={"draws": 3, "chains": 1})
+    bare = default.fit(random_seed=12, predictive=False)
     assert len(model.inputs.loss_value) == 10 and len(default.inputs.loss_value) == 28
     assert idata.attrs["random_seed"] == 11 and seen[0]["progressbar"] is False
     assert idata["posterior"].sizes["draw"] == 4
