@@ -415,9 +415,10 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     # k_max_pi50.
     quantities = FORECAST_QUANTITIES if trials is not None else ("pi", "score")
     stats = {q: np.empty((n, K, 4)) for q in quantities}
-    kappa = _shared(model)["kappa"]
-    # one grading stream per LLM: its measured rows do not depend on how the LLMs are chunked
-    streams = np.random.SeedSequence(random_seed).spawn(n)
+    if trials is not None:
+        kappa = _shared(model)["kappa"]
+        # one grading stream per LLM: its measured rows do not depend on how LLMs are chunked
+        streams = np.random.SeedSequence(random_seed).spawn(n)
     prob = np.empty((n, len(levels), K))
     k50 = np.empty(n)
     # LLMs in chunks of about FORECAST_CHUNK values (LLMs x k x draws), see its comment

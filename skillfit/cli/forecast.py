@@ -121,7 +121,7 @@ def format_forecast(table: Any, ci_prob: float, level: float = 0.5) -> str:
     interval of pi, of the expected score and of the score a new evaluation would measure."""
     pct = f"{ci_prob:.0%}"
     prob_q = f"P(score>={level:g})"
-    trials = table.attrs.get("trials", 100)
+    trials = table.attrs["trials"]
     heads = [f"pi [{pct}]", f"expected score [{pct}]", f"measured /{trials} [{pct}]"]
     lines = []
     for name in dict.fromkeys(table["llm"]):

@@ -125,8 +125,9 @@ def fan_chart_figure(fan: pd.DataFrame, points: pd.DataFrame | None = None,
     fig, axes = _panel_grid(len(ks), ncols, 6.2, 4.0, 0.9)
     ylabel = {"pi": "pi_k: chance a random k-tuple is handled",
               "score": "expected Skill-Mix ratio of full marks",
-              "measured": f"measured ratio of full marks ({fan.attrs.get('trials', 100)} "
-                          "combinations)"}.get(quantity, quantity)
+              "measured": "measured ratio of full marks"
+                          + (f" ({fan.attrs['trials']} combinations)" if "trials" in fan.attrs
+                             else "")}.get(quantity, quantity)
     for ax, k in zip(axes, ks, strict=False):
         sel = fan[fan["k"] == k].sort_values("compute")
         for j, prob in enumerate(probs):
