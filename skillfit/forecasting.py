@@ -255,7 +255,7 @@ def pi_and_score_draws(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray
     """Posterior draws of pi and of the expected score, each ``(n, K, S)``, from ``log r``
     draws of shape ``(n, S)`` (see :func:`resolve_llms`) at the k values ``ks``."""
     shared = _shared(model)
-    theta = scaling.theta_expr(np.exp(log_r), shared["c"], np)  # (n, S)
+    theta = scaling.theta_expr(np.exp(log_r), shared["c"], np, shared["eta"])  # (n, S)
     params = {k: v[None, None, :] for k, v in shared.items()}
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         pi = link_probability(model.link, theta[:, None, :], log_r[:, None, :],

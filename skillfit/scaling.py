@@ -75,8 +75,8 @@ def reducible_expr(log_n: Any, log_d: Any, log_a: Any, log_b: Any, a: Any, b: An
     return xp.exp(log_a - a * log_n) + xp.exp(log_b - b * log_d)
 
 
-def theta_expr(r: Any, c: Any, xp: Any) -> Any:
-    """``1 - exp(-c r)`` for any array namespace: the one definition of the loss -> theta map.
+def theta_expr(r: Any, c: Any, xp: Any, eta: Any = 1.0) -> Any:
+    """``1 - exp(-c r^eta)`` for any array namespace: the one definition of the loss -> theta map.
 
     Parameters
     ----------
@@ -86,6 +86,8 @@ def theta_expr(r: Any, c: Any, xp: Any) -> Any:
         Scale of the map, > 0.
     xp : module
         Array namespace with ``expm1``.
+    eta : array_like, default 1.0
+        Exponent of the loss, > 0 (1: theta proportional to the loss for small losses).
 
     Returns
     -------
@@ -97,16 +99,22 @@ def theta_expr(r: Any, c: Any, xp: Any) -> Any:
     >>> import numpy as np
     >>> round(float(theta_expr(0.1, 2.0, np)), 6)
     0.181269
+    >>> round(float(theta_expr(0.25, 2.0, np, eta=0.5)), 6)  # 1 - exp(-2 * 0.5)
+    0.632121
     """
-    return -xp.expm1(-c * r)
+    return -xp.expm1(-c * r**eta)
 
 
-def theta_from_reducible(r: ArrayLike, c: ArrayLike = 1.0) -> FloatArray | float:
-    """Failed-text measure ``theta = 1 - exp(-c r)`` from a reducible loss ``r >= 0`` (nats).
+def theta_from_reducible(r: ArrayLike, c: ArrayLike = 1.0,
+                         eta: ArrayLike = 1.0) -> FloatArray | float:
+    """Failed-text measure ``theta = 1 - exp(-c r^eta)`` from a reducible loss ``r >= 0`` (nats).
 
     The exponential form is skillfit's modelling choice, not the paper's: Arora & Goyal only say
     that ``theta`` is roughly proportional to the excess loss. It keeps that proportionality for
     small losses (``theta ~ c r``) while staying in [0, 1) for any ``r``.
+
+    ``eta`` generalises the proportionality to ``theta ~ c r^eta``; the joint model learns it
+    with a prior centred on the paper's ``eta = 1`` (``docs/model.md``).
 
     ``c`` sets the proportionality. ``c = 1`` matches the paper's informal usage. Counting a
     text piece as failed when its cloze loss is at least 1/2, Markov's inequality gives
@@ -120,19 +128,24 @@ def theta_from_reducible(r: ArrayLike, c: ArrayLike = 1.0) -> FloatArray | float
         Reducible loss in nats per token.
     c : array_like, default 1.0
         Scale of the map, > 0.
+    eta : array_like, default 1.0
+        Exponent of the loss, > 0.
 
     Returns
     -------
     float or ndarray
-        ``theta`` in [0, 1); NaN where ``r < 0`` or ``c <= 0``.
+        ``theta`` in [0, 1); NaN where ``r < 0``, ``c <= 0`` or ``eta <= 0``.
 
     Examples
     --------
     >>> round(theta_from_reducible(0.1, c=1.0), 6)
     0.095163
     """
-    r_arr, c_arr = np.broadcast_arrays(np.asarray(r, float), np.asarray(c, float))
-    out = np.where((r_arr >= 0) & (c_arr > 0), theta_expr(r_arr, c_arr, np), np.nan)
+    r_arr, c_arr, e_arr = np.broadcast_arrays(np.asarray(r, float), np.asarray(c, float),
+                                              np.asarray(eta, float))
+    ok = (r_arr >= 0) & (c_arr > 0) & (e_arr > 0)
+    with np.errstate(invalid="ignore"):
+        out = np.where(ok, theta_expr(r_arr, c_arr, np, e_arr), np.nan)
     return float(out) if out.ndim == 0 else out
 
 

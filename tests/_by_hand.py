@@ -6,7 +6,7 @@ draw then gives the same expected score for a new LLM of known size, so forecast
 backtest have an exact answer computed here from the model's definition (docs/model.md):
 
     log r = log(A N^-a + B D^-b)                       (Epoch's law; offsets are 0)
-    theta = 1 - exp(-c r)
+    theta = 1 - exp(-c r^eta)
     pi    = floor + (1 - floor) * competent_fraction(theta, degree, tau, k)
     P     = 1 - (1 - gamma pi)^3                       (best of 3 generations)
     measured rate = BetaBinomial(n, P kappa, (1 - P) kappa) / n
@@ -24,7 +24,7 @@ EPOCH_A, EPOCH_B, EPOCH_ALPHA, EPOCH_BETA = 482.01, 2085.43, 0.3478, 0.3658
 
 #: A joint model with every shared parameter fixed and no family / fine-tuning spread.
 #: ``floor`` is small so that where the guarantee is 0 the expected score is about 0.01.
-FIXED = {"c": 1.5, "degree": 12.0, "tau": 0.5, "floor": 0.004, "gamma": 0.8, "kappa": 30.0,
+FIXED = {"c": 1.5, "eta": 0.9, "degree": 12.0, "tau": 0.5, "floor": 0.004, "gamma": 0.8, "kappa": 30.0,
          "sigma_family": 0.0, "sigma_tune": 0.0}
 
 
@@ -35,7 +35,7 @@ def log_r_law(params: float, tokens: float) -> float:
 def pi_by_hand(log_r: np.ndarray, k: np.ndarray, p: dict[str, float] = FIXED) -> np.ndarray:
     """pi of the threshold link (shapes of ``log_r`` and ``k`` broadcast)."""
     log_r, k = np.broadcast_arrays(np.asarray(log_r, float), np.asarray(k, float))
-    theta = 1.0 - np.exp(-p["c"] * np.exp(log_r))
+    theta = 1.0 - np.exp(-p["c"] * np.exp(p["eta"] * log_r))
     guaranteed = np.vectorize(lambda t, kk: competent_fraction(t, p["degree"], p["tau"], kk))(
         theta, k)
     return p["floor"] + (1.0 - p["floor"]) * guaranteed

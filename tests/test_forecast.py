@@ -648,7 +648,7 @@ def test_pi_and_score_draws_logistic_by_hand_without_warnings() -> None:
 
 
 def test_pi_and_score_draws_tiny_llm_without_warnings(fixed_joint: SkillGraphModel) -> None:
-    """A 1,000-parameter LLM: r = 115 nats/token, so theta = 1 - exp(-c r) rounds to 1 and
+    """A 1,000-parameter LLM: r = 115 nats/token, so theta = 1 - exp(-c r^eta) rounds to 1 and
     log(1 - theta) to -inf inside the threshold link. Every skill fails: nothing is guaranteed
     and pi is the floor, at every k, without a RuntimeWarning."""
     import warnings
@@ -658,7 +658,7 @@ def test_pi_and_score_draws_tiny_llm_without_warnings(fixed_joint: SkillGraphMod
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pi, _ = pi_and_score_draws(fixed_joint, log_r, ks)
-    assert 1.0 - np.exp(-FIXED["c"] * np.exp(log_r_law(1e3, 1e4))) == 1.0
+    assert 1.0 - np.exp(-FIXED["c"] * np.exp(FIXED["eta"] * log_r_law(1e3, 1e4))) == 1.0
     np.testing.assert_allclose(pi, FIXED["floor"], rtol=1e-12)
     # no k has a median pi of 0.5: k_max_pi50 is 0, not 1
     with warnings.catch_warnings():

@@ -352,7 +352,7 @@ def test_bad_sampler_config_value(base, key, data) -> None:
 
 BAD_FIXED = {  # skill_graph: numbers fixed instead of priors, outside their domain
     **{k: ["0", "-1", "nan", "inf", "-inf", "-1e308"] for k in
-       ("c", "degree", "kappa", "loss_scale", "loss_sigma")},
+       ("c", "eta", "degree", "kappa", "loss_scale", "loss_sigma")},
     **{k: ["-1e-9", "-1", "nan", "inf"] for k in
        ("sigma_family", "sigma_tune", "closed_log_r_sigma", "unknown_tokens_log_sigma")},
     "tau": ["1", "1.5", "-0.1", "nan", "1e308"], "floor": ["1", "-0.01", "inf"],

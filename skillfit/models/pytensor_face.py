@@ -72,9 +72,9 @@ def tuple_theta(theta: Any, k: Any, mode: str = "union") -> Any:
     return kernels.tuple_theta(theta, k, mode, PT)
 
 
-def theta_from_reducible(r: Any, c: Any) -> Any:
-    """Symbolic :func:`skillfit.scaling.theta_from_reducible`: ``1 - exp(-c r)``."""
-    return scaling.theta_expr(r, c, PT)
+def theta_from_reducible(r: Any, c: Any, eta: Any = 1.0) -> Any:
+    """Symbolic :func:`skillfit.scaling.theta_from_reducible`: ``1 - exp(-c r^eta)``."""
+    return scaling.theta_expr(r, c, PT, eta)
 
 
 #: PyTensor rewrites that loop for minutes on the gradient of the competent fraction inside a

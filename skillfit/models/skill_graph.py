@@ -12,7 +12,7 @@ Generative story (every assumption and its reason is in ``docs/model.md``):
    (an entropy ``e_c`` and a unit scale ``s_c`` per corpus, e.g. bits/char vs nats/token).
 3. **Skill-Mix LLMs.** ``log r_i = log r_base(i) + v_i`` for fine-tuned models (chat/instruct
    training changes behaviour beyond the base loss, ``v ~ Normal(0, sigma_tune)``);
-   ``theta_i = 1 - exp(-c r_i)``.
+   ``theta_i = 1 - exp(-c r_i^eta)``, with the exponent ``eta`` learned around the paper's 1.
 4. **Link.** ``pi_ik``, the chance a random k-tuple is handled: ``threshold`` (Arora-Goyal
    competent fraction at level ``tau`` on a graph of ``degree`` skills per piece; tuples
    without the guarantee are handled with a small chance ``floor``),
@@ -51,7 +51,7 @@ from skillfit.models.skill_graph_data import JointInputs, assemble, combine, spl
 _INF = float("inf")
 _FIXED_DOMAINS: dict[str, tuple[tuple[float, bool], tuple[float, bool], str]] = {
     **{k: ((0.0, True), (_INF, True), "> 0")
-       for k in ("c", "degree", "kappa", "loss_scale", "loss_sigma")},
+       for k in ("c", "eta", "degree", "kappa", "loss_scale", "loss_sigma")},
     **{k: ((0.0, False), (_INF, True), ">= 0")
        for k in ("sigma_family", "sigma_tune", "closed_log_r_sigma", "unknown_tokens_log_sigma")},
     "tau": ((0.0, False), (1.0, True), "in [0, 1)"),
@@ -87,9 +87,9 @@ class SkillGraphModel(ModelBuilder):
     """
 
     _model_type: ClassVar[str] = "skill_graph"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     summary_var_names: ClassVar[list[str] | None] = [
-        "c", "degree", "tau", "floor", "gamma", "kappa", "sigma_family", "sigma_tune",
+        "c", "eta", "degree", "tau", "floor", "gamma", "kappa", "sigma_family", "sigma_tune",
         "logistic_intercept", "logistic_slope_r", "logistic_slope_k",
         "theta", "r", "loss_scale", "loss_entropy", "loss_sigma",
     ]
@@ -103,8 +103,11 @@ class SkillGraphModel(ModelBuilder):
             "metric": "ratio_of_full_marks",
             "corpora": "hkust_average",
             "law": "epoch",
-            # theta = 1 - exp(-c r): c scales the reducible loss (nats/token) to failed text.
+            # theta = 1 - exp(-c r^eta): c scales the reducible loss (nats/token) to failed text.
             "c": {"dist": "LogNormal", "mu": 1.0, "sigma": 1.0},
+            # the paper says theta is about proportional to the excess loss (eta = 1); how
+            # close is for the data to say: sd 0.3 on log eta puts 0.5 and 1.5 at about 2 sd.
+            "eta": {"dist": "LogNormal", "mu": 0.0, "sigma": 0.3},
             # skills per text piece; the paper's k.
             "degree": {"dist": "LogNormal", "mu": 2.0, "sigma": 0.75},
             # competence level counted as "handled"; fixed by default: it trades off against
@@ -348,7 +351,8 @@ class SkillGraphModel(ModelBuilder):
             log_r = log_r_base[x.base_of_llm] + v
             r = pm.Deterministic("r", pt.exp(log_r), dims="llm")
             c = self._param("c")
-            theta = pm.Deterministic("theta", ptf.theta_from_reducible(r, c), dims="llm")
+            eta = self._param("eta")
+            theta = pm.Deterministic("theta", ptf.theta_from_reducible(r, c, eta), dims="llm")
 
             # 4. link
             pi = self._link_expr(theta, log_r, x.cell_llm, x.cell_k)
@@ -385,7 +389,7 @@ class SkillGraphModel(ModelBuilder):
         Returns
         -------
         dict of str to numpy.ndarray
-            One array per parameter of the model (``c``, ``gamma``, ``kappa``, the link's
+            One array per parameter of the model (``c``, ``eta``, ``gamma``, ``kappa``, the link's
             parameters, ``sigma_family``, ``sigma_tune``); a parameter fixed in
             ``model_config`` is repeated.
 
@@ -399,7 +403,7 @@ class SkillGraphModel(ModelBuilder):
         """
         post = self.posterior
         out = {}
-        for name in ("c", "degree", "tau", "floor", "gamma", "kappa", "logistic_intercept",
+        for name in ("c", "eta", "degree", "tau", "floor", "gamma", "kappa", "logistic_intercept",
                      "logistic_slope_r", "logistic_slope_k", "sigma_family", "sigma_tune"):
             if name in post:
                 out[name] = post[name].values.reshape(-1)

@@ -66,7 +66,7 @@ def test_joint_forecast_coverage() -> None:
     from skillfit.models.skill_graph import SkillGraphModel
     from skillfit.models.skill_graph_data import combine, split
 
-    truth = {"c": 1.5, "degree": 8.0, "gamma": 0.8, "kappa": 40.0, "floor": 0.03}
+    truth = {"c": 1.5, "eta": 1.0, "degree": 8.0, "gamma": 0.8, "kappa": 40.0, "floor": 0.03}
     inside, total = 0, 0
     for rep in range(2):
         fixed = SkillGraphModel(dict(truth))

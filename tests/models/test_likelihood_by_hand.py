@@ -29,7 +29,7 @@ from skillfit.theory.bounds import competent_fraction
 EPOCH_A, EPOCH_B, EPOCH_ALPHA, EPOCH_BETA = 482.01, 2085.43, 0.3478, 0.3658
 
 #: Values of the joint model's shared parameters at which the log-density is checked.
-SHARED = {"c": 1.5, "degree": 7.0, "floor": 0.04, "gamma": 0.75, "kappa": 35.0,
+SHARED = {"c": 1.5, "eta": 1.3, "degree": 7.0, "floor": 0.04, "gamma": 0.75, "kappa": 35.0,
           "sigma_family": 0.25, "sigma_tune": 0.4,
           "logistic_intercept": 0.3, "logistic_slope_r": -2.5, "logistic_slope_k": -0.8}
 
@@ -109,7 +109,7 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
     # 3. Skill-Mix LLMs: fine-tuned ones add their own offset to the base's log r
     tune = np.where(x.own_loss_llm, 0.0, v["sigma_tune"] * v["tune_offset_raw"])
     log_r = log_r_base[x.base_of_llm] + tune
-    theta = 1.0 - np.exp(-v["c"] * np.exp(log_r))
+    theta = 1.0 - np.exp(-v["c"] * np.exp(v["eta"] * log_r))
     # 4. link, per cell
     th, k, lr = theta[x.cell_llm], x.cell_k, log_r[x.cell_llm]
     if model.link == "threshold":
@@ -142,6 +142,7 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
         "sigma_tune": stats.halfnorm.logpdf(v["sigma_tune"], scale=0.5),
         "tune_offset_raw": stats.norm.logpdf(v["tune_offset_raw"]),
         "c": stats.lognorm.logpdf(v["c"], s=1.0, scale=np.exp(1.0)),
+        "eta": stats.lognorm.logpdf(v["eta"], s=0.3, scale=1.0),
         "degree": stats.lognorm.logpdf(v["degree"], s=0.75, scale=np.exp(2.0)),
         "floor": stats.beta.logpdf(v["floor"], 1.0, 19.0),
         "gamma": stats.beta.logpdf(v["gamma"], 8.0, 2.0),

@@ -130,7 +130,7 @@ def test_built_model_coords_dims_and_data():
     assert {v.name for v in pm_model.free_RVs} == {
         "sigma_family", "family_offset_raw", "log_tokens_unknown_raw", "log_r_closed_raw",
         "loss_entropy", "loss_scale", "loss_sigma", "sigma_tune", "tune_offset_raw", "c",
-        "degree", "floor", "gamma", "kappa"}  # tau is fixed by default
+        "eta", "degree", "floor", "gamma", "kappa"}  # tau is fixed by default
     np.testing.assert_array_equal(pm_model["successes_observed"].get_value(), x.cell_successes)
     np.testing.assert_array_equal(pm_model["trials_observed"].get_value(), x.cell_n)
     np.testing.assert_array_equal(pm_model["loss_observed"].get_value(), x.loss_value)
@@ -217,6 +217,7 @@ def test_config_values_checked_word_for_word():
             "model_config 'corpora' must be a corpus name or a list of names")
     # open bounds reject the bound itself, closed ones accept it
     assert message({"c": 0.0}) == "model_config 'c' must be > 0, got 0.0"
+    assert message({"eta": 0.0}) == "model_config 'eta' must be > 0, got 0.0"
     assert message({"tau": 1.0}) == "model_config 'tau' must be in [0, 1), got 1.0"
     assert message({"floor": 1}) == "model_config 'floor' must be in [0, 1), got 1"
     assert message({"gamma": 0.0}) == "model_config 'gamma' must be in (0, 1], got 0.0"
@@ -317,8 +318,8 @@ def test_fit_passes_data_seed_and_options(tables, sample_calls):
     assert bare.attrs["random_seed"] == 12 and "progressbar" not in seen[1]
     # the logistic link's shared parameters; numbers fixed in model_config repeated
     shared = default.shared_parameters()
-    assert set(shared) == {"c", "tau", "gamma", "kappa", "logistic_intercept", "logistic_slope_r",
-                           "logistic_slope_k", "sigma_family", "sigma_tune"}
+    assert set(shared) == {"c", "eta", "tau", "gamma", "kappa", "logistic_intercept",
+                           "logistic_slope_r", "logistic_slope_k", "sigma_family", "sigma_tune"}
     for name in ("logistic_intercept", "logistic_slope_r", "logistic_slope_k", "sigma_family"):
         np.testing.assert_array_equal(shared[name], bare["posterior"][name].values[0])
     np.testing.assert_array_equal(shared["sigma_tune"], np.zeros(3))
@@ -399,8 +400,8 @@ def test_shared_parameters_are_the_flattened_draws(mocked):
     links' parameters absent."""
     post = mocked.posterior
     shared = mocked.shared_parameters()
-    assert set(shared) == {"c", "degree", "tau", "floor", "gamma", "kappa", "sigma_family",
-                           "sigma_tune"}
+    assert set(shared) == {"c", "eta", "degree", "tau", "floor", "gamma", "kappa",
+                           "sigma_family", "sigma_tune"}
     for name in shared.keys() - {"tau"}:
         want = np.concatenate([post[name].values[0], post[name].values[1]])
         np.testing.assert_array_equal(shared[name], want, err_msg=name)
@@ -434,9 +435,8 @@ def test_posterior_predictive_check_by_hand(mocked):
     inside = (table["observed"] >= table["lower"]) & (table["observed"] <= table["upper"])
     assert list(table["inside"]) == list(inside)
     assert table.attrs == {"coverage": float(inside.mean()), "ci_prob": 0.89, "ci_kind": "eti"}
-    # narrow intervals leave some cells out; an observation on the lower bound counts as inside
+    # narrow intervals leave some cells out
     observed = x.cell_successes / x.cell_n
-    on_lower = 0
     for prob in (0.1, 0.3, 0.5):
         narrow = mocked.posterior_predictive_check(ci_prob=prob, random_seed=4)
         lower = np.quantile(rates, (1 - prob) / 2, axis=0)
@@ -444,8 +444,6 @@ def test_posterior_predictive_check_by_hand(mocked):
         inside = (observed >= lower) & (observed <= upper)
         assert list(narrow["inside"]) == list(inside) and 0 < inside.sum() < len(inside)
         assert narrow.attrs["coverage"] == pytest.approx(inside.mean(), abs=1e-15)
-        on_lower += ((observed == lower) & (lower < upper)).sum()
-    assert on_lower > 0
     # the hdi is the package's hdi of these draws (not the equal-tailed interval)
     from skillfit.intervals import interval_bounds
 
@@ -461,11 +459,32 @@ def test_posterior_predictive_check_by_hand(mocked):
     assert not other[["median", "lower", "upper"]].equals(table[["median", "lower", "upper"]])
 
 
+def test_posterior_predictive_check_bounds_count_as_inside(mocked, monkeypatch):
+    """An observation exactly on either bound of its interval is inside: simulated rates
+    equal to the observed rate (lower = upper = observed) for the first cells, one point above
+    it for the others (lower > observed)."""
+    import skillfit.models.skill_graph as skill_graph
+
+    x = mocked.inputs
+    observed = x.cell_successes / x.cell_n
+    shift = np.where(np.arange(len(observed)) < 20, 0.0, 0.01)
+
+    def fake(p, kappa, n, rng):
+        return np.broadcast_to(observed + shift, p.shape).copy()
+
+    monkeypatch.setattr(skill_graph, "simulate_rates", fake)
+    table = mocked.posterior_predictive_check(ci_prob=0.5)
+    np.testing.assert_array_equal(table["lower"], observed + shift)
+    np.testing.assert_array_equal(table["upper"], observed + shift)
+    assert list(table["inside"]) == [True] * 20 + [False] * (len(observed) - 20)
+    assert table.attrs["coverage"] == 20 / len(observed)
+
+
 @pytest.mark.slow
 def test_parameter_recovery_on_simulated_data():
     """Simulate Skill-Mix and loss data from the model at known parameters, refit, and check
     the truth lies in the 95% posterior interval of the shared parameters."""
-    truth = {"c": 1.5, "degree": 6.0, "gamma": 0.7}
+    truth = {"c": 1.5, "eta": 1.0, "degree": 6.0, "gamma": 0.7}
     fixed = SkillGraphModel({k: v for k, v in truth.items()})
     model = fixed.build_model()
     with model:
