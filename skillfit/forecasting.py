@@ -385,7 +385,8 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         - ``measured``: the ratio of full marks a new evaluation of ``trials`` combinations
           would *measure*: the expected score plus the Beta-Binomial scatter of its
           ``trials`` graded texts (one simulated evaluation per posterior draw). This is the
-          quantity to hold a published rate against; its interval is wider than ``score``'s;
+          quantity to hold a published rate against; its interval is wider than ``score``'s.
+          Its median and interval are whole counts out of ``trials`` (ends rounded outward);
         - ``P(score>=x)``: posterior probability that the expected score is at least x (in
           ``mean``; interval columns NaN);
         - one ``k_max_pi50`` row per LLM: largest k whose median pi is at least 0.5 (``k`` NaN).
@@ -434,6 +435,14 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         for q, arr in zip(quantities, draws, strict=True):
             stats[q][sl, :, 0] = arr.mean(axis=-1)
             stats[q][sl, :, 1:] = np.stack(median_and_interval(arr, ci_prob, -1, ci_kind), axis=-1)
+        if trials is not None:
+            # a measured rate is a whole count out of the trials: the median rounded to one
+            # (half up), the interval's ends rounded outward (its mass is then >= ci_prob)
+            counts = stats["measured"][sl, :, 1:] * trials
+            counts[..., 0] = np.floor(counts[..., 0] + 0.5)
+            counts[..., 1] = np.floor(counts[..., 1] + 1e-9)
+            counts[..., 2] = np.ceil(counts[..., 2] - 1e-9)
+            stats["measured"][sl, :, 1:] = counts / trials
         for j, x in enumerate(levels):
             prob[sl, j] = (score >= x).mean(axis=-1)
         above = stats["pi"][sl, :, 1] >= 0.5  # median pi

@@ -625,7 +625,7 @@ def test_pi_and_score_draws_logistic_by_hand_without_warnings() -> None:
     to inf (pi = 0), which is no RuntimeWarning."""
     import warnings
 
-    draws = {"c": np.array([1.5, 2.0]), "gamma": np.array([0.8, 0.6]),
+    draws = {"c": np.array([1.5, 2.0]), "eta": np.array([1.0, 0.8]), "gamma": np.array([0.8, 0.6]),
              "logistic_intercept": np.array([0.5, -1.0]),
              "logistic_slope_r": np.array([-2.0, -3.0]), "logistic_slope_k": np.array([-0.7, -0.4])}
     log_r = np.array([[np.log(0.1), np.log(0.5)], [400.0, 400.0]])
@@ -702,8 +702,12 @@ def test_forecast_summaries_are_the_draws(models) -> None:
     measured = rng.binomial(100, rng.beta(p * kappa, (1 - p) * kappa)) / 100
     sub = table[table["quantity"] == "measured"]
     np.testing.assert_allclose(sub["mean"], measured.mean(axis=-1), rtol=1e-12)
-    for col, level in (("median", 0.5), ("lower", 0.055), ("upper", 0.945)):
-        np.testing.assert_allclose(sub[col], np.quantile(measured, level, axis=-1), rtol=1e-12)
+    # whole counts: the median rounded half up, the interval's ends rounded outward
+    for col, level, snap in (("median", 0.5, lambda v: np.floor(v + 0.5)),
+                             ("lower", 0.055, lambda v: np.floor(v + 1e-9)),
+                             ("upper", 0.945, lambda v: np.ceil(v - 1e-9))):
+        q = np.quantile(measured, level, axis=-1) * 100
+        np.testing.assert_allclose(sub[col], snap(q) / 100, rtol=1e-12)
     above = ks[np.median(pi, axis=-1) >= 0.5]
     assert table.loc[table["quantity"] == "k_max_pi50", "median"].item() == above.max()
     assert 1 < above.max() < 8  # neither end: the search is tested

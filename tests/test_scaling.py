@@ -84,3 +84,5 @@ def test_bad_inputs_raise():
         ChinchillaLaw.preset("epok")
     assert math.isnan(theta_from_reducible(-0.1, 1.0))
     assert np.isnan(theta_from_reducible([0.1], [0.0])).all()
+    assert math.isnan(theta_from_reducible(0.1, 1.0, eta=0.0))
+    assert math.isnan(theta_from_reducible(-0.1, 1.0, eta=0.5))  # no RuntimeWarning either

@@ -68,3 +68,11 @@ def test_theta_map_and_tuple_theta_agree():
     th, tup = f(values, 1.7, 3.0)
     np.testing.assert_allclose(th, scaling.theta_from_reducible(values, 1.7), atol=1e-15)
     np.testing.assert_allclose(tup, theory.tuple_theta(values, 3.0), atol=1e-15)
+    # the exponent eta: 1 - exp(-c r^eta) in both faces, and by hand
+    e = pt.dscalar("eta")
+    g = pytensor.function([r, c, e], pytensor_face.theta_from_reducible(r, c, e))
+    for eta in (0.6, 1.0, 1.4):
+        want = 1.0 - np.exp(-1.7 * values**eta)
+        np.testing.assert_allclose(g(values, 1.7, eta), want, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(scaling.theta_from_reducible(values, 1.7, eta), want,
+                                   rtol=1e-13, atol=1e-15)
