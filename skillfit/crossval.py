@@ -43,11 +43,13 @@ Examples
 from __future__ import annotations
 
 import json
+import os
 import time
 import warnings
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,7 +60,7 @@ from skillfit.errors import SkillfitError
 __all__ = ["MIN_LOGISTIC_CELLS", "NULLS", "PSENSE_VARS", "SCHEMES", "UNKNOWN_TOKENS",
            "VARIANTS", "Fold", "cell_table", "crossval", "crps_discrete",
            "drop_loss_only_families", "fit_dispersion", "fit_fold_task", "make_folds",
-           "mixture_pmf", "null_means", "paired_differences",
+           "mixture_pmf", "null_means", "paired_differences", "paired_runs", "read_folds",
            "pmf_scores", "sensitivity", "sensitivity_task", "summarise",
            "with_open_only"]
 
@@ -72,7 +74,7 @@ UNKNOWN_TOKENS = 2e12
 #: A training-cell count below which the per-k logistic null falls back to the per-k mean.
 MIN_LOGISTIC_CELLS = 3
 #: Scalar parameters whose R-hat is reported per fold.
-_DIAG_VARS = ("c", "degree", "floor", "gamma", "kappa", "sigma_family", "sigma_tune",
+_DIAG_VARS = ("c", "eta", "degree", "floor", "gamma", "kappa", "sigma_family", "sigma_tune",
               "logistic_intercept", "logistic_slope_r", "logistic_slope_k")
 
 
@@ -664,26 +666,115 @@ def paired_differences(folds: pd.DataFrame) -> pd.DataFrame:
     >>> paired_differences(f)[["d_elpd", "se_elpd"]].round(2).values.tolist()
     [[3.0, 1.0]]
     """
-    key = ["scheme", "fold", "llm", "k"]
     rows = []
     for scheme, part in folds.groupby("scheme", sort=False):
         models = list(dict.fromkeys(part.loc[part["kind"] == "model", "method"]))
         nulls = list(dict.fromkeys(part.loc[part["kind"] == "baseline", "method"]))
         for m in models:
-            a = part[part["method"] == m].set_index(key)
+            a = part[part["method"] == m].set_index(_CELL_KEY)
             for nl in nulls:
-                b = part[part["method"] == nl].set_index(key).loc[a.index]
-                d = (a["log_score"] - b["log_score"]).to_numpy(float)
-                c = (a["crps_points"] - b["crps_points"]).to_numpy(float)
-                n = d.size
-                sd_d = float(np.std(d, ddof=1)) if n > 1 else float("nan")
-                sd_c = float(np.std(c, ddof=1)) if n > 1 else float("nan")
-                de, se = float(d.sum()), sd_d * np.sqrt(n)
-                dc, sec = float(c.mean()), sd_c / np.sqrt(n)
-                rows.append({"scheme": scheme, "model": m, "null": nl, "cells": n,
-                             "d_elpd": de, "se_elpd": se, "d_crps_points": dc,
-                             "se_crps_points": sec, "verdict": _verdict(m, nl, de, se, dc, sec)})
+                b = part[part["method"] == nl].set_index(_CELL_KEY).loc[a.index]
+                diff = _paired(a, b)
+                rows.append({"scheme": scheme, "model": m, "null": nl, **diff,
+                             "verdict": _verdict(m, nl, *(diff[c] for c in _PAIRED_COLUMNS[1:]))})
     return pd.DataFrame(rows)
+
+
+#: The columns that identify a held-out cell of a fold.
+_CELL_KEY = ["scheme", "fold", "llm", "k"]
+#: What :func:`_paired` returns, in order.
+_PAIRED_COLUMNS = ("cells", "d_elpd", "se_elpd", "d_crps_points", "se_crps_points")
+
+
+def _paired(a: pd.DataFrame, b: pd.DataFrame) -> dict[str, float]:
+    """``a`` minus ``b`` over aligned cells: summed log-score difference with standard error
+    ``sd(d) sqrt(n)``, mean CRPS difference with ``sd / sqrt(n)`` (NaN errors for one cell)."""
+    d = (a["log_score"] - b["log_score"]).to_numpy(float)
+    c = (a["crps_points"] - b["crps_points"]).to_numpy(float)
+    n = d.size
+    sd_d = float(np.std(d, ddof=1)) if n > 1 else float("nan")
+    sd_c = float(np.std(c, ddof=1)) if n > 1 else float("nan")
+    return {"cells": n, "d_elpd": float(d.sum()), "se_elpd": sd_d * np.sqrt(n),
+            "d_crps_points": float(c.mean()), "se_crps_points": sd_c / np.sqrt(n)}
+
+
+def paired_runs(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+    """Each model of ``new`` minus the same model of ``old``, paired over the cells both score.
+
+    For comparing two versions of the model (a changed default, a new prior) on the same
+    folds: ``new`` and ``old`` are :func:`crossval` tables (a run folder's ``folds.csv``,
+    see :func:`read_folds`), and a cell counts when both hold it out in the same scheme and
+    fold. Differences as in :func:`paired_differences` (positive ``d_elpd``, negative
+    ``d_crps_points``: ``new`` is better).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scheme, model, cells, d_elpd, se_elpd, d_crps_points, se_crps_points, verdict``, one
+        row per scheme and model (link) scored in both runs.
+
+    Raises
+    ------
+    SkillfitError
+        If the two runs share no model and held-out cell.
+
+    Examples
+    --------
+    >>> old = pd.DataFrame({"scheme": "s", "fold": "f", "llm": ["a", "b"], "k": 2,
+    ...                     "method": "threshold", "kind": "model",
+    ...                     "log_score": [-2.0, -3.0], "crps_points": [2.0, 3.0]})
+    >>> new = old.assign(log_score=[-1.0, -1.0], crps_points=[1.0, 1.0])
+    >>> paired_runs(new, old)[["model", "cells", "d_elpd", "se_elpd"]].values.tolist()
+    [['threshold', 2, 3.0, 1.0]]
+    """
+    rows = []
+    for scheme, part in new.groupby("scheme", sort=False):
+        before = old[old["scheme"] == scheme]
+        models = [m for m in dict.fromkeys(part.loc[part["kind"] == "model", "method"])
+                  if m in set(before.loc[before["kind"] == "model", "method"])]
+        for m in models:
+            a = part[part["method"] == m].set_index(_CELL_KEY)
+            b = before[before["method"] == m].set_index(_CELL_KEY)
+            both = a.index.intersection(b.index)
+            if both.empty:
+                continue
+            diff = _paired(a.loc[both], b.loc[both])
+            rows.append({"scheme": scheme, "model": m, **diff,
+                         "verdict": _verdict(f"{m} (this run)", "the baseline run",
+                                             *(diff[c] for c in _PAIRED_COLUMNS[1:]))})
+    if not rows:
+        raise SkillfitError("the two cross-validation runs share no link and held-out cell")
+    return pd.DataFrame(rows)
+
+
+def read_folds(folder: str | os.PathLike[str]) -> pd.DataFrame:
+    """The per-cell scores (``folds.csv``) of a ``skillfit crossval`` run folder.
+
+    Raises
+    ------
+    SkillfitError
+        Naming the file if it is missing, unreadable or lacks a column :func:`paired_runs`
+        needs.
+
+    Examples
+    --------
+    >>> read_folds("no/such/run")
+    Traceback (most recent call last):
+    ...
+    skillfit.errors.SkillfitError: no/such/run/folds.csv: not found (give the folder of a skillfit crossval run)
+    """
+    path = Path(folder) / "folds.csv"
+    if not path.is_file():
+        raise SkillfitError(f"{path}: not found (give the folder of a skillfit crossval run)")
+    try:
+        table = pd.read_csv(path)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise SkillfitError(f"{path}: not a readable CSV ({exc})") from None
+    needed = [*_CELL_KEY, "method", "kind", "log_score", "crps_points"]
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise SkillfitError(f"{path}: missing column(s) {', '.join(missing)} of a crossval run")
+    return table
 
 
 def _verdict(model: str, null: str, de: float, se: float, dc: float, sec: float) -> str:
@@ -706,7 +797,7 @@ VARIANTS: tuple[tuple[str, dict[str, Any], bool], ...] = (
     ("no loss-only families", {}, True),
 )
 #: Scalar parameters reported by the power-scaling diagnostic.
-PSENSE_VARS = ("c", "degree", "floor", "gamma", "kappa", "sigma_family", "sigma_tune",
+PSENSE_VARS = ("c", "eta", "degree", "floor", "gamma", "kappa", "sigma_family", "sigma_tune",
                "logistic_intercept", "logistic_slope_r", "logistic_slope_k")
 
 

@@ -12,6 +12,7 @@ from scipy import stats
 
 from skillfit import crossval as cv
 from skillfit.backtest import crps_from_samples
+from skillfit.errors import SkillfitError
 from skillfit.models.skill_graph import SkillGraphModel
 
 
@@ -193,6 +194,46 @@ def test_paired_differences_standard_errors() -> None:
     assert out["verdict"].startswith("link")
 
 
+def test_paired_runs_pair_the_same_link_over_the_cells_both_hold_out(tmp_path) -> None:
+    """New minus old per scheme and link, over the cells both runs scored: sums and standard
+    errors by hand; a cell only one run holds out, a link only one run fits and the nulls are
+    left out."""
+    rng = np.random.default_rng(1)
+    d = rng.normal(0.3, 1.0, 8)
+    old_ls = rng.normal(-3, 1, 8)
+    old = pd.DataFrame({"scheme": "llm", "fold": [f"f{i}" for i in range(8)],
+                        "llm": [f"m{i}" for i in range(8)], "k": 3, "method": "threshold",
+                        "kind": "model", "log_score": old_ls, "crps_points": 4.0 + d})
+    new = old.assign(log_score=old_ls + d, crps_points=4.0)
+    extra = pd.DataFrame({"scheme": "llm", "fold": "f9", "llm": "m9", "k": 2,
+                          "method": ["threshold", "logistic", "per-k mean"],
+                          "kind": ["model", "model", "baseline"], "log_score": -1.0,
+                          "crps_points": 1.0})
+    out = cv.paired_runs(pd.concat([new, extra]), old)
+    assert list(out.columns) == ["scheme", "model", "cells", "d_elpd", "se_elpd",
+                                 "d_crps_points", "se_crps_points", "verdict"]
+    row = out.iloc[0]
+    assert len(out) == 1 and (row["scheme"], row["model"], row["cells"]) == ("llm", "threshold", 8)
+    assert row["d_elpd"] == pytest.approx(d.sum(), rel=1e-12)
+    assert row["se_elpd"] == pytest.approx(d.std(ddof=1) * np.sqrt(8), rel=1e-12)
+    assert row["d_crps_points"] == pytest.approx(-d.mean(), rel=1e-12)
+    assert row["se_crps_points"] == pytest.approx(d.std(ddof=1) / np.sqrt(8), rel=1e-12)
+    assert row["verdict"].startswith("threshold (this run)") and "the baseline run" in row["verdict"]
+    with pytest.raises(SkillfitError, match="share no link and held-out cell"):
+        cv.paired_runs(new.assign(method="logistic"), old)
+    # read_folds: the run folder's folds.csv, or one clear message naming the file
+    old.to_csv(tmp_path / "folds.csv", index=False)
+    pd.testing.assert_frame_equal(cv.read_folds(tmp_path), old)
+    with pytest.raises(SkillfitError) as exc:
+        cv.read_folds(tmp_path / "nope")
+    assert str(exc.value) == f"{tmp_path / 'nope' / 'folds.csv'}: not found (give the folder of a skillfit crossval run)"
+    old.drop(columns=["kind", "crps_points"]).to_csv(tmp_path / "folds.csv", index=False)
+    with pytest.raises(SkillfitError) as exc:
+        cv.read_folds(tmp_path)
+    assert str(exc.value) == (f"{tmp_path / 'folds.csv'}: missing column(s) kind, crps_points "
+                              "of a crossval run")
+
+
 # ----------------------------------------------------------------------------- masked refit
 def test_zero_trials_mask_a_cell_exactly(data: pd.DataFrame) -> None:
     import pymc as pm
@@ -253,6 +294,22 @@ def test_cli_writes_the_run_folder(tmp_path, mocked_sample: None, capsys) -> Non
                                                "calibration.png", "llm_errors.png", "run.json"}
     assert json.loads((out / "run.json").read_text())["schemes"] == ["top-k"]
     assert main(["crossval", "--schemes", "nope", "--serial", "--out", str(tmp_path / "x")]) == 1
+    # against that run as the baseline: the same seeds give the same refits, a zero difference
+    again = tmp_path / "cv2"
+    code = main(["crossval", "--schemes", "top-k", "--links", "logistic", "--serial",
+                 "--sampler", "pymc", "--draws", "20", "--tune", "0", "--chains", "1",
+                 "--no-sensitivity", "--out", str(again), "--baseline", str(out)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert f"Against the baseline run {out}" in text
+    against = pd.read_csv(again / "baseline.csv")
+    assert list(against["model"]) == ["logistic"] and against["cells"].tolist() == [10]
+    assert against["d_elpd"].abs().max() < 1e-9
+    # a baseline folder without folds.csv: one message, exit 1, no output folder
+    code = main(["crossval", "--schemes", "top-k", "--serial", "--out", str(tmp_path / "y"),
+                 "--baseline", str(tmp_path)])
+    assert code == 1 and not (tmp_path / "y").exists()
+    assert "folds.csv: not found" in capsys.readouterr().err
 
 
 def test_drop_loss_only_families_keeps_skillmix_families(data: pd.DataFrame) -> None:

@@ -65,6 +65,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, metavar="N",
                    help="workers of the local cluster (default: available cores)")
     p.add_argument("--serial", action="store_true", help="run the refits in this process")
+    p.add_argument("--baseline", metavar="DIR",
+                   help="folder of an earlier crossval run: also print each link's paired "
+                        "difference against the same link there (the cells both hold out)")
     add_output_args(p, str(OUTPUT_ROOT / "crossval"))
     add_sampler_args(p)
     p.set_defaults(func=run)
@@ -77,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         SCHEMES,
         crossval,
         paired_differences,
+        paired_runs,
+        read_folds,
         sensitivity,
         summarise,
         with_open_only,
@@ -99,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     sampler = {**spec.sampler_config, **(QUICK if args.quick else CROSSVAL_SAMPLER), **overrides}
     seed = args.seed if args.seed is not None else int(spec.sampler_config.get("random_seed") or 0)
     out, replace = output_folder(args, OUTPUT_ROOT / "crossval")
+    baseline = read_folds(args.baseline) if args.baseline else None
     data = spec.load_data()
     model_config = {k: v for k, v in spec.model_config.items() if k != "link"}
 
@@ -113,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
     scored = with_open_only(folds)
     summary = summarise(scored)
     paired = paired_differences(scored)
+    against = paired_runs(scored, with_open_only(baseline)) if baseline is not None else None
 
     for scheme in dict.fromkeys(summary["scheme"]):
         part = summary[summary["scheme"] == scheme].set_index("method")
@@ -124,6 +131,12 @@ def run(args: argparse.Namespace) -> int:
         print("paired differences, model - null:")
         for line in paired.loc[paired["scheme"] == scheme, "verdict"]:
             print(f"  {line}")
+    if against is not None:
+        print()
+        print(f"Against the baseline run {args.baseline} (this run - baseline, paired over the "
+              "cells both hold out):")
+        for _, row in against.iterrows():
+            print(f"  {row['scheme']} ({row['cells']} cells): {row['verdict']}")
     if psense is not None:
         print()
         print("Power-scaling sensitivity of the default fit (arviz_stats.psense_summary):")
@@ -156,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
         summary.merge(paired, how="outer", left_on=["scheme", "method"],
                       right_on=["scheme", "model"]).to_csv(stage / "summary.csv", index=False)
         paired.to_csv(stage / "paired.csv", index=False)
+        if against is not None:
+            against.to_csv(stage / "baseline.csv", index=False)
         if psense is not None:
             variants.to_csv(stage / "sensitivity.csv", index=False)
             psense.to_csv(stage / "psense.csv")
