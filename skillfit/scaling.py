@@ -4,7 +4,8 @@ N is the number of parameters, D the number of training tokens, losses are in na
 compute is ``C = 6 N D`` FLOP. The reducible ("excess") loss ``r = L - E`` is what the
 Arora & Goyal theory turns into a measure ``theta`` of failed text. The paper only says that
 ``theta`` is roughly proportional to the excess loss; skillfit's modelling choice is
-``theta = 1 - exp(-c r)`` (``docs/theory.md``, section "From loss to theta").
+``theta = 1 - exp(-c r^eta)`` (``eta = 1`` by default here; the joint model learns it; see
+``docs/theory.md``, section "From loss to theta").
 
 Two meanings of "scale by s" are easy to confuse, so both are provided:
 
