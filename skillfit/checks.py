@@ -43,13 +43,15 @@ def fitted_cells(model: SkillGraphModel, ci_prob: float = CI_PROB) -> pd.DataFra
     """Posterior of the expected score of every observed Skill-Mix cell.
 
     Columns ``llm, k, observed`` (successes / n), ``published`` (the table's value),
-    ``median, lower, upper`` (equal-tailed ``ci_prob``) of ``1 - (1 - gamma pi)^3`` from the
-    sampled ``pi`` and ``gamma``.
+    ``median, lower, upper`` (equal-tailed ``ci_prob``) of the expected score
+    (:func:`skillfit.models.links.score_probability`: ``1 - (1 - gamma pi)^3`` by default) from
+    the sampled ``pi``, ``gamma`` and ``per_tuple``.
     """
     post = model.posterior
     pi = post["pi"].values.reshape(-1, post.sizes["cell"])  # (S, cell)
-    gamma = np.asarray(model.shared_parameters()["gamma"], float)
-    draws = np.asarray(score_probability(pi, gamma[:, None], np)).T  # (cell, S)
+    shared = model.shared_parameters()
+    gamma, per_tuple = (np.asarray(shared[k], float)[:, None] for k in ("gamma", "per_tuple"))
+    draws = np.asarray(score_probability(pi, gamma, np, per_tuple=per_tuple)).T  # (cell, S)
     med, lo, hi = median_and_interval(draws, ci_prob)
     out = _cells_frame(model).assign(median=med, lower=lo, upper=hi)
     out.attrs.update({"ci_prob": float(ci_prob), "link": model.link})

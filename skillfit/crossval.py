@@ -515,7 +515,8 @@ def fit_fold_task(task: Mapping[str, Any]) -> dict[str, Any]:
         return np.full(n_draws, float(model.model_config[name]))
 
     pi = flat("pi")[:, held]
-    score = score_probability(pi, flat("gamma")[:, None], np).T
+    score = score_probability(pi, flat("gamma")[:, None], np,
+                              per_tuple=flat("per_tuple")[:, None]).T
     r_hat, div = _diagnostics(idata)
     return {"score": score, "kappa": flat("kappa"), "max_r_hat": r_hat, "divergences": div,
             "seconds": time.perf_counter() - start}

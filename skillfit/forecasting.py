@@ -261,7 +261,8 @@ def pi_and_score_draws(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray
         pi = link_probability(model.link, theta[:, None, :], log_r[:, None, :],
                               ks[None, :, None], params, np)
     pi = np.broadcast_to(pi, (log_r.shape[0], ks.size, log_r.shape[1]))
-    score = score_probability(pi, shared["gamma"][None, None, :], np)
+    score = score_probability(pi, shared["gamma"][None, None, :], np,
+                              per_tuple=shared["per_tuple"][None, None, :])
     return pi, score
 
 

@@ -621,11 +621,13 @@ class _LinkStub:
 
 def test_pi_and_score_draws_logistic_by_hand_without_warnings() -> None:
     """The logistic link written out, pi = 1 / (1 + exp(-z)), z = a + b_r (log r - log 0.2) +
-    b_k (k - 3), score = 1 - (1 - gamma pi)^3, draw by draw; at log r = 400 exp(-z) overflows
+    b_k (k - 3), score = 1 - (1 - gamma pi)^3 (with weight per_tuple pi (1 - (1 - gamma)^3)),
+    draw by draw; at log r = 400 exp(-z) overflows
     to inf (pi = 0), which is no RuntimeWarning."""
     import warnings
 
     draws = {"c": np.array([1.5, 2.0]), "eta": np.array([1.0, 0.8]), "gamma": np.array([0.8, 0.6]),
+             "per_tuple": np.array([0.0, 0.4]),
              "logistic_intercept": np.array([0.5, -1.0]),
              "logistic_slope_r": np.array([-2.0, -3.0]), "logistic_slope_k": np.array([-0.7, -0.4])}
     log_r = np.array([[np.log(0.1), np.log(0.5)], [400.0, 400.0]])
@@ -642,8 +644,9 @@ def test_pi_and_score_draws_logistic_by_hand_without_warnings() -> None:
                      + draws["logistic_slope_k"][s] * (k - 3.0))
                 want = 1.0 / (1.0 + np.exp(-z)) if z > -700 else 0.0
                 assert pi[i, j, s] == pytest.approx(want, rel=1e-12, abs=1e-300)
-                assert score[i, j, s] == pytest.approx(1 - (1 - draws["gamma"][s] * want) ** 3,
-                                                       rel=1e-12, abs=1e-300)
+                g, w = draws["gamma"][s], draws["per_tuple"][s]
+                best = (1 - w) * (1 - (1 - g * want) ** 3) + w * want * (1 - (1 - g) ** 3)
+                assert score[i, j, s] == pytest.approx(best, rel=1e-12, abs=1e-300)
     assert pi[0].min() > 0.01 and pi[1].max() == 0.0
 
 

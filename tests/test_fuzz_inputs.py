@@ -356,7 +356,7 @@ BAD_FIXED = {  # skill_graph: numbers fixed instead of priors, outside their dom
     **{k: ["-1e-9", "-1", "nan", "inf"] for k in
        ("sigma_family", "sigma_tune", "closed_log_r_sigma", "unknown_tokens_log_sigma")},
     "tau": ["1", "1.5", "-0.1", "nan", "1e308"], "floor": ["1", "-0.01", "inf"],
-    "gamma": ["0", "1.0001", "-1", "nan"],
+    "gamma": ["0", "1.0001", "-1", "nan"], "per_tuple": ["-0.1", "1.01", "nan"],
     **{k: ["nan", "inf", "-inf"] for k in ("closed_log_r_mu", "unknown_tokens_log_mu",
                                            "logistic_intercept", "logistic_slope_r")},
     **{k: ["'x'", "true", "[1]"] for k in ("tau", "closed_log_r_mu")},

@@ -62,9 +62,29 @@ def link_probability(link: str, theta: Any, log_r: Any, k: Any, params: Mapping[
     raise ValueError(f"unknown link {link!r}; choose one of {', '.join(LINKS)}")
 
 
-def score_probability(pi: Any, gamma: Any, xp: Any, generations: int = GENERATIONS) -> Any:
-    """Expected Skill-Mix ratio of full marks: ``1 - (1 - gamma pi)^G`` (best of G generations)."""
-    return 1.0 - (1.0 - gamma * pi) ** generations
+def score_probability(pi: Any, gamma: Any, xp: Any, generations: int = GENERATIONS,
+                      per_tuple: Any = 0.0) -> Any:
+    """Expected Skill-Mix ratio of full marks, the best of G generations kept.
+
+    Two readings of "the best of G": handling redrawn per generation,
+    ``1 - (1 - gamma pi)^G`` (each generation handles the tuple with chance ``pi`` and is graded
+    full marks with chance ``gamma``), or handling a property of the tuple and only the grading
+    redrawn, ``pi (1 - (1 - gamma)^G)``. ``per_tuple`` in [0, 1] is the weight of the second
+    (0, the default: the first alone).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(float(score_probability(0.5, 0.8, np)), 6)  # 1 - 0.6^3
+    0.784
+    >>> round(float(score_probability(0.5, 0.8, np, per_tuple=1.0)), 6)  # 0.5 (1 - 0.2^3)
+    0.496
+    """
+    per_generation = 1.0 - (1.0 - gamma * pi) ** generations
+    if isinstance(per_tuple, int | float) and per_tuple == 0.0:
+        return per_generation
+    tuple_form = pi * (1.0 - (1.0 - gamma) ** generations)
+    return per_generation + per_tuple * (tuple_form - per_generation)
 
 
 def simulate_rates(score: Any, kappa: Any, n: Any, rng: np.random.Generator) -> np.ndarray:

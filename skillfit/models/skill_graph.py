@@ -19,8 +19,9 @@ Generative story (every assumption and its reason is in ``docs/model.md``):
    ``independent`` (``m^k``, ``m = 1 + ln(1 - theta)/degree``) or ``logistic`` (sigmoid in
    ``log r`` and ``k``).
 5. **Observation.** Full marks with probability ``gamma * pi``; the best of ``G = 3``
-   generations is kept: ``P = 1 - (1 - gamma pi)^3``; successes out of ``n_k`` combinations are
-   Beta-Binomial(``n_k``, ``P kappa``, ``(1 - P) kappa``).
+   generations is kept: ``P = 1 - (1 - gamma pi)^3`` (or, with weight ``per_tuple``, the tuple's
+   handling fixed across generations: ``pi (1 - (1 - gamma)^3)``); successes out of ``n_k``
+   combinations are Beta-Binomial(``n_k``, ``P kappa``, ``(1 - P) kappa``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from skillfit.models.links import (
     score_probability,
     simulate_rates,
 )
-from skillfit.models.priors import make_prior
+from skillfit.models.priors import make_prior, validate_prior
 from skillfit.models.skill_graph_data import JointInputs, assemble, combine, split
 
 #: Allowed range of a number fixed in ``model_config`` (instead of a prior), as
@@ -57,7 +58,11 @@ _FIXED_DOMAINS: dict[str, tuple[tuple[float, bool], tuple[float, bool], str]] = 
     "tau": ((0.0, False), (1.0, True), "in [0, 1)"),
     "floor": ((0.0, False), (1.0, True), "in [0, 1)"),
     "gamma": ((0.0, True), (1.0, False), "in (0, 1]"),
+    "per_tuple": ((0.0, False), (1.0, False), "in [0, 1]"),
 }
+
+#: Parameters fixed by default (a number) that ``model_config`` may give a prior instead.
+_MAY_BE_PRIORS = ("tau", "per_tuple")
 
 __all__ = ["LINKS", "SkillGraphModel"]
 
@@ -89,8 +94,8 @@ class SkillGraphModel(ModelBuilder):
     _model_type: ClassVar[str] = "skill_graph"
     version: ClassVar[str] = "2"
     summary_var_names: ClassVar[list[str] | None] = [
-        "c", "eta", "degree", "tau", "floor", "gamma", "kappa", "sigma_family", "sigma_tune",
-        "logistic_intercept", "logistic_slope_r", "logistic_slope_k",
+        "c", "eta", "degree", "tau", "floor", "gamma", "per_tuple", "kappa", "sigma_family",
+        "sigma_tune", "logistic_intercept", "logistic_slope_r", "logistic_slope_k",
         "theta", "r", "loss_scale", "loss_entropy", "loss_sigma",
     ]
 
@@ -118,6 +123,9 @@ class SkillGraphModel(ModelBuilder):
             "floor": {"dist": "Beta", "alpha": 1.0, "beta": 19.0},
             # chance a competent text earns full marks from the grader.
             "gamma": {"dist": "Beta", "alpha": 8.0, "beta": 2.0},
+            # best of 3 generations: weight of "handled is a property of the tuple, only the
+            # grading is redrawn" against "handling redrawn per generation" (docs/model.md)
+            "per_tuple": 0.0,
             "kappa": {"dist": "LogNormal", "mu": 3.5, "sigma": 1.0},
             "sigma_family": {"dist": "HalfNormal", "sigma": 0.3},
             "sigma_tune": {"dist": "HalfNormal", "sigma": 0.5},
@@ -164,6 +172,8 @@ class SkillGraphModel(ModelBuilder):
             raise SpecError(
                 f"model_config 'metric' must be one of {', '.join(SKILLMIX_METRICS)}, got {value!r}"
             )
+        if key in _MAY_BE_PRIORS and isinstance(value, Mapping):
+            return validate_prior(key, value)
         if key == "corpora":
             if isinstance(value, str):
                 value = [value]
@@ -361,7 +371,7 @@ class SkillGraphModel(ModelBuilder):
             # 5. observation
             gamma = self._param("gamma")
             kappa = self._param("kappa")
-            p = score_probability(pi, gamma, ptf.PT)
+            p = score_probability(pi, gamma, ptf.PT, per_tuple=self._param("per_tuple"))
             p = pt.clip(p, SCORE_EPS, 1.0 - SCORE_EPS)
             successes_obs = pm.Data("successes_observed", x.cell_successes, dims="cell")
             # trials as pm.Data too: a cell set to 0 successes of 0 trials adds exactly 0 to the
@@ -403,7 +413,8 @@ class SkillGraphModel(ModelBuilder):
         """
         post = self.posterior
         out = {}
-        for name in ("c", "eta", "degree", "tau", "floor", "gamma", "kappa", "logistic_intercept",
+        for name in ("c", "eta", "degree", "tau", "floor", "gamma", "per_tuple", "kappa",
+                     "logistic_intercept",
                      "logistic_slope_r", "logistic_slope_k", "sigma_family", "sigma_tune"):
             if name in post:
                 out[name] = post[name].values.reshape(-1)
@@ -451,7 +462,7 @@ class SkillGraphModel(ModelBuilder):
         pi = post["pi"].values.reshape(-1, len(x.cell_k))
         shared = self.shared_parameters()
         gamma, kappa = shared["gamma"][:, None], shared["kappa"][:, None]
-        p = score_probability(pi, gamma, np)
+        p = score_probability(pi, gamma, np, per_tuple=shared["per_tuple"][:, None])
         rng = np.random.default_rng(random_seed)
         sims = simulate_rates(p, kappa, x.cell_n[None, :], rng)
         med, lo, hi = median_and_interval(sims, ci_prob, axis=0, ci_kind=ci_kind)

@@ -30,6 +30,7 @@ EPOCH_A, EPOCH_B, EPOCH_ALPHA, EPOCH_BETA = 482.01, 2085.43, 0.3478, 0.3658
 
 #: Values of the joint model's shared parameters at which the log-density is checked.
 SHARED = {"c": 1.5, "eta": 1.3, "degree": 7.0, "floor": 0.04, "gamma": 0.75, "kappa": 35.0,
+          "per_tuple": 0.35,
           "sigma_family": 0.25, "sigma_tune": 0.4,
           "logistic_intercept": 0.3, "logistic_slope_r": -2.5, "logistic_slope_k": -0.8}
 
@@ -122,8 +123,11 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
         z = (v["logistic_intercept"] + v["logistic_slope_r"] * (lr - np.log(0.2))
              + v["logistic_slope_k"] * (k - 3.0))
         pi = 1.0 / (1.0 + np.exp(-z))
-    # 5. observation: full marks with chance gamma*pi, best of 3 generations, Beta-Binomial
-    p_full = 1.0 - (1.0 - v["gamma"] * pi) ** 3
+    # 5. observation: full marks with chance gamma*pi, best of 3 generations (handling redrawn
+    #    per generation, or with weight per_tuple fixed per tuple), Beta-Binomial
+    w = cfg["per_tuple"] if isinstance(cfg["per_tuple"], float) else v["per_tuple"]
+    p_full = ((1.0 - w) * (1.0 - (1.0 - v["gamma"] * pi) ** 3)
+              + w * pi * (1.0 - (1.0 - v["gamma"]) ** 3))
     p_full = np.clip(p_full, 1e-6, 1 - 1e-6)
     a, b = p_full * v["kappa"], (1.0 - p_full) * v["kappa"]
     successes = stats.betabinom.logpmf(x.cell_successes, x.cell_n, a, b)
@@ -146,6 +150,7 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
         "degree": stats.lognorm.logpdf(v["degree"], s=0.75, scale=np.exp(2.0)),
         "floor": stats.beta.logpdf(v["floor"], 1.0, 19.0),
         "gamma": stats.beta.logpdf(v["gamma"], 8.0, 2.0),
+        "per_tuple": stats.beta.logpdf(v["per_tuple"], 2.0, 2.0),
         "kappa": stats.lognorm.logpdf(v["kappa"], s=1.0, scale=np.exp(3.5)),
         "logistic_intercept": stats.norm.logpdf(v["logistic_intercept"], 0.0, 3.0),
         "logistic_slope_r": stats.truncnorm.logpdf(v["logistic_slope_r"], -np.inf, (0 + 3.0) / 3.0,
@@ -156,9 +161,17 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
             **priors}
 
 
-@pytest.fixture(scope="module", params=["threshold", "independent", "logistic"])
+#: The model configurations checked: each link with the defaults, and the threshold link with
+#: the best-of-3 weight per_tuple given a prior (its default is a fixed 0).
+JOINT_CONFIGS = {"threshold": {"link": "threshold"}, "independent": {"link": "independent"},
+                 "logistic": {"link": "logistic"},
+                 "per_tuple": {"link": "threshold",
+                               "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}}}
+
+
+@pytest.fixture(scope="module", params=list(JOINT_CONFIGS))
 def joint(request) -> tuple[SkillGraphModel, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    model = SkillGraphModel({"link": request.param})
+    model = SkillGraphModel(JOINT_CONFIGS[request.param])
     pm_model = model.build_model()
     values = joint_values(pm_model, request.param)
     point = transformed_point(pm_model, values)

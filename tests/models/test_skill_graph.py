@@ -218,6 +218,12 @@ def test_config_values_checked_word_for_word():
     # open bounds reject the bound itself, closed ones accept it
     assert message({"c": 0.0}) == "model_config 'c' must be > 0, got 0.0"
     assert message({"eta": 0.0}) == "model_config 'eta' must be > 0, got 0.0"
+    assert message({"per_tuple": 1.5}) == "model_config 'per_tuple' must be in [0, 1], got 1.5"
+    # tau and per_tuple are fixed by default but may be given a prior
+    for key in ("tau", "per_tuple"):
+        prior = {"dist": "Beta", "alpha": 2.0, "beta": 3.0}
+        assert SkillGraphModel({key: prior}).model_config[key] == prior
+    assert message({"per_tuple": {"dist": "Bta"}}).startswith("prior 'per_tuple': unknown")
     assert message({"tau": 1.0}) == "model_config 'tau' must be in [0, 1), got 1.0"
     assert message({"floor": 1}) == "model_config 'floor' must be in [0, 1), got 1"
     assert message({"gamma": 0.0}) == "model_config 'gamma' must be in (0, 1], got 0.0"
@@ -225,8 +231,8 @@ def test_config_values_checked_word_for_word():
     assert message({"sigma_family": -0.1}) == "model_config 'sigma_family' must be >= 0, got -0.1"
     assert message({"kappa": "big"}) == ("prior 'kappa': expected a table like "
                                          "{dist = \"Normal\", mu = 0, sigma = 1}, got 'big'")
-    fine = {"c": 1e-9, "tau": 0.0, "floor": 0.0, "gamma": 1.0, "sigma_family": 0.0,
-            "sigma_tune": 0.0, "degree": 1e6, "closed_log_r_mu": -5.0}
+    fine = {"c": 1e-9, "tau": 0.0, "floor": 0.0, "gamma": 1.0, "per_tuple": 1.0,
+            "sigma_family": 0.0, "sigma_tune": 0.0, "degree": 1e6, "closed_log_r_mu": -5.0}
     cfg = SkillGraphModel(fine).model_config
     assert {k: cfg[k] for k in fine} == fine and all(type(cfg[k]) is float for k in fine)
 
@@ -318,7 +324,7 @@ def test_fit_passes_data_seed_and_options(tables, sample_calls):
     assert bare.attrs["random_seed"] == 12 and "progressbar" not in seen[1]
     # the logistic link's shared parameters; numbers fixed in model_config repeated
     shared = default.shared_parameters()
-    assert set(shared) == {"c", "eta", "tau", "gamma", "kappa", "logistic_intercept",
+    assert set(shared) == {"c", "eta", "tau", "gamma", "per_tuple", "kappa", "logistic_intercept",
                            "logistic_slope_r", "logistic_slope_k", "sigma_family", "sigma_tune"}
     for name in ("logistic_intercept", "logistic_slope_r", "logistic_slope_k", "sigma_family"):
         np.testing.assert_array_equal(shared[name], bare["posterior"][name].values[0])
@@ -400,12 +406,13 @@ def test_shared_parameters_are_the_flattened_draws(mocked):
     links' parameters absent."""
     post = mocked.posterior
     shared = mocked.shared_parameters()
-    assert set(shared) == {"c", "eta", "degree", "tau", "floor", "gamma", "kappa",
+    assert set(shared) == {"c", "eta", "degree", "tau", "floor", "gamma", "per_tuple", "kappa",
                            "sigma_family", "sigma_tune"}
-    for name in shared.keys() - {"tau"}:
+    for name in shared.keys() - {"tau", "per_tuple"}:
         want = np.concatenate([post[name].values[0], post[name].values[1]])
         np.testing.assert_array_equal(shared[name], want, err_msg=name)
     np.testing.assert_array_equal(shared["tau"], np.full(60, 0.5))
+    np.testing.assert_array_equal(shared["per_tuple"], np.zeros(60))
 
 
 def test_posterior_predictive_check_by_hand(mocked):
