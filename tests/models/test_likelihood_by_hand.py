@@ -28,6 +28,9 @@ from skillfit.theory.bounds import competent_fraction
 #: Published Epoch AI law (Besiroglu et al. 2024), the joint model's default ``law``.
 EPOCH_A, EPOCH_B, EPOCH_ALPHA, EPOCH_BETA = 482.01, 2085.43, 0.3478, 0.3658
 
+#: The reference loss at which the joint model samples c (skill_graph.C_REFERENCE_LOSS).
+R_REF = 0.16
+
 #: Values of the joint model's shared parameters at which the log-density is checked.
 SHARED = {"c": 1.5, "eta": 1.3, "degree": 7.0, "floor": 0.04, "gamma": 0.75, "kappa": 35.0,
           "per_tuple": 0.35,
@@ -67,6 +70,8 @@ def joint_values(pm_model: Any, link: str) -> dict[str, np.ndarray]:
                       .shape) if rv.name != "family_offset_raw" else None
         if rv.name in SHARED:
             values[rv.name] = np.asarray(SHARED[rv.name])
+        elif rv.name == "log_c_ref":  # c sampled at the reference loss: c r_ref^eta
+            values[rv.name] = np.asarray(np.log(SHARED["c"]) + SHARED["eta"] * np.log(R_REF))
         elif rv.name == "family_offset_raw":
             n = len(pm_model.coords["family"])
             u = rng.normal(size=n)
@@ -146,6 +151,9 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
         "sigma_tune": stats.halfnorm.logpdf(v["sigma_tune"], scale=0.5),
         "tune_offset_raw": stats.norm.logpdf(v["tune_offset_raw"]),
         "c": stats.lognorm.logpdf(v["c"], s=1.0, scale=np.exp(1.0)),
+        # log c ~ Normal(1, 1) sampled as log c_ref = log c + eta log r_ref (a shear, Jacobian 1)
+        "log_c_ref": stats.norm.logpdf(np.log(v["c"]) + v["eta"] * np.log(R_REF),
+                                       1.0 + v["eta"] * np.log(R_REF), 1.0),
         "eta": stats.lognorm.logpdf(v["eta"], s=0.3, scale=1.0),
         "degree": stats.lognorm.logpdf(v["degree"], s=0.75, scale=np.exp(2.0)),
         "floor": stats.beta.logpdf(v["floor"], 1.0, 19.0),
@@ -224,7 +232,8 @@ def test_joint_priors_by_hand(joint) -> None:
     model, values, got = joint
     want = joint_by_hand(model, values)
     priors = [name for name in got if name not in ("loss", "successes", "pi", "log_r")]
-    assert {"c", "gamma", "kappa", "sigma_tune", "tune_offset_raw", "family_offset_raw"} <= set(priors)
+    assert {"log_c_ref", "eta", "gamma", "kappa", "sigma_tune", "tune_offset_raw",
+            "family_offset_raw"} <= set(priors)
     for name in priors:
         np.testing.assert_allclose(np.sum(got[name]), np.sum(want[name]), rtol=1e-6, atol=1e-6,
                                    err_msg=name)

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor.tensor as pt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymc.testing import mock_sample
+from scipy import stats
 
 from skillfit import datasets, theory
 from skillfit.errors import DataValidationError, DifferentModelError, SpecError
@@ -129,12 +131,28 @@ def test_built_model_coords_dims_and_data():
     assert (has_n & ~has_d).sum() > 0
     assert {v.name for v in pm_model.free_RVs} == {
         "sigma_family", "family_offset_raw", "log_tokens_unknown_raw", "log_r_closed_raw",
-        "loss_entropy", "loss_scale", "loss_sigma", "sigma_tune", "tune_offset_raw", "c",
-        "eta", "degree", "floor", "gamma", "kappa"}  # tau is fixed by default
+        "loss_entropy", "loss_scale", "loss_sigma", "sigma_tune", "tune_offset_raw",
+        "log_c_ref", "eta", "degree", "floor", "gamma", "kappa"}  # tau is fixed by default
     np.testing.assert_array_equal(pm_model["successes_observed"].get_value(), x.cell_successes)
     np.testing.assert_array_equal(pm_model["trials_observed"].get_value(), x.cell_n)
     np.testing.assert_array_equal(pm_model["loss_observed"].get_value(), x.loss_value)
     assert pm_model is model.model
+
+
+def test_c_sampled_at_the_reference_loss_keeps_its_prior():
+    """c is a deterministic of log c_ref = log c + eta log 0.16: prior draws of log c are
+    still Normal(1, 1) independent of eta (LogNormal(0, 0.3)); a c fixed, a non-LogNormal c
+    or a fixed eta leave c a plain variable."""
+    model = SkillGraphModel().build_model()
+    assert "c" in [v.name for v in model.deterministics]
+    log_c, eta = pm.draw([pt.log(model["c"]), model["eta"]], draws=20000, random_seed=7)
+    assert abs(log_c.mean() - 1.0) < 0.03 and abs(log_c.std() - 1.0) < 0.03
+    assert abs(np.log(eta).mean()) < 0.01 and abs(np.log(eta).std() - 0.3) < 0.01
+    assert abs(np.corrcoef(log_c, eta)[0, 1]) < 0.03
+    assert stats.kstest(log_c, stats.norm(1.0, 1.0).cdf).pvalue > 0.01
+    for config in ({"c": 2.0}, {"eta": 1.0}, {"c": {"dist": "Gamma", "alpha": 2.0, "beta": 1.0}}):
+        built = SkillGraphModel(config).build_model()
+        assert "log_c_ref" not in built.named_vars, config
 
 
 def test_threshold_gradient_compiles_and_is_finite():
