@@ -201,8 +201,8 @@ diag = model.diagnostics()
 print({k: diag[k] for k in ("max_r_hat", "min_ess_bulk", "divergences")})
 for message in model.warnings():
     print("WARNING:", message)
-model.summary(["c", "degree", "gamma", "kappa", "sigma_family", "sigma_tune"])"""),
-    ("code", """azp.plot_rank_dist(model.idata, var_names=["c", "degree", "gamma", "sigma_family", "sigma_tune"], backend="matplotlib");"""),
+model.summary(["c", "eta", "degree", "gamma", "kappa", "sigma_family", "sigma_tune"])"""),
+    ("code", """azp.plot_rank_dist(model.idata, var_names=["c", "eta", "degree", "gamma", "sigma_family", "sigma_tune"], backend="matplotlib");"""),
     ("md", "## Posterior predictive check of every Skill-Mix cell"),
     ("code", """ppc = model.posterior_predictive_check(ci_prob=0.89)
 print(f"coverage of the 89% equal-tailed predictive intervals: {ppc.attrs['coverage']:.0%} of {len(ppc)} cells")
