@@ -461,6 +461,52 @@ def test_posterior_predictive_check_by_hand(mocked):
     assert not other[["median", "lower", "upper"]].equals(table[["median", "lower", "upper"]])
 
 
+def test_posterior_predictive_check_counts_both_bounds_inside(monkeypatch):
+    """An observed rate exactly on the interval's upper bound (or lower bound) is inside. A
+    hand-made posterior (pi = 0.5 in every cell, gamma = 0.9, kappa = 40; 2 chains x 30 draws)
+    and hand-made simulated rates, half of them the observed rate and half 0.1 below it: the
+    89% equal-tailed interval is [observed - 0.1, observed] in every cell; with every draw at
+    the observed rate it is the single point [observed, observed]."""
+    import xarray as xr
+
+    import skillfit.models.skill_graph as skill_graph
+
+    model = SkillGraphModel()
+    model._inputs = x = assemble(*split(SkillGraphModel.bundled_data()))
+    model.model = "built"  # the arrays above are all the check reads from the built model
+    cells = len(x.cell_k)
+    model._idata = xr.DataTree.from_dict({"posterior": xr.Dataset({
+        "pi": (("chain", "draw", "cell"), np.full((2, 30, cells), 0.5)),
+        "gamma": (("chain", "draw"), np.full((2, 30), 0.9)),
+        "kappa": (("chain", "draw"), np.full((2, 30), 40.0))})})
+    observed = x.cell_successes / x.cell_n
+    half = 0.1 * (np.arange(60) % 2)[:, None]  # 60 draws: 30 at observed, 30 at observed - 0.1
+    seen = []
+
+    def on_upper(p, kappa, n, rng):
+        seen.append((p, kappa, n))
+        return observed[None, :] - half
+
+    monkeypatch.setattr(skill_graph, "simulate_rates", on_upper)
+    table = model.posterior_predictive_check()
+    p, kappa, n = seen[0]
+    np.testing.assert_allclose(p, np.full((60, cells), 1 - (1 - 0.45) ** 3), rtol=1e-15)
+    np.testing.assert_array_equal(kappa, np.full((60, 1), 40.0))
+    np.testing.assert_array_equal(n, x.cell_n[None, :])
+    np.testing.assert_array_equal(table["observed"], observed)
+    np.testing.assert_allclose(table["upper"], observed, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(table["lower"], observed - 0.1, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(table["median"], observed - 0.05, rtol=0, atol=1e-15)
+    assert (table["upper"] == table["observed"]).all() and (table["lower"] < table["upper"]).all()
+    assert table["inside"].all() and table.attrs["coverage"] == 1.0
+
+    monkeypatch.setattr(skill_graph, "simulate_rates",
+                        lambda p, kappa, n, rng: np.broadcast_to(observed, p.shape))
+    point = model.posterior_predictive_check()
+    assert (point["lower"] == point["observed"]).all() and (point["upper"] == point["observed"]).all()
+    assert point["inside"].all() and point.attrs["coverage"] == 1.0
+
+
 @pytest.mark.slow
 def test_parameter_recovery_on_simulated_data():
     """Simulate Skill-Mix and loss data from the model at known parameters, refit, and check
