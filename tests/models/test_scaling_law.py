@@ -198,7 +198,12 @@ def test_resolved_config_direct_calls_few_runs_and_fitted_runs() -> None:
     cfg = ScalingLawModel().resolved_config(five)
     assert cfg["ref_params"] == pytest.approx(geo(five["params"]), rel=1e-12)
     assert cfg["ref_tokens"] == pytest.approx(geo(five["tokens"]), rel=1e-12)
-    assert cfg["E"]["upper"] == five["loss"].min()
+    low, mid = float(five["loss"].min()), float(five["loss"].median())
+    assert cfg["E"] == {"dist": "TruncatedNormal", "mu": 0.75 * low, "sigma": 0.25 * low,
+                        "lower": 0.0, "upper": low}
+    for key in ("r_params_ref", "r_tokens_ref"):
+        assert cfg[key] == {"dist": "LogNormal", "mu": float(np.log((mid - 0.75 * low) / 2)),
+                            "sigma": 1.0}
     marked = CHIN.iloc[:5]
     off = ScalingLawModel(model_config={"exclude_epoch_outliers": False}).resolved_config(marked)
     assert off["ref_params"] == pytest.approx(geo(marked["params"]), rel=1e-12)
