@@ -78,6 +78,15 @@ def test_huber_objective_large_terms_do_not_overflow():
     r = np.log1p(2 * np.exp(-800.0))  # 800 + log(1 + 2 e^-800) - 800
     assert value == pytest.approx(0.5 * r**2, abs=1e-300)
     assert np.all(np.isfinite(grad)) and grad[0] == pytest.approx(r, abs=1e-300)
+    # runs whose largest terms differ by far more than 745 (exp underflows) are each shifted
+    # by their own largest term: N from 10 to 1e20 with alpha = 50 puts A N^-50 between
+    # e^1885 and e^-303 against E = 1 (and B D^-beta = e^-800)
+    log_n = np.log(np.array([10.0, 1e20]))
+    theta = np.array([2000.0, -800.0, 0.0, 50.0, 1.0])
+    pred = np.logaddexp(2000.0 - 50.0 * log_n, 0.0)
+    value, grad = huber_objective(theta, log_n, np.zeros(2), pred + 0.5, delta=1.0)
+    assert value == pytest.approx(2 * 0.5 * 0.5**2, rel=1e-9)  # residuals -0.5, quadratic
+    assert np.all(np.isfinite(grad))
 
 
 def _flat_start(log_l):
@@ -95,10 +104,19 @@ def test_fit_huber_recovers_an_exact_law():
     loss = _loss(N, D, **TRUE)
     start = (np.log(400.0) + 0.5, np.log(1000.0) - 0.5, np.log(1.7) + 0.1, 0.3, 0.3)
     law = fit_huber(list(N), list(D), list(loss), starts=[start])
-    assert law.E == pytest.approx(1.7, rel=1e-5)
-    assert law.A == pytest.approx(400.0, rel=1e-3) and law.B == pytest.approx(1000.0, rel=1e-3)
-    assert law.a == pytest.approx(0.34, rel=1e-4) and law.b == pytest.approx(0.28, rel=1e-4)
+    # L-BFGS-B's ftol 1e-13 (scipy's default 2.2e-9 stops with E, A, alpha off by 2e-7 to 5e-7)
+    assert law.E == pytest.approx(1.7, rel=1e-8)
+    assert law.A == pytest.approx(400.0, rel=1e-7) and law.B == pytest.approx(1000.0, rel=1e-6)
+    assert law.a == pytest.approx(0.34, rel=2e-8) and law.b == pytest.approx(0.28, rel=1e-6)
     assert all(type(v) is float for v in (law.E, law.A, law.B, law.a, law.b))
+    # whole numbers beyond int64 (tokens of 1e20 as Python ints) and losses below 1 are runs
+    # like any other; a start at the exact law stops at once
+    big_d = [10**20 * (i + 1) for i in range(12)]
+    small = _loss(N, np.array(big_d, float), 0.5, 40.0, 1000.0, 0.34, 0.28)
+    assert small.max() < 1
+    exact = (np.log(40.0), np.log(1000.0), np.log(0.5), 0.34, 0.28)
+    law = fit_huber([int(n) for n in N], big_d, small, starts=[exact])
+    assert law.E == pytest.approx(0.5, rel=1e-12) and law.A == pytest.approx(40.0, rel=1e-12)
 
 
 def test_fit_huber_keeps_the_best_start_and_passes_delta():
@@ -120,6 +138,9 @@ def test_fit_huber_keeps_the_best_start_and_passes_delta():
     assert (median.A, median.B, median.a, median.b) == (1.0, 1.0, 50.0, 50.0)
     squares = fit_huber(N, D, loss, starts=[flat], delta=10.0)
     assert squares.E == pytest.approx(np.exp(log_l.mean()), rel=1e-6)
+    # a tie (two flat starts differing only in A, whose term underflows): the first is kept
+    tie = fit_huber(N, D, loss, starts=[flat, (1.0,) + flat[1:]])
+    assert tie.A == 1.0
 
 
 def test_fit_huber_refuses_negative_exponents_and_bad_runs():
@@ -132,8 +153,13 @@ def test_fit_huber_refuses_negative_exponents_and_bad_runs():
         with pytest.raises(DataValidationError) as err:
             fit_huber(N, D, growing, starts=[start])
         assert str(err.value) == "fit_huber: no start reached a law with positive exponents"
-    start = (np.log(400.0), np.log(1000.0), np.log(1.7), 0.34, 0.28)
+    # an exponent of exactly 0 is not positive: flat starts whose term is e^-800 = 0 stop at once
     loss = _loss(N, D, **TRUE)
+    flat = _flat_start(np.log(loss))
+    for zero in ((-800.0, 0.0, flat[2], 0.0, 50.0), (0.0, -800.0, flat[2], 50.0, 0.0)):
+        with pytest.raises(DataValidationError, match="positive exponents"):
+            fit_huber(N, D, loss, starts=[zero])
+    start = (np.log(400.0), np.log(1000.0), np.log(1.7), 0.34, 0.28)
     for args, sizes in [((N, D, loss[:-1]), "12, 12, 11"), ((N[:4], D[:4], loss[:4]), "4, 4, 4"),
                         ((N[:3], D[:4], loss[:4]), "3, 4, 4"), ((N, D[:5], loss), "12, 5, 12")]:
         with pytest.raises(DataValidationError) as err:
