@@ -85,6 +85,62 @@ def test_cell_without_any_count_is_named(tables):
         assemble(sm, tables[1], tables[2])
 
 
+def test_cell_counts_from_successes_and_trials_first(tables):
+    """A row's counts are its successes out of trials when both are given (even beside an
+    n_combinations and a rounded rate that disagree); else n_combinations, else trials, with
+    round(value * n) successes. Missing counts are named, the first five, word for word."""
+    rows = [
+        {"llm": "GPT-4", "k": 7, "metric": "ratio_of_full_marks", "value": 0.1,
+         "successes": 3, "trials": 40, "n_combinations": 100},  # 3 of 40, not 10 of 100
+        {"llm": "GPT-4", "k": 8, "metric": "ratio_of_full_marks", "value": 0.1,
+         "successes": 3, "n_combinations": 40},  # no trials: 4 = round(0.1 * 40) of 40
+        {"llm": "GPT-4", "k": 9, "metric": "ratio_of_full_marks", "value": 0.05, "trials": 60},
+    ]
+    sm = pd.concat([tables[0], pd.DataFrame(rows)], ignore_index=True)
+    x = assemble(sm, tables[1], tables[2])
+    assert x.cell_n[-3:].tolist() == [40, 40, 60]
+    assert x.cell_successes[-3:].tolist() == [3, 4, 3]
+    assert x.cell_n.dtype.kind == "i" and x.cell_successes.dtype.kind == "i"
+    bare = [{"llm": "GPT-4", "k": k, "metric": "ratio_of_full_marks", "value": 0.05}
+            for k in (11, 12, 13, 14, 15, 16)]
+    for extra, tail in ((bare[:5], ""), (bare, " and more")):
+        sm = pd.concat([tables[0], pd.DataFrame(extra)], ignore_index=True)
+        with pytest.raises(DataValidationError) as err:
+            assemble(sm, tables[1], tables[2])
+        assert str(err.value) == (
+            "skillmix data: no n_combinations or trials for GPT-4 k=11, GPT-4 k=12, GPT-4 k=13, "
+            f"GPT-4 k=14, GPT-4 k=15{tail} (the model needs the number of graded combinations "
+            "behind each score)")
+
+
+def test_assemble_messages_word_for_word(tables):
+    """An unknown corpus, an LLM missing from the catalog (Skill-Mix or losses), no rows of
+    the metric, and split() of a table without a 'table' column, each in full."""
+    sm, cat, lo = tables
+    available = ", ".join(sorted(set(lo["corpus"])))
+    with pytest.raises(DataValidationError) as err:
+        assemble(sm, cat, lo, corpora=["hkust_python", "nope", "also_not"])
+    assert str(err.value) == f"losses: no rows for corpus also_not, nope; available: {available}"
+    for table, source in ((0, "skillmix data"), (2, "losses")):
+        parts = [sm, cat, lo]
+        row = parts[table].iloc[[0]].copy()
+        row["llm"] = "Mystery-1T"
+        parts[table] = pd.concat([parts[table], row, row.assign(llm="Enigma-2")],
+                                 ignore_index=True)
+        with pytest.raises(DataValidationError) as err:
+            assemble(*parts)
+        assert str(err.value) == (
+            f"{source}: LLM(s) not in the catalog: Enigma-2, Mystery-1T "
+            "(add a catalog row with family, base_model, params, tokens)")
+    with pytest.raises(DataValidationError) as err:
+        assemble(sm[sm["metric"] != "ratio_of_all_skills"], cat, lo, metric="ratio_of_all_skills")
+    assert str(err.value) == "skillmix data: no rows with metric 'ratio_of_all_skills'"
+    with pytest.raises(DataValidationError) as err:
+        split(combine(sm, cat, lo).drop(columns="table"))
+    assert str(err.value) == (
+        "joint data: expected a 'table' column (use skillfit.models.skill_graph_data.combine)")
+
+
 def test_combine_split_round_trip(tables):
     sm, cat, lo = split(combine(*tables))
     assert list(sm.columns) == list(tables[0].columns)
