@@ -76,3 +76,45 @@ def test_theta_map_and_tuple_theta_agree():
         np.testing.assert_allclose(g(values, 1.7, eta), want, rtol=1e-13, atol=1e-15)
         np.testing.assert_allclose(scaling.theta_from_reducible(values, 1.7, eta), want,
                                    rtol=1e-13, atol=1e-15)
+
+
+def test_default_mode_is_the_union():
+    """Without ``mode``, the symbolic competent fraction and tuple theta use the union of the
+    k pieces (the theory's default): the values at theta = 0.01-0.3 agree with the NumPy face
+    in "union" mode, and differ from "linear"."""
+    theta = np.array([0.01, 0.05, 0.1, 0.3])
+    k = np.array([1.0, 2.0, 3.0, 5.0])
+    frac = pytensor_face.competent_fraction(pt.as_tensor(theta), 8.0, 0.5, pt.as_tensor(k))
+    frac = pytensor.function([], frac, mode="FAST_COMPILE")()  # a Python linker: no compiling
+    np.testing.assert_allclose(frac, theory.competent_fraction(theta, 8.0, 0.5, k, "union"),
+                               atol=1e-8, rtol=0)
+    assert not np.allclose(frac, theory.competent_fraction(theta, 8.0, 0.5, k, "linear"),
+                           atol=1e-6, rtol=0)
+    tup = pytensor.function([], pytensor_face.tuple_theta(pt.as_tensor(theta), pt.as_tensor(k)),
+                            mode="FAST_COMPILE")()
+    np.testing.assert_allclose(tup, 1 - (1 - theta) ** k, rtol=1e-14)
+
+
+def test_opaque_stays_one_node_through_compilation():
+    """``_opaque`` wraps a graph in one OpFromGraph node that the compiled function keeps (not
+    inlined into the outer graph, where the rewrites that looped could reach it); the values
+    are those of the wrapped function."""
+    from pytensor.compile.builders import OpFromGraph
+
+    x, y = pt.dvector("x"), pt.dvector("y")
+    out = pytensor_face._opaque(lambda a, b: a * b + a, x, y)
+    f = pytensor.function([x, y], out)
+    assert any(isinstance(node.op, OpFromGraph) for node in f.maker.fgraph.apply_nodes)
+    np.testing.assert_array_equal(f([1.0, 2.0], [3.0, 4.0]), [4.0, 10.0])
+
+
+def test_theory_mode_is_numba_whatever_the_configured_mode():
+    """theory_mode() is PyTensor's NUMBA mode without the looping rewrite, also when the
+    configured default mode is another (here FAST_COMPILE, a Python linker)."""
+    from pytensor.compile.mode import get_mode
+
+    with pytensor.config.change_flags(mode="FAST_COMPILE"):
+        mode = pytensor_face.theory_mode()
+        assert "Numba" not in type(get_mode(None).linker).__name__
+    assert "Numba" in type(mode.linker).__name__
+    assert set(pytensor_face.EXCLUDED_REWRITES) <= set(mode.provided_optimizer.exclude)

@@ -185,6 +185,35 @@ def test_resolved_config_and_row_count_edges() -> None:
         "data: need at least 6 runs to fit 7 parameters with priors sensibly, got 5")
 
 
+def test_resolved_config_direct_calls_few_runs_and_fitted_runs() -> None:
+    """resolved_config(runs) re-selects the runs only when outliers are excluded and the table
+    marks them, so a direct call on 5 runs (no marks, or marks with exclusion off) resolves
+    from those 5 without the fit's 6-run check; resolved_config() uses the fitted runs
+    (Epoch's 240 of 245)."""
+    def geo(x):
+        return float(np.exp(np.mean(np.log(np.asarray(x, float)))))
+
+    kept = CHIN[~CHIN["excluded_by_epoch"].astype(bool)]
+    five = kept.iloc[:5][["params", "tokens", "loss"]]
+    cfg = ScalingLawModel().resolved_config(five)
+    assert cfg["ref_params"] == pytest.approx(geo(five["params"]), rel=1e-12)
+    assert cfg["ref_tokens"] == pytest.approx(geo(five["tokens"]), rel=1e-12)
+    low, mid = float(five["loss"].min()), float(five["loss"].median())
+    assert cfg["E"] == {"dist": "TruncatedNormal", "mu": 0.75 * low, "sigma": 0.25 * low,
+                        "lower": 0.0, "upper": low}
+    for key in ("r_params_ref", "r_tokens_ref"):
+        assert cfg[key] == {"dist": "LogNormal", "mu": float(np.log((mid - 0.75 * low) / 2)),
+                            "sigma": 1.0}
+    marked = CHIN.iloc[:5]
+    off = ScalingLawModel(model_config={"exclude_epoch_outliers": False}).resolved_config(marked)
+    assert off["ref_params"] == pytest.approx(geo(marked["params"]), rel=1e-12)
+    m = ScalingLawModel()
+    m._data = m._validate_data(CHIN)  # as fit() keeps it
+    fitted = m.resolved_config()
+    assert fitted["ref_params"] == pytest.approx(geo(kept["params"]), rel=1e-12)
+    assert fitted["E"]["upper"] == kept["loss"].min()
+
+
 def test_law_matches_scaling_module() -> None:
     """The PyMC mean equals ChinchillaLaw.loss at the Epoch point (one definition of the law)."""
     m = ScalingLawModel(model_config={"ref_params": 1e9, "ref_tokens": 2e10, "size_sigma": 0})
@@ -475,6 +504,44 @@ def test_fit_passes_seed_and_options_and_calibrates(sample_calls) -> None:
     assert not {"posterior_predictive", "log_likelihood"} & set(bare.children)
     assert bare.attrs["random_seed"] == 10 and seen[1]["progressbar"] is False
     assert bare.attrs["discrepancy_scale"] > 0  # calibrated by fit(), kept with the run
+
+
+def test_fit_hands_everything_to_the_base_fit_then_calibrates(monkeypatch) -> None:
+    """fit() passes data, seed, progress bar, predictive choice (default True) and sampler
+    overrides to ModelBuilder.fit unchanged, returns its result, and then calibrates the
+    discrepancy on the runs used (Epoch's outliers dropped). The base fit and the calibration
+    are stand-ins here, so this takes milliseconds (the real thing: the test above)."""
+    import xarray as xr
+
+    import skillfit.models.scaling_law as scaling_law
+    from skillfit.models.base import ModelBuilder
+
+    calls, runs = [], []
+
+    def base_fit(self, data, random_seed=None, progressbar=None, predictive=True, **kwargs):
+        calls.append({"data": data, "random_seed": random_seed, "progressbar": progressbar,
+                      "predictive": predictive, **kwargs})
+        self._data = self._validate_data(data)
+        self._idata = xr.DataTree()
+        return self._idata
+
+    def calibrate(params, tokens, loss):
+        runs.append(len(params))
+        return 0.125
+
+    monkeypatch.setattr(ModelBuilder, "fit", base_fit)
+    monkeypatch.setattr(scaling_law, "calibrate_discrepancy", calibrate)
+    m = ScalingLawModel()
+    idata = m.fit(CHIN, random_seed=9, progressbar=True, draws=4, tune=7)
+    assert idata is m._idata
+    assert len(calls) == 1 and calls[0].pop("data") is CHIN
+    assert calls[0] == {"random_seed": 9, "progressbar": True, "predictive": True,
+                        "draws": 4, "tune": 7}
+    assert runs == [240] and idata.attrs["discrepancy_scale"] == 0.125
+    m.fit(CHIN, predictive=False)
+    assert calls[1].pop("data") is CHIN
+    assert calls[1] == {"random_seed": None, "progressbar": None, "predictive": False}
+    assert runs == [240, 240]
 
 
 def test_mocked_save_load_round_trip(mocked: ScalingLawModel, tmp_path) -> None:

@@ -87,6 +87,62 @@ def test_cell_without_any_count_is_named(tables):
         assemble(sm, tables[1], tables[2])
 
 
+def test_cell_counts_from_successes_and_trials_first(tables):
+    """A row's counts are its successes out of trials when both are given (even beside an
+    n_combinations and a rounded rate that disagree); else n_combinations, else trials, with
+    round(value * n) successes. Missing counts are named, the first five, word for word."""
+    rows = [
+        {"llm": "GPT-4", "k": 7, "metric": "ratio_of_full_marks", "value": 0.1,
+         "successes": 3, "trials": 40, "n_combinations": 100},  # 3 of 40, not 10 of 100
+        {"llm": "GPT-4", "k": 8, "metric": "ratio_of_full_marks", "value": 0.1,
+         "successes": 3, "n_combinations": 40},  # no trials: 4 = round(0.1 * 40) of 40
+        {"llm": "GPT-4", "k": 9, "metric": "ratio_of_full_marks", "value": 0.05, "trials": 60},
+    ]
+    sm = pd.concat([tables[0], pd.DataFrame(rows)], ignore_index=True)
+    x = assemble(sm, tables[1], tables[2])
+    assert x.cell_n[-3:].tolist() == [40, 40, 60]
+    assert x.cell_successes[-3:].tolist() == [3, 4, 3]
+    assert x.cell_n.dtype.kind == "i" and x.cell_successes.dtype.kind == "i"
+    bare = [{"llm": "GPT-4", "k": k, "metric": "ratio_of_full_marks", "value": 0.05}
+            for k in (11, 12, 13, 14, 15, 16)]
+    for extra, tail in ((bare[:5], ""), (bare, " and more")):
+        sm = pd.concat([tables[0], pd.DataFrame(extra)], ignore_index=True)
+        with pytest.raises(DataValidationError) as err:
+            assemble(sm, tables[1], tables[2])
+        assert str(err.value) == (
+            "skillmix data: no n_combinations or trials for GPT-4 k=11, GPT-4 k=12, GPT-4 k=13, "
+            f"GPT-4 k=14, GPT-4 k=15{tail} (the model needs the number of graded combinations "
+            "behind each score)")
+
+
+def test_assemble_messages_word_for_word(tables):
+    """An unknown corpus, an LLM missing from the catalog (Skill-Mix or losses), no rows of
+    the metric, and split() of a table without a 'table' column, each in full."""
+    sm, cat, lo = tables
+    available = ", ".join(sorted(set(lo["corpus"])))
+    with pytest.raises(DataValidationError) as err:
+        assemble(sm, cat, lo, corpora=["hkust_python", "nope", "also_not"])
+    assert str(err.value) == f"losses: no rows for corpus also_not, nope; available: {available}"
+    for table, source in ((0, "skillmix data"), (2, "losses")):
+        parts = [sm, cat, lo]
+        row = parts[table].iloc[[0]].copy()
+        row["llm"] = "Mystery-1T"
+        parts[table] = pd.concat([parts[table], row, row.assign(llm="Enigma-2")],
+                                 ignore_index=True)
+        with pytest.raises(DataValidationError) as err:
+            assemble(*parts)
+        assert str(err.value) == (
+            f"{source}: LLM(s) not in the catalog: Enigma-2, Mystery-1T "
+            "(add a catalog row with family, base_model, params, tokens)")
+    with pytest.raises(DataValidationError) as err:
+        assemble(sm[sm["metric"] != "ratio_of_all_skills"], cat, lo, metric="ratio_of_all_skills")
+    assert str(err.value) == "skillmix data: no rows with metric 'ratio_of_all_skills'"
+    with pytest.raises(DataValidationError) as err:
+        split(combine(sm, cat, lo).drop(columns="table"))
+    assert str(err.value) == (
+        "joint data: expected a 'table' column (use skillfit.models.skill_graph_data.combine)")
+
+
 def test_combine_split_round_trip(tables):
     sm, cat, lo = split(combine(*tables))
     assert list(sm.columns) == list(tables[0].columns)
@@ -503,6 +559,52 @@ def test_posterior_predictive_check_bounds_count_as_inside(mocked, monkeypatch):
     np.testing.assert_array_equal(table["upper"], observed + shift)
     assert list(table["inside"]) == [True] * 20 + [False] * (len(observed) - 20)
     assert table.attrs["coverage"] == 20 / len(observed)
+
+
+def test_posterior_predictive_check_counts_both_bounds_inside(monkeypatch):
+    """An observed rate exactly on the interval's upper bound (or lower bound) is inside. A
+    hand-made posterior (pi = 0.5 in every cell, gamma = 0.9, kappa = 40; 2 chains x 30 draws)
+    and hand-made simulated rates, half of them the observed rate and half 0.1 below it: the
+    89% equal-tailed interval is [observed - 0.1, observed] in every cell; with every draw at
+    the observed rate it is the single point [observed, observed]."""
+    import xarray as xr
+
+    import skillfit.models.skill_graph as skill_graph
+
+    model = SkillGraphModel()
+    model._inputs = x = assemble(*split(SkillGraphModel.bundled_data()))
+    model.model = "built"  # the arrays above are all the check reads from the built model
+    cells = len(x.cell_k)
+    model._idata = xr.DataTree.from_dict({"posterior": xr.Dataset({
+        "pi": (("chain", "draw", "cell"), np.full((2, 30, cells), 0.5)),
+        "gamma": (("chain", "draw"), np.full((2, 30), 0.9)),
+        "kappa": (("chain", "draw"), np.full((2, 30), 40.0))})})
+    observed = x.cell_successes / x.cell_n
+    half = 0.1 * (np.arange(60) % 2)[:, None]  # 60 draws: 30 at observed, 30 at observed - 0.1
+    seen = []
+
+    def on_upper(p, kappa, n, rng):
+        seen.append((p, kappa, n))
+        return observed[None, :] - half
+
+    monkeypatch.setattr(skill_graph, "simulate_rates", on_upper)
+    table = model.posterior_predictive_check()
+    p, kappa, n = seen[0]
+    np.testing.assert_allclose(p, np.full((60, cells), 1 - (1 - 0.45) ** 3), rtol=1e-15)
+    np.testing.assert_array_equal(kappa, np.full((60, 1), 40.0))
+    np.testing.assert_array_equal(n, x.cell_n[None, :])
+    np.testing.assert_array_equal(table["observed"], observed)
+    np.testing.assert_allclose(table["upper"], observed, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(table["lower"], observed - 0.1, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(table["median"], observed - 0.05, rtol=0, atol=1e-15)
+    assert (table["upper"] == table["observed"]).all() and (table["lower"] < table["upper"]).all()
+    assert table["inside"].all() and table.attrs["coverage"] == 1.0
+
+    monkeypatch.setattr(skill_graph, "simulate_rates",
+                        lambda p, kappa, n, rng: np.broadcast_to(observed, p.shape))
+    point = model.posterior_predictive_check()
+    assert (point["lower"] == point["observed"]).all() and (point["upper"] == point["observed"]).all()
+    assert point["inside"].all() and point.attrs["coverage"] == 1.0
 
 
 @pytest.mark.slow
