@@ -251,7 +251,10 @@ def test_full_mark_beyond_the_guarantee_has_finite_likelihood():
 
     model = SkillGraphModel().build_model()
     point = model.initial_point()
-    point["c_log__"] = np.asarray(np.log(20.0))  # theta close to 1 for every LLM: pi_k = floor
+    # c = 20 (sampled as log c_ref = log c + eta log 0.16): theta close to 1 for every LLM,
+    # so pi_k = floor
+    eta = np.exp(point["eta_log__"])
+    point["log_c_ref"] = np.asarray(np.log(20.0) + eta * np.log(0.16))
     logp = model.compile_logp(mode=theory_mode())(point)
     dlogp = model.compile_dlogp(mode=theory_mode())(point)
     [pi_of_values] = model.replace_rvs_by_values([model["pi"]])
