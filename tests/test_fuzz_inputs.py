@@ -516,7 +516,8 @@ def fake_fit() -> SkillGraphModel:
         return rng.uniform(lo, hi, (1, 8, *shape))
 
     post = xr.Dataset({
-        "c": (dims, u(1, 5)), "degree": (dims, u(4, 10)), "floor": (dims, u(0, 0.1)),
+        "c": (dims, u(1, 5)), "eta": (dims, u(0.7, 1.3)), "degree": (dims, u(4, 10)),
+        "floor": (dims, u(0, 0.1)),
         "gamma": (dims, u(0.7, 0.95)), "kappa": (dims, u(10, 50)),
         "sigma_family": (dims, u(0.05, 0.3)), "sigma_tune": (dims, u(0.05, 0.5)),
         "family_offset": ((*dims, "family"), u(-0.2, 0.2, len(x.families))),
@@ -537,6 +538,15 @@ ROW = st.fixed_dictionaries(
               "of": st.sampled_from(["GPT-4", "LLaMA-2-70B-Chat", "GPT-5", 5, None, ""]),
               "family": st.sampled_from(["LLaMA-2", "nope", None, 3, ["x"]])},
 )
+
+
+def test_fake_fit_forecasts_a_valid_row(fake_fit) -> None:
+    """The hand-made posterior holds every parameter forecast() reads: a valid row gives a
+    table (so the fuzzed rows below are not all turned away by a missing parameter)."""
+    with no_warnings():
+        table = forecast(fake_fit, [{"name": "ok", "params": 7e10, "tokens": 2e12}], k_max=3)
+    q = table[table["quantity"].isin(["pi", "score", "measured"])]
+    assert len(q) == 9 and np.isfinite(q[["mean", "median", "lower", "upper"]].to_numpy()).all()
 
 
 @FUZZ
