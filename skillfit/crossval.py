@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from skillfit.errors import SkillfitError
+from skillfit.models.skill_graph import SHARED_PARAMETERS
 
 __all__ = ["MIN_LOGISTIC_CELLS", "NULLS", "PSENSE_VARS", "SCHEMES", "UNKNOWN_TOKENS",
            "VARIANTS", "Fold", "cell_table", "crossval", "crps_discrete",
@@ -73,9 +74,6 @@ NULLS: tuple[str, ...] = ("per-k mean", "per-k logistic")
 UNKNOWN_TOKENS = 2e12
 #: A training-cell count below which the per-k logistic null falls back to the per-k mean.
 MIN_LOGISTIC_CELLS = 3
-#: Scalar parameters whose R-hat is reported per fold.
-_DIAG_VARS = ("c", "eta", "degree", "floor", "gamma", "kappa", "sigma_family", "sigma_tune",
-              "logistic_intercept", "logistic_slope_r", "logistic_slope_k")
 
 
 # --------------------------------------------------------------------------- cells and folds
@@ -452,7 +450,7 @@ def _diagnostics(idata: Any) -> tuple[float, int]:
     import arviz as az
 
     post = idata["posterior"]
-    names = [v for v in _DIAG_VARS if v in post]
+    names = [v for v in SHARED_PARAMETERS if v in post]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = pd.DataFrame(az.summary(idata, var_names=names, kind="diagnostics"))
@@ -798,8 +796,7 @@ VARIANTS: tuple[tuple[str, dict[str, Any], bool], ...] = (
     ("no loss-only families", {}, True),
 )
 #: Scalar parameters reported by the power-scaling diagnostic.
-PSENSE_VARS = ("c", "eta", "degree", "floor", "gamma", "kappa", "sigma_family", "sigma_tune",
-               "logistic_intercept", "logistic_slope_r", "logistic_slope_k")
+PSENSE_VARS = SHARED_PARAMETERS
 
 
 def drop_loss_only_families(data: pd.DataFrame) -> pd.DataFrame:

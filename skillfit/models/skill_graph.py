@@ -68,7 +68,15 @@ C_REFERENCE_LOSS = 0.16
 #: Parameters fixed by default (a number) that ``model_config`` may give a prior instead.
 _MAY_BE_PRIORS = ("tau", "per_tuple")
 
-__all__ = ["LINKS", "SkillGraphModel"]
+#: The joint model's shared scalar parameters (every link's; a fit has those of its link, and
+#: the ones fixed in ``model_config`` only as numbers): what :meth:`SkillGraphModel.
+#: shared_parameters` returns, the summary reports, and cross-validation diagnoses.
+SHARED_PARAMETERS: tuple[str, ...] = (
+    "c", "eta", "degree", "tau", "floor", "gamma", "per_tuple", "kappa", "sigma_family",
+    "sigma_tune", "logistic_intercept", "logistic_slope_r", "logistic_slope_k",
+)
+
+__all__ = ["LINKS", "SHARED_PARAMETERS", "SkillGraphModel"]
 
 
 class SkillGraphModel(ModelBuilder):
@@ -98,9 +106,7 @@ class SkillGraphModel(ModelBuilder):
     _model_type: ClassVar[str] = "skill_graph"
     version: ClassVar[str] = "2"
     summary_var_names: ClassVar[list[str] | None] = [
-        "c", "eta", "degree", "tau", "floor", "gamma", "per_tuple", "kappa", "sigma_family",
-        "sigma_tune", "logistic_intercept", "logistic_slope_r", "logistic_slope_k",
-        "theta", "r", "loss_scale", "loss_entropy", "loss_sigma",
+        *SHARED_PARAMETERS, "theta", "r", "loss_scale", "loss_entropy", "loss_sigma",
     ]
 
     # ----------------------------------------------------------------- configuration
@@ -438,9 +444,7 @@ class SkillGraphModel(ModelBuilder):
         """
         post = self.posterior
         out = {}
-        for name in ("c", "eta", "degree", "tau", "floor", "gamma", "per_tuple", "kappa",
-                     "logistic_intercept",
-                     "logistic_slope_r", "logistic_slope_k", "sigma_family", "sigma_tune"):
+        for name in SHARED_PARAMETERS:
             if name in post:
                 out[name] = post[name].values.reshape(-1)
             elif isinstance(self.model_config.get(name), float):
