@@ -69,8 +69,8 @@ C_REFERENCE_LOSS = 0.16
 _MAY_BE_PRIORS = ("tau", "per_tuple")
 
 #: The joint model's shared scalar parameters (every link's; a fit has those of its link, and
-#: the ones fixed in ``model_config`` only as numbers): what :meth:`SkillGraphModel.
-#: shared_parameters` returns, the summary reports, and cross-validation diagnoses.
+#: the ones fixed in ``model_config`` only as numbers): what ``shared_parameters()`` returns,
+#: the summary reports, and cross-validation diagnoses.
 SHARED_PARAMETERS: tuple[str, ...] = (
     "c", "eta", "degree", "tau", "floor", "gamma", "per_tuple", "kappa", "sigma_family",
     "sigma_tune", "logistic_intercept", "logistic_slope_r", "logistic_slope_k",
