@@ -181,7 +181,7 @@ def resolve_llms(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.
     rows = check_llms(llms)
     post = model.posterior
     x = model.inputs
-    law = scaling.ChinchillaLaw.preset(model.model_config["law"])
+    law = model.law()
     shared = _shared(model)
     n_draws = shared["c"].size
     # Common random numbers: every new LLM shares the same standard-normal offset draws, so
@@ -214,10 +214,11 @@ def resolve_llms(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.
                     d = tpp * n
                 else:
                     n, d = law.optimal_allocation(compute)
-                if not all(np.isfinite(v) and v > 0 for v in (n, d)):
+                if not all(np.all(np.isfinite(v) & (v > 0)) for v in (n, d)):
                     raise SkillfitError(
-                        f"forecast {name!r}: compute {compute:g} FLOP gives {n:.3g} params and "
-                        f"{d:.3g} tokens, outside the range of floating-point numbers"
+                        f"forecast {name!r}: compute {compute:g} FLOP gives "
+                        f"{np.max(n):.3g} params and {np.max(d):.3g} tokens, outside the range "
+                        "of floating-point numbers"
                     )
             elif {"params", "tokens"} <= keys:
                 n, d = _positive(row, "params", name), _positive(row, "tokens", name)
@@ -313,7 +314,7 @@ def extrapolation_warnings(model: SkillGraphModel,
     rows = check_llms(llms)
     seen = observed_compute(model)
     lo, hi = (min(seen.values()), max(seen.values())) if seen else (np.nan, np.nan)
-    law = scaling.ChinchillaLaw.preset(model.model_config["law"])
+    law = model.point_law()
     out = []
     for i, row in enumerate(rows):
         name = str(row.get("name") or f"llm{i + 1}")

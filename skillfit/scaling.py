@@ -34,6 +34,9 @@ __all__ = [
     "HOFFMANN",
     "PRESETS",
     "ChinchillaLaw",
+    "LawDraws",
+    "LawPosterior",
+    "POSTERIOR",
     "reducible_expr",
     "theta_expr",
     "theta_from_reducible",
@@ -440,6 +443,93 @@ class ChinchillaLaw:
         return float(out) if out.ndim == 0 else out
 
 
+class LawDraws(ChinchillaLaw):
+    """:class:`ChinchillaLaw` whose constants are arrays of posterior draws (draws on axis 0).
+
+    Reuses ChinchillaLaw's formulas (``reducible``, ``optimal_allocation``, the ratios)
+    vectorised over draws; the scalar checks of :class:`ChinchillaLaw` do not apply.
+
+    Examples
+    --------
+    >>> law = LawDraws(E=np.array([1.8, 1.8]), A=np.array([400.0, 500.0]),
+    ...                B=np.array([400.0, 400.0]), a=np.array([0.34, 0.34]),
+    ...                b=np.array([0.28, 0.28]))
+    >>> law.reducible(70e9, 1.4e12).round(3)
+    array([0.241, 0.262])
+    """
+
+    def __post_init__(self) -> None:  # arrays: the scalar checks do not apply
+        pass
+
+
+@dataclass(frozen=True)
+class LawPosterior:
+    """A Gaussian summary of a fitted law's posterior over its reducible part.
+
+    The coordinates are ``(log r_N, log r_D, a, b)``: the two reducible terms at a reference
+    run ``(ref_params, ref_tokens)`` inside the fitted data (``r_N = A ref_params^-a``,
+    ``r_D = B ref_tokens^-b``) and the two exponents. These are the coordinates
+    :class:`~skillfit.models.scaling_law.ScalingLawModel` samples; their posterior is close to
+    normal (see :data:`POSTERIOR`), while ``A`` spans a factor of two and is far from it.
+    The joint model's ``law = "posterior"`` draws them from ``Normal(mean, cov)``.
+
+    Parameters
+    ----------
+    ref_params, ref_tokens : float
+        The reference run.
+    mean : tuple of 4 floats
+        Posterior mean of ``(log r_N, log r_D, a, b)``.
+    cov : tuple of 4 tuples of 4 floats
+        Posterior covariance.
+    E : float
+        Posterior median of the irreducible loss (for :meth:`point`; the reducible part does
+        not use it).
+
+    Examples
+    --------
+    >>> post = POSTERIOR
+    >>> law = post.point()
+    >>> round(law.a, 2), round(law.b, 2)
+    (0.37, 0.37)
+    """
+
+    ref_params: float
+    ref_tokens: float
+    mean: tuple[float, float, float, float]
+    cov: tuple[tuple[float, float, float, float], ...]
+    E: float
+
+    def cholesky(self) -> FloatArray:
+        """Lower Cholesky factor of :attr:`cov` (``mean + L z`` with ``z ~ Normal(0, I)``)."""
+        return np.linalg.cholesky(np.asarray(self.cov, float))
+
+    def constants(self, coords: Any, xp: Any) -> tuple[Any, Any, Any, Any]:
+        """``(log A, log B, a, b)`` of the law at coordinates ``(log r_N, log r_D, a, b)``.
+
+        Parameters
+        ----------
+        coords : sequence of 4 arrays
+            The coordinates (NumPy arrays or PyTensor variables).
+        xp : module
+            Array namespace (unused beyond arithmetic; kept for the NumPy/PyTensor faces).
+
+        Returns
+        -------
+        tuple
+            ``log A = log r_N + a log ref_params``, ``log B = log r_D + b log ref_tokens``,
+            ``a``, ``b``.
+        """
+        log_rn, log_rd, a, b = coords
+        return (log_rn + a * float(np.log(self.ref_params)),
+                log_rd + b * float(np.log(self.ref_tokens)), a, b)
+
+    def point(self) -> ChinchillaLaw:
+        """The law at the posterior mean of the coordinates (and the median ``E``)."""
+        log_a, log_b, a, b = self.constants(self.mean, np)
+        return ChinchillaLaw(E=self.E, A=float(np.exp(log_a)), B=float(np.exp(log_b)),
+                             a=float(a), b=float(b))
+
+
 def _positive(name: str, value: ArrayLike) -> FloatArray:
     arr = np.asarray(value, float)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
@@ -454,3 +544,19 @@ HOFFMANN = ChinchillaLaw(E=1.69, A=406.4, B=410.7, a=0.34, b=0.28)
 EPOCH = ChinchillaLaw(E=1.8172, A=482.01, B=2085.43, a=0.3478, b=0.3658)
 
 PRESETS: dict[str, ChinchillaLaw] = {"hoffmann": HOFFMANN, "epoch": EPOCH}
+
+#: The Bayesian law's posterior on the bundled Chinchilla runs (``skillfit fit chinchilla``:
+#: ``models/chinchilla.toml``, 240 runs, 4 x 1000 draws, seed 20240417), summarised by
+#: :meth:`skillfit.models.scaling_law.ScalingLawModel.law_posterior`. Posterior sds: log r_N
+#: 0.044, log r_D 0.031, alpha 0.013, beta 0.0096; log r_N and alpha correlate -0.975, log r_D
+#: and beta -0.981; every margin has |skewness| < 0.1 and |excess kurtosis| < 0.2, so the normal
+#: summary holds. Regenerate with ``scripts/law_posterior.py``.
+POSTERIOR = LawPosterior(
+    ref_params=848756235, ref_tokens=1.69448765e+10,
+    mean=(-1.04340665, -0.983661094, 0.366106494, 0.36790056),
+    cov=((0.00190534571, -4.21213811e-05, -0.000543726731, 7.24949793e-06),
+         (-4.21213811e-05, 0.00096529759, -4.67017744e-06, -0.000291554063),
+         (-0.000543726731, -4.67017744e-06, 0.000163058379, 1.79156625e-06),
+         (7.24949793e-06, -0.000291554063, 1.79156625e-06, 9.14888646e-05)),
+    E=1.84496126,
+)

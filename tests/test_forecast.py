@@ -927,3 +927,69 @@ def test_quiet_forecast_hides_only_extrapolation_warnings(monkeypatch) -> None:
         out = forecasting._quiet_forecast(None, [{}, {}])
     assert out["n"].tolist() == [2]
     assert [w.category for w in caught] == [RuntimeWarning]
+
+
+@pytest.fixture(scope="module")
+def posterior_law() -> SkillGraphModel:
+    """A mocked fit (prior draws) with ``law = "posterior"``: every draw has its own law."""
+    original = pm.sample
+    pm.sample = mock_sample
+    try:
+        model = SkillGraphModel({"law": "posterior", "sigma_family": 0.0, "sigma_tune": 0.0},
+                                sampler_config={"draws": 100, "chains": 2})
+        model.fit(random_seed=5, predictive=False)
+    finally:
+        pm.sample = original
+    return model
+
+
+def _laws_by_hand(model: SkillGraphModel) -> tuple[np.ndarray, ...]:
+    """Each draw's (A, B, alpha, beta) from its law_z: the stored posterior's mean + L z, with
+    A = r_N N_ref^alpha and B = r_D D_ref^beta (skillfit.scaling.LawPosterior)."""
+    from skillfit.scaling import POSTERIOR
+
+    z = model.posterior["law_z"].values.reshape(-1, 4)
+    lr_n, lr_d, alpha, beta = (np.asarray(POSTERIOR.mean)[:, None]
+                               + np.linalg.cholesky(np.asarray(POSTERIOR.cov)) @ z.T)
+    return (np.exp(lr_n) * POSTERIOR.ref_params ** alpha,
+            np.exp(lr_d) * POSTERIOR.ref_tokens ** beta, alpha, beta)
+
+
+def test_posterior_law_forecasts_use_each_draws_law(posterior_law) -> None:
+    """With law = "posterior" a new LLM's log r is each draw's law at (N, D) (offsets 0 here),
+    an observed LLM scaled by f moves by each draw's own ratio, a closed one by each draw's
+    compute-optimal f^(-ab/(a+b)), and a compute-optimal LLM is split by each draw's law."""
+    model = posterior_law
+    big_a, big_b, alpha, beta = _laws_by_hand(model)
+    assert np.std(alpha) > 0.005 and np.std(beta) > 0.005  # the draws' laws differ
+    f, n, d, compute = 10.0, 7e10, 2e12, 1e24
+    names, log_r = resolve_llms(model, [
+        {"name": "new", "params": n, "tokens": d},
+        {"name": "scaled", "of": "LLaMA-2-70B-Chat", "factor": f},
+        {"name": "closed", "of": "GPT-4", "factor": f},
+        {"name": "optimal", "compute": compute},
+    ])
+    assert names == ["new", "scaled", "closed", "optimal"]
+
+    def law(nn, dd):
+        return np.log(big_a * nn ** -alpha + big_b * dd ** -beta)
+
+    np.testing.assert_allclose(log_r[0], law(n, d), rtol=1e-10)
+    r = model.posterior["r"].values.reshape(-1, len(model.inputs.llms))
+    llms = model.inputs.llms
+    s = np.sqrt(f)
+    np.testing.assert_allclose(
+        log_r[1], np.log(r[:, llms.index("LLaMA-2-70B-Chat")]) + law(s * n, s * d) - law(n, d),
+        rtol=1e-10)
+    np.testing.assert_allclose(
+        log_r[2], np.log(r[:, llms.index("GPT-4")]) - alpha * beta / (alpha + beta) * np.log(f),
+        rtol=1e-10)
+    # compute-optimal split: minimise the reducible loss at 6 N D = compute, draw by draw
+    for j in (0, 57, 199):
+        grid = np.logspace(9, 13, 4001)
+        loss = big_a[j] * grid ** -alpha[j] + big_b[j] * (compute / (6 * grid)) ** -beta[j]
+        assert np.exp(log_r[3, j]) == pytest.approx(loss.min(), rel=1e-5)
+    # and the law's own draws are what SkillGraphModel.law() hands out
+    fitted = model.law()
+    np.testing.assert_allclose(fitted.A, big_a, rtol=1e-8)
+    np.testing.assert_allclose(fitted.b, beta, rtol=1e-10)

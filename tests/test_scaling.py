@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skillfit.scaling import EPOCH, HOFFMANN, ChinchillaLaw, theta_from_reducible
+from skillfit.scaling import (EPOCH, HOFFMANN, POSTERIOR, ChinchillaLaw, LawDraws, LawPosterior,
+                              theta_from_reducible)
 
 
 def test_hoffmann_loss_matches_formula():
@@ -86,3 +87,47 @@ def test_bad_inputs_raise():
     assert np.isnan(theta_from_reducible([0.1], [0.0])).all()
     assert math.isnan(theta_from_reducible(0.1, 1.0, eta=0.0))
     assert math.isnan(theta_from_reducible(-0.1, 1.0, eta=0.5))  # no RuntimeWarning either
+
+
+def test_law_draws_are_the_law_of_each_draw() -> None:
+    """LawDraws evaluates ChinchillaLaw's formulas draw by draw (arrays on axis 0)."""
+    laws = [HOFFMANN, EPOCH, ChinchillaLaw(E=1.7, A=600.0, B=1500.0, a=0.3, b=0.4)]
+    draws = LawDraws(**{k: np.array([getattr(law, k) for law in laws]) for k in "EABab"})
+    n = np.array([1e9, 7e10, 4e11])
+    d = np.array([2e10, 1.4e12, 1.5e13])
+    np.testing.assert_allclose(draws.reducible(n, d),
+                               [law.reducible(nn, dd) for law, nn, dd in zip(laws, n, d)],
+                               rtol=1e-12)
+    opt = draws.optimal_allocation(1e24)
+    for j, law in enumerate(laws):
+        assert opt[0][j] == pytest.approx(law.optimal_allocation(1e24)[0], rel=1e-12)
+    np.testing.assert_allclose(draws.reducible_ratio_compute(10.0),
+                               [law.reducible_ratio_compute(10.0) for law in laws], rtol=1e-12)
+
+
+def test_law_posterior_coordinates_are_the_terms_at_the_reference_run() -> None:
+    """exp(log r_N) is A N_ref^-a, exp(log r_D) is B D_ref^-b: at the reference run the law's
+    two reducible terms are the stored coordinates."""
+    post = LawPosterior(ref_params=1e9, ref_tokens=2e10, mean=(np.log(0.3), np.log(0.5), 0.35, 0.3),
+                        cov=((0.01, 0, 0, 0), (0, 0.02, 0, 0), (0, 0, 1e-4, 0), (0, 0, 0, 2e-4)),
+                        E=1.8)
+    law = post.point()
+    assert law.A * 1e9 ** -0.35 == pytest.approx(0.3, rel=1e-12)
+    assert law.B * 2e10 ** -0.3 == pytest.approx(0.5, rel=1e-12)
+    assert law.reducible(1e9, 2e10) == pytest.approx(0.8, rel=1e-12)
+    assert (law.E, law.a, law.b) == (1.8, 0.35, 0.3)
+    chol = post.cholesky()
+    np.testing.assert_allclose(chol @ chol.T, post.cov, atol=1e-15)
+    np.testing.assert_allclose(np.diag(chol), np.sqrt([0.01, 0.02, 1e-4, 2e-4]))
+
+
+def test_bundled_law_posterior_is_a_covariance_near_the_published_fits() -> None:
+    """The stored posterior is symmetric positive definite, its exponents within 0.05 of
+    Epoch's and its law within 15% of Epoch's reducible loss across the joint model's LLMs."""
+    cov = np.asarray(POSTERIOR.cov)
+    np.testing.assert_allclose(cov, cov.T)
+    assert np.all(np.linalg.eigvalsh(cov) > 0)
+    law = POSTERIOR.point()
+    assert abs(law.a - EPOCH.a) < 0.05 and abs(law.b - EPOCH.b) < 0.05
+    for n, d in [(7e9, 2e12), (7e10, 2e12), (1.3e10, 1e12)]:
+        assert law.reducible(n, d) == pytest.approx(EPOCH.reducible(n, d), rel=0.15)

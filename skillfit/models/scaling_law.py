@@ -71,7 +71,7 @@ from skillfit.extrapolation import calibrate_discrepancy, compute_distance
 from skillfit.intervals import CI_KIND, CI_PROB, check_ci, median_and_interval
 from skillfit.models.base import ModelBuilder
 from skillfit.models.priors import make_prior, validate_prior
-from skillfit.scaling import ChinchillaLaw, reducible_expr, training_compute
+from skillfit.scaling import LawDraws, LawPosterior, reducible_expr, training_compute
 
 __all__ = ["ScalingLawModel"]
 
@@ -98,17 +98,6 @@ def size_groups(params: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     keys = np.array([float(f"{v:.4g}") for v in n])
     sizes, idx = np.unique(keys, return_inverse=True)
     return sizes, idx
-
-
-class _LawDraws(ChinchillaLaw):
-    """:class:`ChinchillaLaw` holding arrays of posterior draws (no scalar validation).
-
-    Lets the posterior reuse ChinchillaLaw's formulas (loss, optimal_allocation) vectorised over
-    draws instead of re-deriving them.
-    """
-
-    def __post_init__(self) -> None:  # arrays: the scalar checks do not apply
-        pass
 
 
 class ScalingLawModel(ModelBuilder):
@@ -401,7 +390,31 @@ class ScalingLawModel(ModelBuilder):
             out["nu"] = np.full_like(out["E"], float(self.model_config["nu"]))
         return out
 
-    def law_draws(self, extra_dims: int = 0) -> tuple[ChinchillaLaw, dict[str, np.ndarray]]:
+    def law_posterior(self) -> LawPosterior:
+        """A normal summary of the posterior of the law's reducible part.
+
+        Mean and covariance of ``(log r_params_ref, log r_tokens_ref, alpha, beta)`` over the
+        draws, with the fit's reference run: what the joint model's ``law = "posterior"``
+        takes as its prior for the law (:data:`skillfit.scaling.POSTERIOR` is this, for the
+        bundled runs).
+
+        Returns
+        -------
+        skillfit.scaling.LawPosterior
+        """
+        cfg = self.resolved_config()
+        coords = np.vstack([np.log(self._draws("r_params_ref")),
+                            np.log(self._draws("r_tokens_ref")),
+                            self._draws("alpha"), self._draws("beta")])
+        cov = np.cov(coords)
+        return LawPosterior(
+            ref_params=float(cfg["ref_params"]), ref_tokens=float(cfg["ref_tokens"]),
+            mean=tuple(float(v) for v in coords.mean(axis=1)),
+            cov=tuple(tuple(float(v) for v in row) for row in cov),
+            E=float(np.median(self._draws("E"))),
+        )
+
+    def law_draws(self, extra_dims: int = 0) -> tuple[LawDraws, dict[str, np.ndarray]]:
         """The posterior as a :class:`~skillfit.scaling.ChinchillaLaw` of arrays.
 
         Parameters
@@ -411,14 +424,14 @@ class ScalingLawModel(ModelBuilder):
 
         Returns
         -------
-        law : ChinchillaLaw
+        law : skillfit.scaling.LawDraws
             Its constants are arrays with the draws on axis 0.
         draws : dict of str to numpy.ndarray
             :meth:`posterior_laws`.
         """
         d = self.posterior_laws()
         shape = (-1,) + (1,) * extra_dims
-        law = _LawDraws(
+        law = LawDraws(
             E=d["E"].reshape(shape), A=d["A"].reshape(shape), B=d["B"].reshape(shape),
             a=d["alpha"].reshape(shape), b=d["beta"].reshape(shape),
         )

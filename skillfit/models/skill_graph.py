@@ -65,6 +65,11 @@ _FIXED_DOMAINS: dict[str, tuple[tuple[float, bool], tuple[float, bool], str]] = 
 #: geometric mean of the Skill-Mix LLMs' posterior losses (0.05-0.25), where the scores pin it.
 C_REFERENCE_LOSS = 0.16
 
+#: The scaling laws ``model_config["law"]`` may name: a published fit, fixed
+#: (:data:`skillfit.scaling.PRESETS`), or ``"posterior"``, the Bayesian fit's posterior on the
+#: bundled Chinchilla runs as the law's prior (:data:`skillfit.scaling.POSTERIOR`).
+LAWS: tuple[str, ...] = (*scaling.PRESETS, "posterior")
+
 #: Parameters fixed by default (a number) that ``model_config`` may give a prior instead.
 _MAY_BE_PRIORS = ("tau", "per_tuple")
 
@@ -76,7 +81,7 @@ SHARED_PARAMETERS: tuple[str, ...] = (
     "sigma_tune", "logistic_intercept", "logistic_slope_r", "logistic_slope_k",
 )
 
-__all__ = ["LINKS", "SHARED_PARAMETERS", "SkillGraphModel"]
+__all__ = ["LAWS", "LINKS", "SHARED_PARAMETERS", "SkillGraphModel"]
 
 
 class SkillGraphModel(ModelBuilder):
@@ -174,10 +179,12 @@ class SkillGraphModel(ModelBuilder):
     def _check_model_config_value(self, key: str, value: Any, default: Any) -> Any:
         if key == "link" and value not in LINKS:
             raise SpecError(f"model_config 'link' must be one of {', '.join(LINKS)}, got {value!r}")
-        if key == "law" and str(value).lower() not in scaling.PRESETS:
-            raise SpecError(
-                f"model_config 'law' must be one of {', '.join(scaling.PRESETS)}, got {value!r}"
-            )
+        if key == "law":
+            if str(value).lower() not in LAWS:
+                raise SpecError(
+                    f"model_config 'law' must be one of {', '.join(LAWS)}, got {value!r}"
+                )
+            return str(value).lower()
         if key == "metric" and value not in SKILLMIX_METRICS:
             raise SpecError(
                 f"model_config 'metric' must be one of {', '.join(SKILLMIX_METRICS)}, got {value!r}"
@@ -317,7 +324,6 @@ class SkillGraphModel(ModelBuilder):
         data = self.bundled_data() if data is None else data
         self._data = self._validate_data(data)
         x = self._inputs
-        law = scaling.ChinchillaLaw.preset(self.model_config["law"])
         cfg = self.model_config
         coords = {"llm": x.llms, "base": x.bases, "family": x.families, "corpus": x.corpora,
                   "cell": np.arange(len(x.cell_k)), "loss_obs": np.arange(len(x.loss_value))}
@@ -338,8 +344,7 @@ class SkillGraphModel(ModelBuilder):
                 fill = cfg["unknown_tokens_log_mu"] + cfg["unknown_tokens_log_sigma"] * z
                 log_d = pt.set_subtensor(log_d[np.flatnonzero(missing_d)], fill)
             log_n = np.where(has_n, x.log_params, 0.0)
-            r_law = scaling.reducible_expr(log_n, log_d, np.log(law.A), np.log(law.B),
-                                           law.a, law.b, ptf.PT)
+            r_law = scaling.reducible_expr(log_n, log_d, *self._law_constants(), ptf.PT)
             log_r_base = pt.log(r_law) + u[x.family_of_base]
             if closed.any():
                 zc = pm.Normal("log_r_closed_raw", 0.0, 1.0, shape=int(closed.sum()))
@@ -391,6 +396,66 @@ class SkillGraphModel(ModelBuilder):
                             observed=successes_obs, dims="cell")
         self.model = model
         return model
+
+    def _law_constants(self) -> tuple[Any, Any, Any, Any]:
+        """``(log A, log B, a, b)`` of the scaling law: a preset's numbers, or random variables.
+
+        With ``law = "posterior"`` the law's reducible part is uncertain: its coordinates
+        ``(log r_N, log r_D, a, b)`` (:class:`skillfit.scaling.LawPosterior`) are
+        ``mean + L z`` with ``z ~ Normal(0, I)`` (non-centred; ``L`` the Cholesky factor of
+        the posterior covariance), and ``law_A``, ``law_B``, ``law_alpha``, ``law_beta`` are
+        kept as deterministics for forecasts.
+        """
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        name = self.model_config["law"]
+        if name != "posterior":
+            law = scaling.ChinchillaLaw.preset(name)
+            return float(np.log(law.A)), float(np.log(law.B)), law.a, law.b
+        prior = scaling.POSTERIOR
+        z = pm.Normal("law_z", 0.0, 1.0, shape=4)
+        coords = np.asarray(prior.mean) + pt.dot(prior.cholesky(), z)
+        log_a, log_b, a, b = prior.constants([coords[i] for i in range(4)], pt)
+        pm.Deterministic("law_A", pt.exp(log_a))
+        pm.Deterministic("law_B", pt.exp(log_b))
+        pm.Deterministic("law_alpha", a)
+        pm.Deterministic("law_beta", b)
+        return log_a, log_b, a, b
+
+    def law(self) -> scaling.ChinchillaLaw:
+        """The scaling law of the fitted model, as draws when it is uncertain.
+
+        Returns
+        -------
+        skillfit.scaling.ChinchillaLaw
+            The preset for a fixed law; for ``law = "posterior"`` a
+            :class:`skillfit.scaling.LawDraws` of the fit's posterior draws (chain x draw
+            flattened, as :meth:`shared_parameters`).
+
+        Examples
+        --------
+        >>> SkillGraphModel().law().a
+        0.3478
+        """
+        name = self.model_config["law"]
+        if name != "posterior":
+            return scaling.ChinchillaLaw.preset(name)
+        post = self.posterior
+        flat = {k: post[f"law_{k}"].values.reshape(-1) for k in ("A", "B", "alpha", "beta")}
+        return scaling.LawDraws(E=np.full_like(flat["A"], scaling.POSTERIOR.E), A=flat["A"],
+                                B=flat["B"], a=flat["alpha"], b=flat["beta"])
+
+    def point_law(self) -> scaling.ChinchillaLaw:
+        """One law for what needs a single number (e.g. a compute-optimal split in a warning).
+
+        Examples
+        --------
+        >>> SkillGraphModel({"law": "hoffmann"}).point_law().a
+        0.34
+        """
+        name = self.model_config["law"]
+        return scaling.POSTERIOR.point() if name == "posterior" else scaling.ChinchillaLaw.preset(name)
 
     def _scale_and_exponent(self) -> tuple[Any, Any]:
         """``c`` and ``eta`` of ``theta = 1 - exp(-c r^eta)``.

@@ -20,7 +20,7 @@ import pytensor.tensor as pt
 import pytest
 from scipy import stats
 
-from skillfit import datasets
+from skillfit import datasets, scaling
 from skillfit.models.scaling_law import ScalingLawModel
 from skillfit.models.skill_graph import SkillGraphModel
 from skillfit.theory.bounds import competent_fraction
@@ -76,7 +76,8 @@ def joint_values(pm_model: Any, link: str) -> dict[str, np.ndarray]:
             n = len(pm_model.coords["family"])
             u = rng.normal(size=n)
             values[rv.name] = u - u.mean()
-        elif rv.name in ("log_tokens_unknown_raw", "log_r_closed_raw", "tune_offset_raw"):
+        elif rv.name in ("log_tokens_unknown_raw", "log_r_closed_raw", "tune_offset_raw",
+                         "law_z"):
             values[rv.name] = rng.normal(size=shape)
         elif rv.name == "loss_entropy":
             values[rv.name] = np.full(shape, 0.47)
@@ -103,7 +104,15 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
     n_base = np.exp(x.log_params[~closed])
     d_base = np.exp(log_d[~closed])
     log_r_base = np.empty(len(x.bases))
-    log_r_base[~closed] = np.log(EPOCH_A * n_base ** -EPOCH_ALPHA + EPOCH_B * d_base ** -EPOCH_BETA)
+    if cfg["law"] == "posterior":
+        # the law's reducible terms at the reference run and its exponents, mean + L z, with
+        # L the Cholesky factor of the stored posterior covariance; A = r_N N_ref^alpha
+        law = scaling.POSTERIOR
+        lr_n, lr_d, alpha, beta = np.asarray(law.mean) + np.linalg.cholesky(law.cov) @ v["law_z"]
+        big_a, big_b = np.exp(lr_n) * law.ref_params ** alpha, np.exp(lr_d) * law.ref_tokens ** beta
+    else:
+        big_a, big_b, alpha, beta = EPOCH_A, EPOCH_B, EPOCH_ALPHA, EPOCH_BETA
+    log_r_base[~closed] = np.log(big_a * n_base ** -alpha + big_b * d_base ** -beta)
     u = v["sigma_family"] * v["family_offset_raw"]
     log_r_base[~closed] += u[x.family_of_base[~closed]]
     log_r_base[closed] = -2.3 + 0.75 * v["log_r_closed_raw"]
@@ -155,6 +164,7 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
         "log_c_ref": stats.norm.logpdf(np.log(v["c"]) + v["eta"] * np.log(R_REF),
                                        1.0 + v["eta"] * np.log(R_REF), 1.0),
         "eta": stats.lognorm.logpdf(v["eta"], s=0.3, scale=1.0),
+        "law_z": stats.norm.logpdf(v["law_z"]) if "law_z" in v else 0.0,
         "degree": stats.lognorm.logpdf(v["degree"], s=0.75, scale=np.exp(2.0)),
         "floor": stats.beta.logpdf(v["floor"], 1.0, 19.0),
         "gamma": stats.beta.logpdf(v["gamma"], 8.0, 2.0),
@@ -170,11 +180,13 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
 
 
 #: The model configurations checked: each link with the defaults, and the threshold link with
-#: the best-of-3 weight per_tuple given a prior (its default is a fixed 0).
+#: the best-of-3 weight per_tuple given a prior (its default is a fixed 0), and the law drawn from
+#: the Chinchilla posterior instead of fixed at Epoch's fit.
 JOINT_CONFIGS = {"threshold": {"link": "threshold"}, "independent": {"link": "independent"},
                  "logistic": {"link": "logistic"},
                  "per_tuple": {"link": "threshold",
-                               "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}}}
+                               "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}},
+                 "law_posterior": {"link": "threshold", "law": "posterior"}}
 
 
 @pytest.fixture(scope="module", params=list(JOINT_CONFIGS))

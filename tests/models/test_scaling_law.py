@@ -621,3 +621,26 @@ def test_parameter_recovery_simulated() -> None:
         assert lo < true < hi, (name, lo, true, hi)
         rtol = 0.05 if name in ("E", "alpha", "beta") else 0.5
         assert abs(med - true) / true < rtol, (name, med, true)
+
+
+@pytest.mark.slow
+def test_bundled_law_posterior_matches_a_fresh_fit() -> None:
+    """skillfit.scaling.POSTERIOR (the joint model's law = "posterior") is the posterior of a
+    fresh fit of the bundled spec: means within 0.1 sd, sds within 10%, correlations within
+    0.02 (Monte Carlo error of 4,000 draws; the same seed gives the same draws)."""
+    from skillfit.scaling import POSTERIOR
+    from skillfit.specs import load_spec
+
+    spec = load_spec("chinchilla")
+    model = spec.make_model()
+    model.fit(spec.load_data(), random_seed=spec.sampler_config["random_seed"], predictive=False)
+    fresh = model.law_posterior()
+    assert (fresh.ref_params, fresh.ref_tokens) == pytest.approx(
+        (POSTERIOR.ref_params, POSTERIOR.ref_tokens), rel=1e-6)
+    sd_old = np.sqrt(np.diag(POSTERIOR.cov))
+    sd_new = np.sqrt(np.diag(fresh.cov))
+    np.testing.assert_allclose(fresh.mean, POSTERIOR.mean, atol=0.1 * sd_old)
+    np.testing.assert_allclose(sd_new, sd_old, rtol=0.1)
+    corr_old = np.asarray(POSTERIOR.cov) / np.outer(sd_old, sd_old)
+    corr_new = np.asarray(fresh.cov) / np.outer(sd_new, sd_new)
+    np.testing.assert_allclose(corr_new, corr_old, atol=0.02)
