@@ -5,7 +5,8 @@ Generative story (every assumption and its reason is in ``docs/model.md``):
 1. **Reducible loss per model.** For each model ``j`` with a latent reducible loss (the bases
    of the Skill-Mix LLMs and every model with an observed loss):
    ``log r_j = log r_law(N_j, D_j) + u_family(j)``, with the Chinchilla law fixed at a published
-   fit (default Epoch AI's) and a per-family offset ``u`` (data quality differs across families).
+   fit (default Epoch AI's) or drawn from the Bayesian law's posterior (``law = "posterior"``),
+   and a per-family offset ``u`` (data quality differs across families).
    Unknown ``D`` is latent (``log D ~ Normal(log 2e12, 1)``); models with unknown ``N`` and ``D``
    (GPT-4, GPT-3.5-turbo) get ``log r ~ Normal(closed_log_r_mu, closed_log_r_sigma)``.
 2. **Observed losses.** ``loss_jc ~ Normal(e_c + s_c r_j, sigma_c)`` per corpus ``c``
