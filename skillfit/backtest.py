@@ -140,10 +140,11 @@ def score_draws(model: Any, llms: Sequence[dict[str, Any]], ks: Any, random_seed
     Same computation as :func:`skillfit.forecasting.forecast` (``quantity == "score"``), but
     returning the draws instead of their summary.
     """
-    from skillfit.forecasting import pi_and_score_draws, resolve_llms
+    from skillfit.forecasting import gamma_draws, pi_and_score_draws, resolve_llms
 
     _, log_r = resolve_llms(model, llms, random_seed)
-    return pi_and_score_draws(model, log_r, np.asarray(ks, dtype=float))[1]
+    return pi_and_score_draws(model, log_r, np.asarray(ks, dtype=float),
+                              gamma_draws(model, llms))[1]
 
 
 def score_table(draws: np.ndarray, observed: Any, ci_prob: float = 0.89) -> dict[str, float]:

@@ -21,7 +21,6 @@ import pandas as pd
 
 from skillfit.intervals import CI_PROB, median_and_interval
 from skillfit.models.base import quiet_pymc
-from skillfit.models.links import score_probability
 from skillfit.scaling import training_compute
 
 if TYPE_CHECKING:
@@ -44,14 +43,10 @@ def fitted_cells(model: SkillGraphModel, ci_prob: float = CI_PROB) -> pd.DataFra
 
     Columns ``llm, k, observed`` (successes / n), ``published`` (the table's value),
     ``median, lower, upper`` (equal-tailed ``ci_prob``) of the expected score
-    (:func:`skillfit.models.links.score_probability`: ``1 - (1 - gamma pi)^3`` by default) from
-    the sampled ``pi``, ``gamma`` and ``per_tuple``.
+    (the model's ``score``, :func:`skillfit.models.links.score_probability`: ``1 - (1 - gamma
+    pi)^3`` by default, with each cell's LLM's ``gamma``).
     """
-    post = model.posterior
-    pi = post["pi"].values.reshape(-1, post.sizes["cell"])  # (S, cell)
-    shared = model.shared_parameters()
-    gamma, per_tuple = (np.asarray(shared[k], float)[:, None] for k in ("gamma", "per_tuple"))
-    draws = np.asarray(score_probability(pi, gamma, np, per_tuple=per_tuple)).T  # (cell, S)
+    draws = model.cell_scores().T  # (cell, S)
     med, lo, hi = median_and_interval(draws, ci_prob)
     out = _cells_frame(model).assign(median=med, lower=lo, upper=hi)
     out.attrs.update({"ci_prob": float(ci_prob), "link": model.link})
@@ -79,6 +74,8 @@ def prior_predictive_cells(model: SkillGraphModel, draws: int = 500,
     with quiet_pymc():
         prior = model.sample_prior_predictive(samples=int(draws), random_seed=random_seed)
     successes = prior["prior_predictive"]["successes"]
+    if "outcome" in successes.dims:  # all_skills: the full marks are the first outcome
+        successes = successes.isel(outcome=0)
     n_cell = successes.sizes["cell"]
     sims = np.asarray(successes.transpose(..., "cell").values, float).reshape(-1, n_cell)
     rates = (sims / model.inputs.cell_n[None, :]).T  # (cell, S)

@@ -475,31 +475,27 @@ def fit_fold_task(task: Mapping[str, Any]) -> dict[str, Any]:
     """
     import pymc as pm
 
-    from skillfit.models.links import score_probability
-
     start = time.perf_counter()
     cfg = dict(task["sampler_config"])
     sampler = cfg.get("nuts_sampler") or "nutpie"
     model, pm_model, compiled = _compiled(task["link"], task["model_config"], task["data"], sampler)
     x = model.inputs
     held = np.asarray(task["heldout"], int)
-    succ, trials = x.cell_successes.copy(), x.cell_n.copy()
-    succ[held] = 0
-    trials[held] = 0
+    data = model.held_out_data(held)
     draws, tune, chains = int(cfg["draws"]), int(cfg["tune"]), int(cfg["chains"])
     target = float(cfg.get("target_accept", 0.9))
     seed = int(task["seed"])
     if compiled is not None:
         import nutpie
 
-        idata = nutpie.sample(compiled.with_data(successes_observed=succ, trials_observed=trials),
+        idata = nutpie.sample(compiled.with_data(**data),
                               draws=draws, tune=tune, chains=chains, cores=1, seed=seed,
                               progress_bar=False, target_accept=target)
     else:
         from skillfit.models.pytensor_face import compile_mode_for_theory, theory_mode
 
         with compile_mode_for_theory(), pm_model:
-            pm.set_data({"successes_observed": succ, "trials_observed": trials})
+            pm.set_data(data)
             idata = pm.sample(draws=draws, tune=tune, chains=chains, cores=1, random_seed=seed,
                               progressbar=False, target_accept=target,
                               compute_convergence_checks=False,
@@ -512,9 +508,7 @@ def fit_fold_task(task: Mapping[str, Any]) -> dict[str, Any]:
             return np.asarray(post[name].values, float).reshape(n_draws, *post[name].shape[2:])
         return np.full(n_draws, float(model.model_config[name]))
 
-    pi = flat("pi")[:, held]
-    score = score_probability(pi, flat("gamma")[:, None], np,
-                              per_tuple=flat("per_tuple")[:, None]).T
+    score = flat("score")[:, held].T
     r_hat, div = _diagnostics(idata)
     return {"score": score, "kappa": flat("kappa"), "max_r_hat": r_hat, "divergences": div,
             "seconds": time.perf_counter() - start}

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COMPUTE_SPAN_WARN", "DEFAULT_HYPOTHETICAL_LLMS", "FORECAST_QUANTITIES",
            "K_MAX_LIMIT", "NEW_EVALUATION_TRIALS", "TOKENS_PER_PARAM_RANGE", "check_llms",
-           "compute_for", "extrapolation_warnings", "fan_table", "forecast",
+           "compute_for", "extrapolation_warnings", "fan_table", "forecast", "gamma_draws",
            "hypothetical_compute", "kcurve_table", "llm_aliases", "observed_compute",
            "observed_points", "observed_rates", "pi_and_score_draws", "resolve_llm_name",
            "resolve_llms"]
@@ -252,9 +252,32 @@ def _positive(row: Mapping[str, Any], key: str, name: str, label: str | None = N
     return value
 
 
-def pi_and_score_draws(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray):
+def gamma_draws(model: SkillGraphModel,
+                llms: Iterable[Mapping[str, Any]] | pd.DataFrame) -> np.ndarray:
+    """Posterior draws of ``gamma`` for each hypothetical LLM, ``(n, S)``.
+
+    An observed LLM scaled by ``factor`` keeps its own ``gamma`` (instruction following is a
+    property of the LLM; with ``gamma_per_llm``); a new LLM gets the model's ``gamma``, that
+    of a new LLM drawn from the population.
+    """
+    rows = check_llms(llms)
+    new = _shared(model)["gamma"]
+    out = []
+    for i, row in enumerate(rows):
+        if "of" in _given(row):
+            name = str(row.get("name") or f"llm{i + 1}")
+            base = resolve_llm_name(row["of"], model.fit_data, what=f"forecast {name!r}: 'of'")
+            out.append(np.asarray(model.llm_gamma(base), float))
+        else:
+            out.append(new)
+    return np.vstack(out) if out else np.empty((0, new.size))
+
+
+def pi_and_score_draws(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray,
+                       gamma: np.ndarray | None = None):
     """Posterior draws of pi and of the expected score, each ``(n, K, S)``, from ``log r``
-    draws of shape ``(n, S)`` (see :func:`resolve_llms`) at the k values ``ks``."""
+    draws of shape ``(n, S)`` (see :func:`resolve_llms`) at the k values ``ks``; ``gamma``
+    ``(n, S)`` (see :func:`gamma_draws`; default the model's ``gamma`` for every row)."""
     shared = _shared(model)
     theta = scaling.theta_expr(np.exp(log_r), shared["c"], np, shared["eta"])  # (n, S)
     params = {k: v[None, None, :] for k, v in shared.items()}
@@ -262,8 +285,8 @@ def pi_and_score_draws(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray
         pi = link_probability(model.link, theta[:, None, :], log_r[:, None, :],
                               ks[None, :, None], params, np)
     pi = np.broadcast_to(pi, (log_r.shape[0], ks.size, log_r.shape[1]))
-    score = score_probability(pi, shared["gamma"][None, None, :], np,
-                              per_tuple=shared["per_tuple"][None, None, :])
+    g = shared["gamma"][None, None, :] if gamma is None else np.asarray(gamma, float)[:, None, :]
+    score = score_probability(pi, g, np, per_tuple=shared["per_tuple"][None, None, :])
     return pi, score
 
 
@@ -408,6 +431,7 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
                                or trials < 1):
         raise SkillfitError(f"trials must be a whole number >= 1 or None, got {trials!r}")
     names, log_r = resolve_llms(model, llms, random_seed)
+    gamma = gamma_draws(model, llms)
     notes = extrapolation_warnings(model, llms)
     for note in notes:
         warnings.warn(note, ExtrapolationWarning, stacklevel=2)
@@ -428,7 +452,7 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     step = max(1, FORECAST_CHUNK // (K * log_r.shape[1]))
     for lo in range(0, n, step):
         sl = slice(lo, min(n, lo + step))
-        pi, score = pi_and_score_draws(model, log_r[sl], ks)
+        pi, score = pi_and_score_draws(model, log_r[sl], ks, gamma[sl])
         draws = [pi, score]
         if trials is not None:
             draws.append(np.stack([simulate_rates(score[i], kappa, trials,

@@ -79,7 +79,8 @@ _MAY_BE_PRIORS = ("tau", "per_tuple")
 #: the summary reports, and cross-validation diagnoses.
 SHARED_PARAMETERS: tuple[str, ...] = (
     "c", "eta", "degree", "tau", "floor", "gamma", "per_tuple", "kappa", "sigma_family",
-    "sigma_tune", "logistic_intercept", "logistic_slope_r", "logistic_slope_k",
+    "sigma_tune", "gamma_logit_mu", "gamma_logit_sigma", "logistic_intercept",
+    "logistic_slope_r", "logistic_slope_k",
 )
 
 __all__ = ["LAWS", "LINKS", "SHARED_PARAMETERS", "SkillGraphModel"]
@@ -110,9 +111,10 @@ class SkillGraphModel(ModelBuilder):
     """
 
     _model_type: ClassVar[str] = "skill_graph"
-    version: ClassVar[str] = "2"
+    version: ClassVar[str] = "3"
     summary_var_names: ClassVar[list[str] | None] = [
-        *SHARED_PARAMETERS, "theta", "r", "loss_scale", "loss_entropy", "loss_sigma",
+        *SHARED_PARAMETERS, "theta", "r", "gamma_llm", "loss_scale", "loss_entropy",
+        "loss_sigma",
     ]
 
     # ----------------------------------------------------------------- configuration
@@ -139,6 +141,13 @@ class SkillGraphModel(ModelBuilder):
             "floor": {"dist": "Beta", "alpha": 1.0, "beta": 19.0},
             # chance a competent text earns full marks from the grader.
             "gamma": {"dist": "Beta", "alpha": 8.0, "beta": 2.0},
+            # also observe ratio_of_all_skills: the full marks are the subset of the
+            # all-skills texts that also meet the other demands (docs/model.md, section 5)
+            "all_skills": False,
+            # each LLM its own gamma (instruction following), logit-normal around a shared mean
+            "gamma_per_llm": False,
+            "gamma_logit_mu": {"dist": "Normal", "mu": 1.4, "sigma": 1.0},
+            "gamma_logit_sigma": {"dist": "HalfNormal", "sigma": 1.0},
             # best of 3 generations: weight of "handled is a property of the tuple, only the
             # grading is redrawn" against "handling redrawn per generation" (docs/model.md)
             "per_tuple": 0.0,
@@ -192,6 +201,10 @@ class SkillGraphModel(ModelBuilder):
             )
         if key in _MAY_BE_PRIORS and isinstance(value, Mapping):
             return validate_prior(key, value)
+        if key in ("all_skills", "gamma_per_llm"):
+            if not isinstance(value, bool):
+                raise SpecError(f"model_config {key!r} must be true or false, got {value!r}")
+            return value
         if key == "corpora":
             if isinstance(value, str):
                 value = [value]
@@ -238,7 +251,8 @@ class SkillGraphModel(ModelBuilder):
     def _validate_data(self, data: pd.DataFrame) -> pd.DataFrame:
         skillmix, catalog, losses = split(data)
         self._inputs = assemble(skillmix, catalog, losses, metric=self.model_config["metric"],
-                                corpora=self.model_config["corpora"])
+                                corpora=self.model_config["corpora"],
+                                all_skills=self.model_config["all_skills"])
         return data.reset_index(drop=True)
 
     @property
@@ -384,19 +398,55 @@ class SkillGraphModel(ModelBuilder):
             pm.Deterministic("pi", pi, dims="cell")
 
             # 5. observation
-            gamma = self._param("gamma")
+            gamma = self._gamma()
+            gamma_cell = gamma[x.cell_llm] if self.model_config["gamma_per_llm"] else gamma
             kappa = self._param("kappa")
-            p = score_probability(pi, gamma, ptf.PT, per_tuple=self._param("per_tuple"))
-            p = pt.clip(p, SCORE_EPS, 1.0 - SCORE_EPS)
+            per_tuple = self._param("per_tuple")
+            p = score_probability(pi, gamma_cell, ptf.PT, per_tuple=per_tuple)
+            p = pm.Deterministic("score", pt.clip(p, SCORE_EPS, 1.0 - SCORE_EPS), dims="cell")
             successes_obs = pm.Data("successes_observed", x.cell_successes, dims="cell")
             # trials as pm.Data too: a cell set to 0 successes of 0 trials adds exactly 0 to the
             # log-likelihood, so cross-validation (skillfit.crossval) holds cells out of one
             # compiled graph instead of rebuilding it per fold
             trials = pm.Data("trials_observed", x.cell_n, dims="cell")
-            pm.BetaBinomial("successes", n=trials, alpha=p * kappa, beta=(1.0 - p) * kappa,
-                            observed=successes_obs, dims="cell")
+            if x.cell_all_successes is None:
+                pm.BetaBinomial("successes", n=trials, alpha=p * kappa, beta=(1.0 - p) * kappa,
+                                observed=successes_obs, dims="cell")
+            else:
+                # each graded text: full marks (all skills and the other demands), all skills
+                # only, or not all skills. P(all skills) is the score with gamma = 1; a
+                # Dirichlet-multinomial over the three keeps the full marks' margin the
+                # Beta-Binomial(n, P kappa, (1 - P) kappa) above
+                model.add_coord("outcome", ["full_marks", "all_skills_only", "not_all_skills"])
+                p_all = pt.clip(score_probability(pi, 1.0, ptf.PT, per_tuple=per_tuple),
+                                SCORE_EPS, 1.0 - SCORE_EPS)
+                all_obs = pm.Data("all_skills_observed", x.cell_all_successes, dims="cell")
+                counts = pt.stack([successes_obs, all_obs - successes_obs, trials - all_obs],
+                                  axis=1)
+                shares = pt.stack([p, pt.maximum(p_all - p, SCORE_EPS), 1.0 - p_all], axis=1)
+                pm.DirichletMultinomial("successes", n=trials, a=kappa * shares,
+                                        observed=counts, dims=("cell", "outcome"))
         self.model = model
         return model
+
+    def _gamma(self) -> Any:
+        """``gamma``: one shared value, or (``gamma_per_llm``) one per LLM.
+
+        Per LLM, ``logit gamma_i = gamma_logit_mu + gamma_logit_sigma z_i`` (non-centred); the
+        deterministic ``gamma`` is then that of a *new* LLM (its own ``z``, drawn from the prior
+        inside the fit), which forecasts of new LLMs use, and ``gamma_llm`` the fitted LLMs'.
+        """
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        if not self.model_config["gamma_per_llm"]:
+            return self._param("gamma")
+        mu = self._param("gamma_logit_mu")
+        sigma = self._param("gamma_logit_sigma")
+        z = pm.Normal("gamma_llm_raw", 0.0, 1.0, dims="llm")
+        z_new = pm.Normal("gamma_new_raw", 0.0, 1.0)
+        pm.Deterministic("gamma", pt.sigmoid(mu + sigma * z_new))
+        return pm.Deterministic("gamma_llm", pt.sigmoid(mu + sigma * z), dims="llm")
 
     def _law_constants(self) -> tuple[Any, Any, Any, Any]:
         """``(log A, log B, a, b)`` of the scaling law: a preset's numbers, or random variables.
@@ -518,6 +568,59 @@ class SkillGraphModel(ModelBuilder):
                                     self.model_config[name])
         return out
 
+    def cell_scores(self) -> np.ndarray:
+        """Posterior draws of every observed cell's expected score ``P`` (full marks).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(draws, cell)``, chain x draw flattened: the model's ``score`` deterministic,
+            ``score_probability(pi, gamma, per_tuple)`` with each cell's LLM's ``gamma``.
+        """
+        post = self.posterior
+        return post["score"].values.reshape(-1, post.sizes["cell"])
+
+    def held_out_data(self, held: Any) -> dict[str, np.ndarray]:
+        """Values of the model's observed-cell data with the cells ``held`` set to 0 of 0.
+
+        Such a cell adds exactly 0 to the log-likelihood, so one compiled model serves every
+        cross-validation fold (``pm.set_data`` or nutpie's ``with_data``).
+
+        Parameters
+        ----------
+        held : array_like of int
+            Cell indices to hold out.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``successes_observed``, ``trials_observed`` (and ``all_skills_observed`` with
+            ``all_skills``).
+
+        Examples
+        --------
+        >>> model = SkillGraphModel()
+        >>> _ = model.build_model()
+        >>> data = model.held_out_data([0, 1])
+        >>> data["trials_observed"][:3].tolist(), model.inputs.cell_n[:3].tolist()
+        ([0, 0, 100], [100, 100, 100])
+        """
+        x = self.inputs
+        out = {"successes_observed": x.cell_successes.copy(), "trials_observed": x.cell_n.copy()}
+        if x.cell_all_successes is not None:
+            out["all_skills_observed"] = x.cell_all_successes.copy()
+        idx = np.asarray(held, dtype=int)
+        for values in out.values():
+            values[idx] = 0
+        return out
+
+    def llm_gamma(self, llm: str) -> np.ndarray:
+        """Posterior draws of ``gamma`` for the fitted LLM ``llm`` (the shared one unless
+        ``gamma_per_llm``), chain x draw flattened."""
+        if "gamma_llm" in self.posterior:
+            return self.posterior["gamma_llm"].sel(llm=llm).values.reshape(-1)
+        return self.shared_parameters()["gamma"]
+
     # ----------------------------------------------------------------- posterior checks
     def posterior_predictive_check(self, ci_prob: float = CI_PROB, ci_kind: str = CI_KIND,
                                    random_seed: int | None = 0) -> pd.DataFrame:
@@ -553,11 +656,8 @@ class SkillGraphModel(ModelBuilder):
         """
         ci_prob, ci_kind = check_ci(ci_prob, ci_kind)
         x = self.inputs
-        post = self.posterior
-        pi = post["pi"].values.reshape(-1, len(x.cell_k))
-        shared = self.shared_parameters()
-        gamma, kappa = shared["gamma"][:, None], shared["kappa"][:, None]
-        p = score_probability(pi, gamma, np, per_tuple=shared["per_tuple"][:, None])
+        p = self.cell_scores()
+        kappa = self.shared_parameters()["kappa"][:, None]
         rng = np.random.default_rng(random_seed)
         sims = simulate_rates(p, kappa, x.cell_n[None, :], rng)
         med, lo, hi = median_and_interval(sims, ci_prob, axis=0, ci_kind=ci_kind)

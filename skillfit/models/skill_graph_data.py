@@ -99,6 +99,9 @@ class JointInputs:
     loss_base: np.ndarray  # (n_loss,)
     loss_corpus: np.ndarray
     loss_value: np.ndarray
+    #: (n_cell,) successes of ratio_of_all_skills in the same cells (nested: full marks are a
+    #: subset), when :func:`assemble` is asked for them; else None
+    cell_all_successes: np.ndarray | None = None
 
 
 def _column(df: pd.DataFrame, name: str) -> np.ndarray:
@@ -134,6 +137,7 @@ def assemble(
     *,
     metric: str = "ratio_of_full_marks",
     corpora: list[str] | None = None,
+    all_skills: bool = False,
 ) -> JointInputs:
     """Validate the tables and build :class:`JointInputs`.
 
@@ -151,6 +155,9 @@ def assemble(
         The Skill-Mix metric observed.
     corpora : list of str, optional
         Loss corpora to use.
+    all_skills : bool, default False
+        Also read the ``ratio_of_all_skills`` successes of every cell (``metric`` must be
+        ``ratio_of_full_marks``): the same graded texts, of which the full marks are a subset.
 
     Returns
     -------
@@ -160,9 +167,12 @@ def assemble(
     ------
     DataValidationError
         On an invalid table, no rows of ``metric``, a cell without ``n_combinations`` or
-        ``trials``, an LLM missing from the catalog, or an unknown corpus.
+        ``trials``, an LLM missing from the catalog, or an unknown corpus; with
+        ``all_skills``, a cell without its all-skills row, with other trials, or with fewer
+        all-skills successes than full marks.
     """
     sm = validate_skillmix(skillmix, source="skillmix data")
+    every_metric = sm
     cat = validate_llm_catalog(catalog, source="catalog")
     lo = validate_llm_losses(losses, source="losses")
     sm = sm[sm["metric"] == metric].reset_index(drop=True)
@@ -195,6 +205,8 @@ def assemble(
     params = cat.loc[bases, "params"].to_numpy(float)
     tokens = cat.loc[bases, "tokens"].to_numpy(float)
     n_cell, successes = _cell_counts(sm)
+    all_successes = (_all_skills_counts(every_metric, sm, n_cell, successes, metric)
+                     if all_skills else None)
     return JointInputs(
         llms=llms,
         bases=bases,
@@ -213,4 +225,39 @@ def assemble(
         loss_base=np.array([bidx[m] for m in lo["llm"]]),
         loss_corpus=np.array([corpus_names.index(c) for c in lo["corpus"]]),
         loss_value=lo["value"].to_numpy(float),
+        cell_all_successes=all_successes,
     )
+
+
+def _all_skills_counts(every_metric: pd.DataFrame, cells: pd.DataFrame, n_cell: np.ndarray,
+                       successes: np.ndarray, metric: str) -> np.ndarray:
+    """``ratio_of_all_skills`` successes of each full-marks cell (same LLM and k)."""
+    if metric != "ratio_of_full_marks":
+        raise DataValidationError(
+            f"skillmix data: all_skills needs metric 'ratio_of_full_marks' (the full marks are the "
+            f"subset of the all-skills texts), got {metric!r}"
+        )
+    rows = every_metric[every_metric["metric"] == "ratio_of_all_skills"].reset_index(drop=True)
+    n_all, s_all = _cell_counts(rows) if len(rows) else (np.array([], int), np.array([], int))
+    where = {(str(m), int(k)): i for i, (m, k) in enumerate(zip(rows["llm"], rows["k"], strict=True))}
+    out = np.empty(len(cells), dtype=int)
+    for i, (m, k) in enumerate(zip(cells["llm"], cells["k"], strict=True)):
+        j = where.get((str(m), int(k)))
+        cell = f"{m} k={int(k)}"
+        if j is None:
+            raise DataValidationError(
+                f"skillmix data: no ratio_of_all_skills row for {cell} (all_skills needs one for "
+                "every full-marks cell; set all_skills = false to fit the full marks alone)"
+            )
+        if n_all[j] != n_cell[i]:
+            raise DataValidationError(
+                f"skillmix data: {cell} has {n_all[j]} trials for ratio_of_all_skills but "
+                f"{n_cell[i]} for ratio_of_full_marks (the two count the same graded texts)"
+            )
+        if s_all[j] < successes[i]:
+            raise DataValidationError(
+                f"skillmix data: {cell} has fewer all-skills successes ({s_all[j]}) than full "
+                f"marks ({successes[i]}), but full marks need every skill shown"
+            )
+        out[i] = s_all[j]
+    return out

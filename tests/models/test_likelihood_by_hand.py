@@ -33,7 +33,7 @@ R_REF = 0.16
 
 #: Values of the joint model's shared parameters at which the log-density is checked.
 SHARED = {"c": 1.5, "eta": 1.3, "degree": 7.0, "floor": 0.04, "gamma": 0.75, "kappa": 35.0,
-          "per_tuple": 0.35,
+          "per_tuple": 0.35, "gamma_logit_mu": 1.1, "gamma_logit_sigma": 0.7,
           "sigma_family": 0.25, "sigma_tune": 0.4,
           "logistic_intercept": 0.3, "logistic_slope_r": -2.5, "logistic_slope_k": -0.8}
 
@@ -77,7 +77,7 @@ def joint_values(pm_model: Any, link: str) -> dict[str, np.ndarray]:
             u = rng.normal(size=n)
             values[rv.name] = u - u.mean()
         elif rv.name in ("log_tokens_unknown_raw", "log_r_closed_raw", "tune_offset_raw",
-                         "law_z"):
+                         "law_z", "gamma_llm_raw", "gamma_new_raw"):
             values[rv.name] = rng.normal(size=shape)
         elif rv.name == "loss_entropy":
             values[rv.name] = np.full(shape, 0.47)
@@ -140,11 +140,29 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
     # 5. observation: full marks with chance gamma*pi, best of 3 generations (handling redrawn
     #    per generation, or with weight per_tuple fixed per tuple), Beta-Binomial
     w = cfg["per_tuple"] if isinstance(cfg["per_tuple"], float) else v["per_tuple"]
-    p_full = ((1.0 - w) * (1.0 - (1.0 - v["gamma"] * pi) ** 3)
-              + w * pi * (1.0 - (1.0 - v["gamma"]) ** 3))
+    if cfg["gamma_per_llm"]:  # logit gamma_i = mu + sigma z_i, per LLM
+        gamma = 1.0 / (1.0 + np.exp(-(v["gamma_logit_mu"]
+                                      + v["gamma_logit_sigma"] * v["gamma_llm_raw"])))
+        gamma = gamma[x.cell_llm]
+    else:
+        gamma = v["gamma"]
+    p_full = ((1.0 - w) * (1.0 - (1.0 - gamma * pi) ** 3)
+              + w * pi * (1.0 - (1.0 - gamma) ** 3))
     p_full = np.clip(p_full, 1e-6, 1 - 1e-6)
-    a, b = p_full * v["kappa"], (1.0 - p_full) * v["kappa"]
-    successes = stats.betabinom.logpmf(x.cell_successes, x.cell_n, a, b)
+    if cfg["all_skills"]:
+        # every skill shown: the same form with gamma = 1; texts split three ways (full marks,
+        # all skills only, not all skills), Dirichlet-multinomial with concentration kappa
+        p_all = np.clip((1.0 - w) * (1.0 - (1.0 - pi) ** 3) + w * pi, 1e-6, 1 - 1e-6)
+        f, s_all, n = x.cell_successes, x.cell_all_successes, x.cell_n
+        successes = np.array([
+            stats.dirichlet_multinomial.logpmf(
+                [f[i], s_all[i] - f[i], n[i] - s_all[i]],
+                v["kappa"] * np.array([p_full[i], max(p_all[i] - p_full[i], 1e-6),
+                                       1.0 - p_all[i]]), n[i])
+            for i in range(len(f))])
+    else:
+        a, b = p_full * v["kappa"], (1.0 - p_full) * v["kappa"]
+        successes = stats.betabinom.logpmf(x.cell_successes, x.cell_n, a, b)
     # priors (defaults of SkillGraphModel.default_model_config)
     med = np.array([np.median(x.loss_value[x.loss_corpus == c]) for c in range(len(x.corpora))])
     family = v["family_offset_raw"]
@@ -165,6 +183,10 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
                                        1.0 + v["eta"] * np.log(R_REF), 1.0),
         "eta": stats.lognorm.logpdf(v["eta"], s=0.3, scale=1.0),
         "law_z": stats.norm.logpdf(v["law_z"]) if "law_z" in v else 0.0,
+        "gamma_logit_mu": stats.norm.logpdf(v["gamma_logit_mu"], 1.4, 1.0),
+        "gamma_logit_sigma": stats.halfnorm.logpdf(v["gamma_logit_sigma"], scale=1.0),
+        "gamma_llm_raw": stats.norm.logpdf(v["gamma_llm_raw"]) if "gamma_llm_raw" in v else 0.0,
+        "gamma_new_raw": stats.norm.logpdf(v["gamma_new_raw"]) if "gamma_new_raw" in v else 0.0,
         "degree": stats.lognorm.logpdf(v["degree"], s=0.75, scale=np.exp(2.0)),
         "floor": stats.beta.logpdf(v["floor"], 1.0, 19.0),
         "gamma": stats.beta.logpdf(v["gamma"], 8.0, 2.0),
@@ -181,12 +203,15 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
 
 #: The model configurations checked: each link with the defaults, and the threshold link with
 #: the best-of-3 weight per_tuple given a prior (its default is a fixed 0), and the law drawn from
-#: the Chinchilla posterior instead of fixed at Epoch's fit.
+#: the Chinchilla posterior instead of fixed at Epoch's fit, and the all-skills counts observed
+#: beside the full marks with one gamma per LLM.
 JOINT_CONFIGS = {"threshold": {"link": "threshold"}, "independent": {"link": "independent"},
                  "logistic": {"link": "logistic"},
                  "per_tuple": {"link": "threshold",
                                "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}},
-                 "law_posterior": {"link": "threshold", "law": "posterior"}}
+                 "law_posterior": {"link": "threshold", "law": "posterior"},
+                 "all_skills": {"link": "threshold", "all_skills": True, "gamma_per_llm": True,
+                                "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}}}
 
 
 @pytest.fixture(scope="module", params=list(JOINT_CONFIGS))
@@ -244,8 +269,12 @@ def test_joint_priors_by_hand(joint) -> None:
     model, values, got = joint
     want = joint_by_hand(model, values)
     priors = [name for name in got if name not in ("loss", "successes", "pi", "log_r")]
-    assert {"log_c_ref", "eta", "gamma", "kappa", "sigma_tune", "tune_offset_raw",
-            "family_offset_raw"} <= set(priors)
+    per_llm = model.model_config["gamma_per_llm"]
+    gammas = ({"gamma_logit_mu", "gamma_logit_sigma", "gamma_llm_raw", "gamma_new_raw"}
+              if per_llm else {"gamma"})
+    assert {"log_c_ref", "eta", "kappa", "sigma_tune", "tune_offset_raw",
+            "family_offset_raw"} | gammas <= set(priors)
+    assert ("gamma" in priors) is not per_llm
     for name in priors:
         np.testing.assert_allclose(np.sum(got[name]), np.sum(want[name]), rtol=1e-6, atol=1e-6,
                                    err_msg=name)
