@@ -235,21 +235,25 @@ def test_paired_runs_pair_the_same_link_over_the_cells_both_hold_out(tmp_path) -
 
 
 # ----------------------------------------------------------------------------- masked refit
-def test_zero_trials_mask_a_cell_exactly(data: pd.DataFrame) -> None:
+@pytest.mark.parametrize("config", [{}, {"all_skills": True}], ids=["full_marks", "all_skills"])
+def test_zero_trials_mask_a_cell_exactly(data: pd.DataFrame, config: dict) -> None:
+    """held_out_data sets every observed array of the held cells to 0: their log-likelihood
+    is exactly 0 and the other cells' is unchanged (also with the all-skills counts)."""
     import pymc as pm
 
-    model = SkillGraphModel()
+    model = SkillGraphModel(config)
     pm_model = model.build_model(data)
     point = pm_model.initial_point(0)
     logp = pm_model.compile_logp(vars=[pm_model["successes"]], sum=False)
     elem = np.asarray(logp(point)[0])
-    x = model.inputs
+    held = model.held_out_data([4, 9])
+    assert sorted(held) == sorted(["successes_observed", "trials_observed"]
+                                  + (["all_skills_observed"] if config else []))
     with pm_model:
-        pm.set_data({"successes_observed": np.where(np.arange(34) == 4, 0, x.cell_successes),
-                     "trials_observed": np.where(np.arange(34) == 4, 0, x.cell_n)})
+        pm.set_data(held)
     masked = np.asarray(logp(point)[0])
-    assert masked[4] == 0.0
-    np.testing.assert_allclose(np.delete(masked, 4), np.delete(elem, 4))
+    assert masked[4] == masked[9] == 0.0 and elem[4] < 0 and elem[9] < 0
+    np.testing.assert_allclose(np.delete(masked, [4, 9]), np.delete(elem, [4, 9]))
 
 
 @pytest.fixture

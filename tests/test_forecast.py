@@ -931,11 +931,13 @@ def test_quiet_forecast_hides_only_extrapolation_warnings(monkeypatch) -> None:
 
 @pytest.fixture(scope="module")
 def posterior_law() -> SkillGraphModel:
-    """A mocked fit (prior draws) with ``law = "posterior"``: every draw has its own law."""
+    """A mocked fit (prior draws) with ``law = "posterior"`` (every draw has its own law),
+    the all-skills counts observed and one gamma per LLM."""
     original = pm.sample
     pm.sample = mock_sample
     try:
-        model = SkillGraphModel({"law": "posterior", "sigma_family": 0.0, "sigma_tune": 0.0},
+        model = SkillGraphModel({"law": "posterior", "sigma_family": 0.0, "sigma_tune": 0.0,
+                                 "all_skills": True, "gamma_per_llm": True},
                                 sampler_config={"draws": 100, "chains": 2})
         model.fit(random_seed=5, predictive=False)
     finally:
@@ -993,3 +995,34 @@ def test_posterior_law_forecasts_use_each_draws_law(posterior_law) -> None:
     fitted = model.law()
     np.testing.assert_allclose(fitted.A, big_a, rtol=1e-8)
     np.testing.assert_allclose(fitted.b, beta, rtol=1e-10)
+
+
+def test_scaled_llm_keeps_its_gamma_new_llm_draws_one(posterior_law) -> None:
+    """With one gamma per LLM, an observed LLM scaled by f keeps its own gamma draws and a new
+    LLM gets the model's gamma (a new LLM's, drawn in the fit); the forecast's expected score
+    is 1 - (1 - gamma pi)^3 with those draws."""
+    from skillfit.forecasting import gamma_draws
+
+    model = posterior_law
+    post = model.posterior
+    rows = [{"name": "g", "of": "GPT-4", "factor": 10.0},
+            {"name": "new", "params": 7e10, "tokens": 2e12}]
+    g = gamma_draws(model, rows)
+    own = post["gamma_llm"].sel(llm="GPT-4").values.reshape(-1)
+    new = post["gamma"].values.reshape(-1)
+    np.testing.assert_array_equal(g[0], own)
+    np.testing.assert_array_equal(g[1], new)
+    # the new LLM's gamma is the logit-normal population's: sigmoid(mu + sigma z_new)
+    mu, sigma = (post[k].values.reshape(-1) for k in ("gamma_logit_mu", "gamma_logit_sigma"))
+    z = post["gamma_new_raw"].values.reshape(-1)
+    np.testing.assert_allclose(new, 1.0 / (1.0 + np.exp(-(mu + sigma * z))), rtol=1e-10)
+    assert np.mean(np.abs(own - new)) > 0.05  # the two differ, so a mix-up shows
+    ks = np.arange(1.0, 5.0)
+    _, log_r = resolve_llms(model, rows)
+    pi, score = pi_and_score_draws(model, log_r, ks, g)
+    np.testing.assert_allclose(score, 1.0 - (1.0 - g[:, None, :] * pi) ** 3, rtol=1e-12)
+    table = forecast(model, rows, k_max=4, trials=None)
+    got = table[table["quantity"] == "score"].set_index(["llm", "k"])["median"]
+    for i, name in enumerate(["g", "new"]):
+        np.testing.assert_allclose(got.loc[name].to_numpy(), np.median(score[i], axis=-1),
+                                   rtol=1e-12)

@@ -1,4 +1,4 @@
-"""Declarative schemas of the four table kinds skillfit reads.
+"""Declarative schemas of the five table kinds skillfit reads.
 
 A :class:`Schema` lists the columns of a table kind, each a :class:`Column` with a dtype and
 simple per-value constraints (required, nullable, positive, in [0, 1], integer, minimum, allowed
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "COMPOSITION_METRICS",
     "LLM_KINDS",
     "LOSS_UNITS",
     "SCHEMAS",
@@ -44,6 +45,10 @@ DType = Literal["float", "int", "str", "bool"]
 #: Skill-Mix metrics (Yu et al. 2023, arXiv 2310.17567): ratio of full marks, ratio of all
 #: skills, skill fraction.
 SKILLMIX_METRICS: tuple[str, ...] = ("ratio_of_full_marks", "ratio_of_all_skills", "skill_fraction")
+#: What a ``composition`` table's ``value`` counts: ``all_met`` (share of items with all k
+#: requirements met), ``fraction_met`` (mean share of the k requirements met) and ``full_marks``
+#: (all met plus the benchmark's other demands, as Skill-Mix's ratio of full marks).
+COMPOSITION_METRICS: tuple[str, ...] = ("all_met", "fraction_met", "full_marks")
 #: Units of a held-out loss value in ``llm_losses``.
 LOSS_UNITS: tuple[str, ...] = ("bits/char", "bits/byte", "nats/token")
 #: Kinds of LLM in ``llm_catalog``.
@@ -270,7 +275,27 @@ LLM_LOSSES = Schema(
     ),
 )
 
+COMPOSITION = Schema(
+    kind="composition",
+    description="one score of one LLM at one k on one k-composition benchmark",
+    key=("benchmark", "llm", "k", "metric"),
+    columns=(
+        Column("benchmark", "str", "benchmark name (e.g. skillmix, followbench)"),
+        Column("llm", "str", "LLM name (a row of llm_catalog)"),
+        Column("k", "int", "requirements (skills, constraints, instructions) per item", minimum=1),
+        Column("metric", "str", "what value counts", allowed=COMPOSITION_METRICS),
+        Column("value", "float", "score in [0, 1] (a share, not a percentage)",
+               unit_interval=True),
+        Column("trials", "int", "items scored behind the value (unknown if empty)",
+               required=False, nullable=True, minimum=1),
+        Column("generations", "int", "generations per item, best kept (G; 1 if empty)",
+               required=False, nullable=True, minimum=1),
+        Column("grader", "str", "who or what scored the items", required=False, nullable=True),
+        _SOURCE,
+    ),
+)
+
 #: Schema of every table kind, by name.
 SCHEMAS: dict[str, Schema] = {
-    s.kind: s for s in (CHINCHILLA, SKILLMIX, LLM_CATALOG, LLM_LOSSES)
+    s.kind: s for s in (CHINCHILLA, SKILLMIX, LLM_CATALOG, LLM_LOSSES, COMPOSITION)
 }

@@ -27,6 +27,7 @@ __all__ = [
     "check_known_llms",
     "validate",
     "validate_chinchilla",
+    "validate_composition",
     "validate_llm_catalog",
     "validate_llm_losses",
     "validate_skillmix",
@@ -177,7 +178,12 @@ def _check_column(df: pd.DataFrame, col: Column, loc: _Locator) -> pd.Series:
             if col.minimum is not None:
                 reject(~(arr >= col.minimum), f"must be >= {col.minimum:g}; bad values")
             if col.unit_interval:
-                reject(~((arr >= 0) & (arr <= 1)), "must lie in [0, 1]; bad values")
+                outside = ~((arr >= 0) & (arr <= 1))
+                if (outside & present).any() and np.all((arr[present] >= 0)
+                                                        & (arr[present] <= 100)):
+                    reject(outside, "looks like percent: divide by 100 (values must lie in "
+                           "[0, 1]); values above 1")
+                reject(outside, "must lie in [0, 1]; bad values")
         return values.astype(col.pandas_dtype)
 
     if col.allowed is not None:
@@ -307,7 +313,8 @@ def _check_whole_counts(df: pd.DataFrame, loc: _Locator) -> None:
             n = df[name].astype("float64").where(df[name].notna(), n)
     if "successes" in df.columns:
         n = n.where(df["successes"].isna())
-    items = n.to_numpy("float64") * np.where(df["metric"] == "skill_fraction", df["k"], 1)
+    per_requirement = df["metric"].isin(("skill_fraction", "fraction_met"))
+    items = n.to_numpy("float64") * np.where(per_requirement, df["k"], 1)
     known = np.isfinite(items)
     value = df["value"].to_numpy("float64")
     places = int(_decimals(value).max(initial=0))  # the column's precision
@@ -317,8 +324,8 @@ def _check_whole_counts(df: pd.DataFrame, loc: _Locator) -> None:
     if bad:
         values = [f"{value[p]:.{places}f} of {n.iloc[p]:.0f}" for p in bad]
         problem = (f"holds rates that no whole count out of the trials rounds to at {places} "
-                   "decimals (trials: 'trials', else 'n_combinations'; k skills per item for "
-                   "skill_fraction), so those trials are probably wrong")
+                   "decimals (trials: 'trials', else 'n_combinations'; k per item for "
+                   "skill_fraction and fraction_met), so those trials are probably wrong")
         warnings.warn(str(loc.fail("value", problem, bad, values)), DataWarning,
                       skip_file_prefixes=(str(Path(__file__).parents[1]),))
 
@@ -349,7 +356,7 @@ def validate(
     ----------
     df : pandas.DataFrame
         The table.
-    kind : {"chinchilla", "skillmix", "llm_catalog", "llm_losses"}
+    kind : {"chinchilla", "skillmix", "llm_catalog", "llm_losses", "composition"}
         Which schema to check against (see :data:`skillfit.data.SCHEMAS`).
     source : str, default "DataFrame"
         Name used at the start of every error message (a file name, or an argument name).
@@ -418,12 +425,38 @@ def validate(
     _check_key(work, schema, loc)
     if kind == "llm_catalog":
         _check_base_models(work, loc)
-    if kind == "skillmix":
+    if kind in ("skillmix", "composition"):
         _check_whole_counts(work, loc)
 
     known = [c for c in schema.names if c in work.columns]
     extra = [c for c in work.columns if c not in known]
     return work[known + extra]
+
+
+def validate_composition(
+    df: pd.DataFrame, source: str = "DataFrame", *, line_offset: int | None = None
+) -> pd.DataFrame:
+    """Validate a k-composition benchmark table in long format; see :func:`validate`.
+
+    Columns: ``benchmark``, ``llm`` (str), ``k`` (int64, >= 1), ``metric`` (one of
+    :data:`~skillfit.data.schema.COMPOSITION_METRICS`), ``value`` (float64 in [0, 1]: values
+    that look like percentages are refused with "divide by 100"); optional ``trials``,
+    ``generations`` (Int64, >= 1), ``grader``, ``source`` (str). Key: (benchmark, llm, k,
+    metric). Where ``trials`` is given, a rate that no whole count out of it rounds to gets a
+    :class:`~skillfit.errors.DataWarning` naming the rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skillfit.data import validate_composition
+    >>> df = pd.DataFrame({"benchmark": ["ifbench"] * 2, "llm": ["m"] * 2, "k": [1, 3],
+    ...                    "metric": ["all_met"] * 2, "value": [87.5, 42.0]})
+    >>> validate_composition(df, source="mine.csv")
+    Traceback (most recent call last):
+    ...
+    skillfit.errors.DataValidationError: mine.csv: column 'value' looks like percent: divide by 100 (values must lie in [0, 1]); values above 1 at rows 0, 1 (values: 87.5, 42.0)
+    """
+    return validate(df, "composition", source, line_offset=line_offset)
 
 
 def validate_chinchilla(

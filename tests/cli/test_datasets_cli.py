@@ -107,3 +107,22 @@ def test_validate_requires_a_known_kind(tmp_path: Path, capsys: pytest.CaptureFi
         main(["validate", str(tmp_path / "x.csv"), "--as", "mmlu"])
     assert exc.value.code == 2
     assert "invalid choice: 'mmlu'" in capsys.readouterr().err
+
+
+def test_validate_composition_table_in_percent_says_divide_by_100(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A k-composition benchmark table given in percent: exit 1, one line naming the file, the
+    column and the lines, and how to fix it; divided by 100 it passes."""
+    f = tmp_path / "followbench.csv"
+    f.write_text("benchmark,llm,k,metric,value\nfollowbench,A,1,all_met,91.0\n"
+                 "followbench,A,5,all_met,38.5\n")
+    assert main(["validate", str(f), "--as", "composition"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert f"{f}: column 'value' looks like percent: divide by 100" in captured.err
+    assert "at lines 2, 3 (values: 91.0, 38.5)" in captured.err
+    f.write_text("benchmark,llm,k,metric,value\nfollowbench,A,1,all_met,0.91\n"
+                 "followbench,A,5,all_met,0.385\n")
+    assert main(["validate", str(f), "--as", "composition"]) == 0
+    assert capsys.readouterr().out == f"OK: {f} is a valid composition table (2 rows)\n"

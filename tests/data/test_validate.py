@@ -15,6 +15,7 @@ from skillfit.data import (
     read_csv,
     validate,
     validate_chinchilla,
+    validate_composition,
     validate_llm_catalog,
     validate_llm_losses,
     validate_skillmix,
@@ -97,7 +98,7 @@ def test_validate_does_not_modify_its_input() -> None:
 
 def test_generic_validate_matches_specific_validators() -> None:
     pd.testing.assert_frame_equal(validate(skillmix(), "skillmix"), validate_skillmix(skillmix()))
-    assert set(SCHEMAS) == {"chinchilla", "skillmix", "llm_catalog", "llm_losses"}
+    assert set(SCHEMAS) == {"chinchilla", "skillmix", "llm_catalog", "llm_losses", "composition"}
 
 
 def test_unknown_kind_is_rejected() -> None:
@@ -385,3 +386,77 @@ def test_possible_rates_do_not_warn() -> None:
         warnings.simplefilter("error", DataWarning)
         validate_skillmix(skillmix(n_combinations=[100, 4, 10]))  # 0.5, 0.25, 0.1
         validate_skillmix(skillmix())                             # no trials at all
+
+
+# ----------------------------------------------------------------------------- composition
+def composition_csv(tmp_path, rows: str) -> object:
+    path = tmp_path / "bench.csv"
+    path.write_text("benchmark,llm,k,metric,value,trials\n" + rows)
+    return path
+
+
+def test_composition_percent_values_say_divide_by_100(tmp_path) -> None:
+    """A value column in percent is named as such, with the lines; a fraction column with one
+    value above 100 (or below 0) is not called percent."""
+    path = composition_csv(tmp_path, "ifb,A,1,all_met,0.875,40\nifb,A,3,all_met,42.5,40\n"
+                                     "ifb,B,3,all_met,87.5,40\n")
+    with pytest.raises(DataValidationError) as exc:
+        read_csv(path, "composition")
+    assert str(exc.value) == (
+        f"{path}: column 'value' looks like percent: divide by 100 (values must lie in [0, 1]); "
+        "values above 1 at lines 3, 4 (values: 42.5, 87.5)")
+    for bad in ("142.5", "-2.5"):
+        df = pd.DataFrame({"benchmark": ["b"] * 2, "llm": ["A", "B"], "k": [1, 2],
+                           "metric": ["all_met"] * 2, "value": [50.0, float(bad)]})
+        with pytest.raises(DataValidationError) as exc:
+            validate_composition(df)
+        assert str(exc.value).startswith("DataFrame: column 'value' must lie in [0, 1]")
+    # the same hint for a Skill-Mix table in percent
+    with pytest.raises(DataValidationError, match="looks like percent: divide by 100"):
+        validate_skillmix(skillmix(value=[30.0, 12.0, 5.0]))
+
+
+def test_composition_schema_checks_metric_key_and_trials(tmp_path) -> None:
+    ok = validate_composition(pd.DataFrame({
+        "benchmark": ["fb", "fb", "fb"], "llm": ["A", "A", "A"], "k": [1, 2, 2],
+        "metric": ["all_met", "all_met", "fraction_met"], "value": [0.9, 0.5, 0.75]}))
+    assert ok["k"].dtype == "int64" and "trials" not in ok  # trials may be unknown
+    with pytest.raises(DataValidationError) as exc:
+        validate_composition(ok.assign(metric=["all_met", "hard", "soft"]))
+    assert str(exc.value) == ("DataFrame: column 'metric' has unknown values (allowed: all_met, "
+                              "fraction_met, full_marks) at rows 1, 2 (values: 'hard', 'soft')")
+    with raises(r"duplicate"):
+        validate_composition(ok.assign(metric="all_met"))
+    with raises(r"column 'trials' must be >= 1"):
+        validate_composition(ok.assign(trials=[10, 0, 4]))
+    # a rate no whole count out of the trials rounds to; fraction_met counts k per item
+    path = composition_csv(tmp_path, "fb,A,2,all_met,0.5,7\nfb,A,2,fraction_met,0.5,7\n"
+                                     "fb,A,3,all_met,0.25,8\n")
+    with pytest.warns(DataWarning) as record:
+        read_csv(path, "composition")
+    assert len(record) == 1
+    msg = str(record[0].message)
+    assert msg.startswith(f"{path}: column 'value' holds rates that no whole count")
+    assert "at line 2 (value: '0.50 of 7')" in msg
+
+
+def test_skillmix_reads_into_composition_and_back() -> None:
+    """The bundled table: benchmark skillmix, metrics renamed, trials 100, generations 3,
+    grader and source kept, and back unchanged; user rows with successes/trials too."""
+    from skillfit import datasets
+    from skillfit.data.composition import from_skillmix, to_skillmix
+
+    sm = datasets.load("skillmix")
+    comp = from_skillmix(sm)
+    assert len(comp) == len(sm) == 102 and set(comp["benchmark"]) == {"skillmix"}
+    gpt4 = comp[(comp["llm"] == "GPT-4") & (comp["k"] == 4)].set_index("metric")
+    assert gpt4["value"].to_dict() == {"full_marks": 0.48, "all_met": 0.5, "fraction_met": 0.85}
+    assert set(comp["trials"]) == {100} and set(comp["generations"]) == {3}
+    assert set(comp["grader"]) == {"GPT-4"}
+    pd.testing.assert_frame_equal(to_skillmix(comp), sm)
+    user = validate_skillmix(skillmix(value=[0.5, 0.25, 0.1]).assign(
+        successes=pd.array([5, None, None], "Int64"), trials=pd.array([10, None, None], "Int64"),
+        n_combinations=pd.array([None, 4, 10], "Int64")))
+    back = to_skillmix(from_skillmix(user))
+    pd.testing.assert_frame_equal(back[user.columns], user)
+    assert from_skillmix(user)["trials"].tolist() == [10, 4, 10]

@@ -143,6 +143,49 @@ def test_assemble_messages_word_for_word(tables):
         "joint data: expected a 'table' column (use skillfit.models.skill_graph_data.combine)")
 
 
+def test_assemble_all_skills_counts_and_messages(tables):
+    """all_skills reads each full-marks cell's ratio_of_all_skills successes (same LLM and k,
+    round(value * n)); a missing row, other trials, fewer all-skills successes than full marks
+    and another metric are refused, each message in full."""
+    sm, cat, lo = tables
+    x = assemble(sm, cat, lo, all_skills=True)
+    assert assemble(sm, cat, lo).cell_all_successes is None
+    cells = np.array(x.llms)[x.cell_llm]
+    # Tigerbot k=2: 0.12 all skills, 0.03 full marks; GPT-4 k=4: 0.50 and 0.48 (of 100)
+    tiger = (cells == "Tigerbot-70B-Chat") & (x.cell_k == 2)
+    gpt4 = (cells == "GPT-4") & (x.cell_k == 4)
+    assert x.cell_all_successes[tiger].tolist() == [12] and x.cell_successes[tiger].tolist() == [3]
+    assert x.cell_all_successes[gpt4].tolist() == [50] and x.cell_successes[gpt4].tolist() == [48]
+    assert np.all(x.cell_all_successes >= x.cell_successes)
+    assert x.cell_all_successes.sum() > x.cell_successes.sum()
+    is_all = sm["metric"] == "ratio_of_all_skills"
+    one = is_all & (sm["llm"] == "GPT-4") & (sm["k"] == 6)
+    with pytest.raises(DataValidationError) as err:
+        assemble(sm[~one], cat, lo, all_skills=True)
+    assert str(err.value) == (
+        "skillmix data: no ratio_of_all_skills row for GPT-4 k=6 (all_skills needs one for "
+        "every full-marks cell; set all_skills = false to fit the full marks alone)")
+    other = sm.copy()
+    other.loc[one, "n_combinations"] = 50
+    with pytest.raises(DataValidationError) as err:
+        assemble(other, cat, lo, all_skills=True)
+    assert str(err.value) == (
+        "skillmix data: GPT-4 k=6 has 50 trials for ratio_of_all_skills but 100 for "
+        "ratio_of_full_marks (the two count the same graded texts)")
+    fewer = sm.copy()
+    fewer.loc[one, "value"] = 0.05
+    with pytest.raises(DataValidationError) as err:
+        assemble(fewer, cat, lo, all_skills=True)
+    assert str(err.value) == (
+        "skillmix data: GPT-4 k=6 has fewer all-skills successes (5) than full marks (8), "
+        "but full marks need every skill shown")
+    with pytest.raises(DataValidationError) as err:
+        assemble(sm, cat, lo, metric="skill_fraction", all_skills=True)
+    assert str(err.value) == (
+        "skillmix data: all_skills needs metric 'ratio_of_full_marks' (the full marks are the "
+        "subset of the all-skills texts), got 'skill_fraction'")
+
+
 def test_combine_split_round_trip(tables):
     sm, cat, lo = split(combine(*tables))
     assert list(sm.columns) == list(tables[0].columns)
@@ -282,8 +325,13 @@ def test_config_values_checked_word_for_word():
 
     assert message({"link": "probit"}) == (
         "model_config 'link' must be one of threshold, independent, logistic, got 'probit'")
-    assert message({"law": "gpt"}) == "model_config 'law' must be one of hoffmann, epoch, got 'gpt'"
-    assert SkillGraphModel({"law": "Hoffmann"}).model_config["law"] == "Hoffmann"
+    assert message({"law": "gpt"}) == (
+        "model_config 'law' must be one of hoffmann, epoch, posterior, got 'gpt'")
+    assert SkillGraphModel({"law": "Hoffmann"}).model_config["law"] == "hoffmann"
+    assert SkillGraphModel({"law": "Posterior"}).model_config["law"] == "posterior"
+    for key in ("all_skills", "gamma_per_llm"):
+        assert message({key: 1}) == f"model_config {key!r} must be true or false, got 1"
+        assert SkillGraphModel({key: True}).model_config[key] is True
     assert message({"metric": "x"}) == ("model_config 'metric' must be one of ratio_of_full_marks, "
                                         "ratio_of_all_skills, skill_fraction, got 'x'")
     assert SkillGraphModel({"metric": "skill_fraction"}).model_config["metric"] == "skill_fraction"
