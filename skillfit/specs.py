@@ -23,7 +23,9 @@ in the wheel as ``skillfit/_bundled/models`` and can be named without a path
     dir = "runs/chinchilla"
 
 A ``skill_graph`` spec (e.g. the bundled ``skillmix``) takes ``[data] dataset = "bundled"`` or
-per-table CSV paths ``skillmix``, ``catalog``, ``losses`` (tables not given are the bundled ones),
+per-table CSV paths ``skillmix``, ``catalog``, ``losses`` (tables not given are the bundled ones;
+a ``catalog`` or ``losses`` CSV adds its rows to the bundled table, replacing bundled rows of
+the same LLM, unless ``bundled = false``; a ``skillmix`` CSV replaces the bundled scores),
 and an optional ``[forecast]`` section (``k_max``, ``ci_prob`` — the mass of the equal-tailed
 intervals, called ``hdi_prob`` before — ``score_at_least`` and the hypothetical LLMs as
 ``[[forecast.llms]]`` tables) read by ``skillfit forecast``.
@@ -65,13 +67,17 @@ MODEL_TYPES: dict[str, tuple[str, str]] = {
 #: (tables not given come from the bundled datasets), with the table kind of each path.
 _JOINT_TABLES: dict[str, str] = {"skillmix": "skillmix", "catalog": "llm_catalog",
                                  "losses": "llm_losses"}
+#: Tables a user's CSV *extends*: its rows are added to the bundled table's, replacing a
+#: bundled row with the same key (``[data] bundled = false``: the user's table alone). A user's
+#: ``skillmix`` table replaces the bundled scores: it is the set of observations.
+_EXTENDED_TABLES = ("catalog", "losses")
 #: keys of one hypothetical LLM in ``[[forecast.llms]]`` (see skillfit.forecasting).
 _FORECAST_LLM_KEYS = {"name", "params", "tokens", "family", "compute", "tokens_per_param",
                       "of", "factor"}
 
 _SECTIONS: dict[str, set[str] | None] = {
     "model": {"type", "name", "description"},
-    "data": {"dataset", "path", *_JOINT_TABLES},
+    "data": {"dataset", "path", "bundled", *_JOINT_TABLES},
     "model_config": None,  # checked by the model class
     "sampler_config": None,  # checked by the model class
     "output": {"dir", "plots"},
@@ -131,7 +137,7 @@ class Spec:
 
     name: str
     model_type: str
-    data: dict[str, str]
+    data: dict[str, Any]
     model_config: dict[str, Any] = field(default_factory=dict)
     sampler_config: dict[str, Any] = field(default_factory=dict)
     output: dict[str, Any] = field(default_factory=dict)
@@ -159,20 +165,29 @@ class Spec:
         if kind == "joint":
             from skillfit.models.skill_graph_data import combine
 
-            from skillfit.data import check_known_llms
+            from skillfit.data import SCHEMAS, check_known_llms
             from skillfit.data.io import CSV_FIRST_DATA_LINE
 
-            tables, sources = {}, {}
+            bundled = self.data.get("bundled", True)
+            # a catalogue that extends the bundled one may name a bundled base model
+            known = set(datasets.load("llm_catalog")["llm"]) if bundled else set()
+            user = {key: read_csv(str(self._resolve(self.data[key])), kind=table_kind,
+                                  known_llms=known if key == "catalog" else ())
+                    for key, table_kind in _JOINT_TABLES.items() if key in self.data}
+            tables = {}
             for key, table_kind in _JOINT_TABLES.items():
-                if key in self.data:
-                    sources[key] = str(self._resolve(self.data[key]))
-                    tables[key] = read_csv(sources[key], kind=table_kind)
-                else:
-                    sources[key] = f"bundled {table_kind}"
+                if key not in user:
                     tables[key] = datasets.load(table_kind)
+                elif bundled and key in _EXTENDED_TABLES:
+                    tables[key] = _extend(datasets.load(table_kind), user[key],
+                                          SCHEMAS[table_kind].key)
+                else:
+                    tables[key] = user[key]
             for key in ("skillmix", "losses"):  # named by file and line, before any fitting
-                check_known_llms(tables[key], tables["catalog"], sources[key],
-                                 line_offset=CSV_FIRST_DATA_LINE)
+                if key in user:
+                    check_known_llms(user[key], tables["catalog"],
+                                     str(self._resolve(self.data[key])),
+                                     line_offset=CSV_FIRST_DATA_LINE)
             return combine(*(tables[key] for key in _JOINT_TABLES))
         if "dataset" in self.data:
             return datasets.load(self.data["dataset"])
@@ -252,7 +267,7 @@ def load_spec(name_or_path: str | os.PathLike[str]) -> Spec:
     spec = Spec(
         name=str(model.get("name", path.stem)),
         model_type=str(model["type"]),
-        data={k: str(v) for k, v in data.items()},
+        data={k: (v if k == "bundled" else str(v)) for k, v in data.items()},
         model_config=dict(raw.get("model_config", {})),
         sampler_config=dict(raw.get("sampler_config", {})),
         output=dict(raw.get("output", {})),
@@ -307,6 +322,25 @@ def _check_joint_data(path: Path, data: dict[str, Any]) -> None:
     for key in _JOINT_TABLES:
         if key in data and (not isinstance(data[key], str) or not data[key].strip()):
             raise SpecError(f"{path}: [data] {key} must be a CSV path (a string)")
+    if "bundled" in data:
+        if not isinstance(data["bundled"], bool):
+            raise SpecError(f"{path}: [data] bundled must be true or false, got {data['bundled']!r}")
+        missing = [key for key in _JOINT_TABLES if key not in data]
+        if not data["bundled"] and missing:
+            wanted = ", ".join(f"{key} = 'FILE.csv'" for key in missing)
+            raise SpecError(f"{path}: [data] bundled = false uses only your tables: give "
+                            f"{wanted} too")
+        if data["bundled"] and "dataset" not in data and not set(data) & set(_JOINT_TABLES):
+            raise SpecError(f"{path}: [data] bundled = true needs dataset = \"bundled\" or "
+                            "skillmix/catalog/losses CSV paths")
+
+
+def _extend(bundled: pd.DataFrame, user: pd.DataFrame, key: tuple[str, ...]) -> pd.DataFrame:
+    """``bundled`` with ``user``'s rows added, a user row replacing the bundled row of its key."""
+    mine = pd.MultiIndex.from_frame(user[list(key)].astype(str))
+    theirs = pd.MultiIndex.from_frame(bundled[list(key)].astype(str))
+    kept = bundled[~theirs.isin(mine)]
+    return pd.concat([kept, user], ignore_index=True, sort=False)
 
 
 def _check_forecast(path: Path, section: dict[str, Any]) -> None:

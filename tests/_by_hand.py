@@ -8,7 +8,7 @@ backtest have an exact answer computed here from the model's definition (docs/mo
     log r = log(A N^-a + B D^-b)                       (Epoch's law; offsets are 0)
     theta = 1 - exp(-c r^eta)
     pi    = floor + (1 - floor) * competent_fraction(theta, degree, tau, k)
-    P     = 1 - (1 - gamma pi)^3                       (best of 3 generations)
+    P     = pi (1 - (1 - gamma)^3)                     (best of 3, handling fixed per tuple)
     measured rate = BetaBinomial(n, P kappa, (1 - P) kappa) / n
 """
 
@@ -25,7 +25,7 @@ EPOCH_A, EPOCH_B, EPOCH_ALPHA, EPOCH_BETA = 482.01, 2085.43, 0.3478, 0.3658
 #: A joint model with every shared parameter fixed and no family / fine-tuning spread.
 #: ``floor`` is small so that where the guarantee is 0 the expected score is about 0.01.
 FIXED = {"c": 1.5, "eta": 0.9, "degree": 12.0, "tau": 0.5, "floor": 0.004, "gamma": 0.8, "kappa": 30.0,
-         "sigma_family": 0.0, "sigma_tune": 0.0}
+         "per_tuple": 1.0, "sigma_family": 0.0, "sigma_tune": 0.0}
 
 
 def log_r_law(params: float, tokens: float) -> float:
@@ -41,9 +41,14 @@ def pi_by_hand(log_r: np.ndarray, k: np.ndarray, p: dict[str, float] = FIXED) ->
     return p["floor"] + (1.0 - p["floor"]) * guaranteed
 
 
-def score_by_hand(pi: np.ndarray, gamma: float = FIXED["gamma"]) -> np.ndarray:
-    """Expected Skill-Mix ratio of full marks: best of three generations."""
-    return 1.0 - (1.0 - gamma * np.asarray(pi, float)) ** 3
+def score_by_hand(pi: np.ndarray, gamma: float = FIXED["gamma"],
+                  per_tuple: float = FIXED["per_tuple"]) -> np.ndarray:
+    """Expected Skill-Mix ratio of full marks, best of three generations: handling fixed per
+    tuple, pi (1 - (1 - gamma)^3), with weight ``per_tuple`` (the model's default 1), else
+    redrawn per generation, 1 - (1 - gamma pi)^3."""
+    pi = np.asarray(pi, float)
+    return ((1.0 - per_tuple) * (1.0 - (1.0 - gamma * pi) ** 3)
+            + per_tuple * pi * (1.0 - (1.0 - gamma) ** 3))
 
 
 def measured_rate(score: float, n: int, kappa: float = FIXED["kappa"]):

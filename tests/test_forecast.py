@@ -1000,7 +1000,7 @@ def test_posterior_law_forecasts_use_each_draws_law(posterior_law) -> None:
 def test_scaled_llm_keeps_its_gamma_new_llm_draws_one(posterior_law) -> None:
     """With one gamma per LLM, an observed LLM scaled by f keeps its own gamma draws and a new
     LLM gets the model's gamma (a new LLM's, drawn in the fit); the forecast's expected score
-    is 1 - (1 - gamma pi)^3 with those draws."""
+    is pi (1 - (1 - gamma)^3) with those draws."""
     from skillfit.forecasting import gamma_draws
 
     model = posterior_law
@@ -1020,7 +1020,7 @@ def test_scaled_llm_keeps_its_gamma_new_llm_draws_one(posterior_law) -> None:
     ks = np.arange(1.0, 5.0)
     _, log_r = resolve_llms(model, rows)
     pi, score = pi_and_score_draws(model, log_r, ks, g)
-    np.testing.assert_allclose(score, 1.0 - (1.0 - g[:, None, :] * pi) ** 3, rtol=1e-12)
+    np.testing.assert_allclose(score, pi * (1.0 - (1.0 - g[:, None, :]) ** 3), rtol=1e-12)
     table = forecast(model, rows, k_max=4, trials=None)
     got = table[table["quantity"] == "score"].set_index(["llm", "k"])["median"]
     for i, name in enumerate(["g", "new"]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import xarray as xr
 
@@ -61,3 +62,54 @@ def test_load_model_corrupt_config_is_one_line(saved: Path, tmp_path: Path) -> N
     with pytest.raises(DifferentModelError, match=r"bad\.nc: attribute 'model_config' is not valid JSON") as info:
         load_model(bad)
     assert "\n" not in str(info.value)
+
+
+def test_user_catalog_and_losses_extend_the_bundled_ones(tmp_path) -> None:
+    """A catalog CSV of three new chat models adds them to the bundled catalog (a row for a
+    bundled LLM replaces it); losses likewise; bundled = false uses only the user's tables."""
+    from skillfit import datasets
+
+    cat = datasets.load("llm_catalog")
+    row = cat[cat["llm"] == "LLaMA-2-7B-Chat"].iloc[0]
+    mine = pd.DataFrame([
+        {**row.to_dict(), "llm": f"New-{i}-Chat", "aliases": None} for i in range(3)
+    ] + [{**row.to_dict(), "notes": "replaced by the user"}])
+    mine.to_csv(tmp_path / "cat.csv", index=False)
+    (tmp_path / "loss.csv").write_text("llm,corpus,unit,value\n"
+                                       "New-0-Chat,hkust_average,bits/char,0.61\n")
+    text = ('[model]\ntype = "skill_graph"\n[data]\ncatalog = "cat.csv"\n'
+            'losses = "loss.csv"\n')
+    (tmp_path / "s.toml").write_text(text)
+    data = load_spec(tmp_path / "s.toml").load_data()
+    got = data[data["table"] == "catalog"]
+    assert len(got) == len(cat) + 3
+    assert got["llm"].is_unique
+    assert got.loc[got["llm"] == "LLaMA-2-7B-Chat", "notes"].tolist() == ["replaced by the user"]
+    losses = data[data["table"] == "losses"]
+    assert len(losses) == len(datasets.load("llm_losses")) + 1
+    # only the user's tables: their whole catalog, one loss
+    pd.concat([cat, mine.iloc[:3]]).to_csv(tmp_path / "cat.csv", index=False)
+    datasets.load("skillmix").to_csv(tmp_path / "sm.csv", index=False)
+    (tmp_path / "only.toml").write_text(text.replace("[data]\n", "[data]\nbundled = false\n")
+                                        + 'skillmix = "sm.csv"\n')
+    alone = load_spec(tmp_path / "only.toml").load_data()
+    assert len(alone[alone["table"] == "catalog"]) == len(cat) + 3
+    assert alone.loc[alone["table"] == "losses", "llm"].tolist() == ["New-0-Chat"]
+
+
+def test_bundled_key_checked(tmp_path) -> None:
+    def message(data: str) -> str:
+        (tmp_path / "s.toml").write_text(f'[model]\ntype = "skill_graph"\n[data]\n{data}')
+        with pytest.raises(SpecError) as exc:
+            load_spec(tmp_path / "s.toml")
+        return str(exc.value)
+
+    where = tmp_path / "s.toml"
+    assert message('bundled = "no"\ncatalog = "c.csv"\n') == (
+        f"{where}: [data] bundled must be true or false, got 'no'")
+    assert message('bundled = false\ncatalog = "c.csv"\n') == (
+        f"{where}: [data] bundled = false uses only your tables: give skillmix = 'FILE.csv', "
+        "losses = 'FILE.csv' too")
+    assert message("bundled = true\n") == (
+        f"{where}: [data] bundled = true needs dataset = \"bundled\" or skillmix/catalog/losses "
+        "CSV paths")

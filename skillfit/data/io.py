@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
@@ -19,7 +20,8 @@ CSV_FIRST_DATA_LINE = 2
 
 
 def read_csv(
-    path: str | os.PathLike[str] | IO[str], kind: str, *, source: str | None = None
+    path: str | os.PathLike[str] | IO[str], kind: str, *, source: str | None = None,
+    known_llms: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Read a CSV table and validate it as ``kind``.
 
@@ -34,6 +36,8 @@ def read_csv(
         Table kind; see :data:`skillfit.data.SCHEMAS`.
     source : str, optional
         Name used in error messages (default: the path).
+    known_llms : iterable of str, optional
+        Passed to :func:`skillfit.data.validate` (a catalogue extending another).
 
     Returns
     -------
@@ -89,7 +93,7 @@ def read_csv(
         raise DataValidationError(
             f"{name}: has repeated column names: {', '.join(map(repr, repeated))}"
         )
-    return validate(df, kind, name, line_offset=CSV_FIRST_DATA_LINE)
+    return validate(df, kind, name, line_offset=CSV_FIRST_DATA_LINE, known_llms=known_llms)
 
 
 def _header(path: str | os.PathLike[str] | IO[str]) -> list[str] | None:

@@ -13,7 +13,7 @@ data row is line 2) when the table was read from a file by :func:`skillfit.data.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -330,8 +330,8 @@ def _check_whole_counts(df: pd.DataFrame, loc: _Locator) -> None:
                       skip_file_prefixes=(str(Path(__file__).parents[1]),))
 
 
-def _check_base_models(df: pd.DataFrame, loc: _Locator) -> None:
-    names = set(df["llm"])
+def _check_base_models(df: pd.DataFrame, loc: _Locator, known: Iterable[str] = ()) -> None:
+    names = set(df["llm"]) | set(known)
     base = df["base_model"]
     unknown = _positions(base.notna().to_numpy() & ~base.isin(names).to_numpy())
     if unknown:
@@ -349,6 +349,7 @@ def validate(
     source: str = "DataFrame",
     *,
     line_offset: int | None = None,
+    known_llms: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Validate a table of the given kind and return a cleaned copy.
 
@@ -363,6 +364,9 @@ def validate(
     line_offset : int, optional
         If given, rows are reported as line ``position + line_offset`` (``2`` for a CSV file with
         a header line) instead of by DataFrame index label.
+    known_llms : iterable of str, optional
+        ``llm_catalog`` only: LLMs of another catalogue this one extends, which ``base_model``
+        may name besides the table's own rows.
 
     Returns
     -------
@@ -424,7 +428,7 @@ def validate(
 
     _check_key(work, schema, loc)
     if kind == "llm_catalog":
-        _check_base_models(work, loc)
+        _check_base_models(work, loc, known_llms)
     if kind in ("skillmix", "composition"):
         _check_whole_counts(work, loc)
 

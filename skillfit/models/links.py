@@ -70,7 +70,8 @@ def score_probability(pi: Any, gamma: Any, xp: Any, generations: int = GENERATIO
     ``1 - (1 - gamma pi)^G`` (each generation handles the tuple with chance ``pi`` and is graded
     full marks with chance ``gamma``), or handling a property of the tuple and only the grading
     redrawn, ``pi (1 - (1 - gamma)^G)``. ``per_tuple`` in [0, 1] is the weight of the second
-    (0, the default: the first alone).
+    (0, this function's default: the first alone; the joint model's default is 1, the second
+    alone, which cross-validation prefers: ``docs/model.md``).
 
     Examples
     --------
@@ -80,10 +81,12 @@ def score_probability(pi: Any, gamma: Any, xp: Any, generations: int = GENERATIO
     >>> round(float(score_probability(0.5, 0.8, np, per_tuple=1.0)), 6)  # 0.5 (1 - 0.2^3)
     0.496
     """
+    tuple_form = pi * (1.0 - (1.0 - gamma) ** generations)
+    if isinstance(per_tuple, int | float) and per_tuple == 1.0:
+        return tuple_form
     per_generation = 1.0 - (1.0 - gamma * pi) ** generations
     if isinstance(per_tuple, int | float) and per_tuple == 0.0:
         return per_generation
-    tuple_form = pi * (1.0 - (1.0 - gamma) ** generations)
     return per_generation + per_tuple * (tuple_form - per_generation)
 
 

@@ -19,10 +19,12 @@ Generative story (every assumption and its reason is in ``docs/model.md``):
    without the guarantee are handled with a small chance ``floor``),
    ``independent`` (``m^k``, ``m = 1 + ln(1 - theta)/degree``) or ``logistic`` (sigmoid in
    ``log r`` and ``k``).
-5. **Observation.** Full marks with probability ``gamma * pi``; the best of ``G = 3``
-   generations is kept: ``P = 1 - (1 - gamma pi)^3`` (or, with weight ``per_tuple``, the tuple's
-   handling fixed across generations: ``pi (1 - (1 - gamma)^3)``); successes out of ``n_k``
-   combinations are Beta-Binomial(``n_k``, ``P kappa``, ``(1 - P) kappa``).
+5. **Observation.** A tuple is handled with probability ``pi`` (a property of the tuple) and a
+   handled text earns full marks with probability ``gamma``; the best of ``G = 3`` generations
+   is kept, only the grading redrawn: ``P = pi (1 - (1 - gamma)^3)`` (``per_tuple = 1``, the
+   default; with weight ``1 - per_tuple`` the handling is redrawn per generation too,
+   ``1 - (1 - gamma pi)^3``); successes out of ``n_k`` combinations are
+   Beta-Binomial(``n_k``, ``P kappa``, ``(1 - P) kappa``).
 """
 
 from __future__ import annotations
@@ -149,8 +151,9 @@ class SkillGraphModel(ModelBuilder):
             "gamma_logit_mu": {"dist": "Normal", "mu": 1.4, "sigma": 1.0},
             "gamma_logit_sigma": {"dist": "HalfNormal", "sigma": 1.0},
             # best of 3 generations: weight of "handled is a property of the tuple, only the
-            # grading is redrawn" against "handling redrawn per generation" (docs/model.md)
-            "per_tuple": 0.0,
+            # grading is redrawn" against "handling redrawn per generation"; 1 (the tuple's
+            # property) beat 0 and a learned weight in cross-validation (docs/model.md)
+            "per_tuple": 1.0,
             "kappa": {"dist": "LogNormal", "mu": 3.5, "sigma": 1.0},
             "sigma_family": {"dist": "HalfNormal", "sigma": 0.3},
             "sigma_tune": {"dist": "HalfNormal", "sigma": 0.5},

@@ -537,11 +537,11 @@ def test_shared_parameters_are_the_flattened_draws(mocked):
         want = np.concatenate([post[name].values[0], post[name].values[1]])
         np.testing.assert_array_equal(shared[name], want, err_msg=name)
     np.testing.assert_array_equal(shared["tau"], np.full(60, 0.5))
-    np.testing.assert_array_equal(shared["per_tuple"], np.zeros(60))
+    np.testing.assert_array_equal(shared["per_tuple"], np.ones(60))
 
 
 def test_posterior_predictive_check_by_hand(mocked):
-    """Every column from the observation model written out: P = 1 - (1 - gamma pi)^3 per draw,
+    """Every column from the observation model written out: P = pi (1 - (1 - gamma)^3) per draw,
     rates successes/n with successes ~ BetaBinomial(n, P kappa, (1 - P) kappa) drawn in the
     order of the seeded generator, then the median and the equal-tailed 89% interval."""
     x = mocked.inputs
@@ -549,7 +549,7 @@ def test_posterior_predictive_check_by_hand(mocked):
     pi = np.concatenate([post["pi"].values[0], post["pi"].values[1]])  # (60, cells)
     gamma = np.concatenate([post["gamma"].values[0], post["gamma"].values[1]])[:, None]
     kappa = np.concatenate([post["kappa"].values[0], post["kappa"].values[1]])[:, None]
-    score = 1.0 - (1.0 - gamma * pi) ** 3
+    score = pi * (1.0 - (1.0 - gamma) ** 3)  # the default: handling fixed per tuple
     rng = np.random.default_rng(4)
     q = rng.beta(np.clip(score, 1e-6, 1 - 1e-6) * kappa, (1 - np.clip(score, 1e-6, 1 - 1e-6)) * kappa)
     rates = rng.binomial(np.broadcast_to(x.cell_n, q.shape), q) / x.cell_n
@@ -614,7 +614,8 @@ def test_posterior_predictive_check_bounds_count_as_inside(mocked, monkeypatch):
 
 def test_posterior_predictive_check_counts_both_bounds_inside(monkeypatch):
     """An observed rate exactly on the interval's upper bound (or lower bound) is inside. A
-    hand-made posterior (pi = 0.5 in every cell, gamma = 0.9, kappa = 40; 2 chains x 30 draws)
+    hand-made posterior (pi = 0.5 in every cell, gamma = 0.9, so score 1 - (1 - 0.45)^3, kappa =
+    40; 2 chains x 30 draws)
     and hand-made simulated rates, half of them the observed rate and half 0.1 below it: the
     89% equal-tailed interval is [observed - 0.1, observed] in every cell; with every draw at
     the observed rate it is the single point [observed, observed]."""
@@ -626,8 +627,11 @@ def test_posterior_predictive_check_counts_both_bounds_inside(monkeypatch):
     model._inputs = x = assemble(*split(SkillGraphModel.bundled_data()))
     model.model = "built"  # the arrays above are all the check reads from the built model
     cells = len(x.cell_k)
+    # the model's expected score P (its "score" deterministic): 1 - (1 - gamma pi)^3
+    score = 1 - (1 - 0.9 * 0.5) ** 3
     model._idata = xr.DataTree.from_dict({"posterior": xr.Dataset({
         "pi": (("chain", "draw", "cell"), np.full((2, 30, cells), 0.5)),
+        "score": (("chain", "draw", "cell"), np.full((2, 30, cells), score)),
         "gamma": (("chain", "draw"), np.full((2, 30), 0.9)),
         "kappa": (("chain", "draw"), np.full((2, 30), 40.0))})})
     observed = x.cell_successes / x.cell_n
