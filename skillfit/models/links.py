@@ -20,8 +20,8 @@ import numpy as np
 
 from skillfit.theory import kernels
 
-__all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "SCORE_EPS", "link_probability",
-           "score_probability", "simulate_rates"]
+__all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "SCORE_EPS", "TAU_NODES", "TAU_WEIGHTS",
+           "link_probability", "score_probability", "simulate_rates"]
 
 #: The links from theta to pi, the chance a k-tuple is handled (``threshold`` is the default).
 LINKS = ("threshold", "independent", "logistic")
@@ -32,6 +32,54 @@ GENERATIONS = 3
 SCORE_EPS = 1e-6
 #: log r around which the logistic link's intercept is defined (r = 0.2 nats/token).
 LOGISTIC_CENTRE = float(np.log(0.2))
+#: Gauss-Legendre rule on (0, 1) for the average over a tuple's competence level (threshold link
+#: with ``tau_spread``): nodes u_j, weights summing to 1.
+TAU_NODES, TAU_WEIGHTS = np.polynomial.legendre.leggauss(16)
+TAU_NODES, TAU_WEIGHTS = (TAU_NODES + 1.0) / 2.0, TAU_WEIGHTS / 2.0
+
+
+def _last_axis(x: Any) -> Any:
+    """``x`` with a trailing axis (for the quadrature nodes); plain numbers stay numbers."""
+    if isinstance(x, int | float):
+        return x
+    return x[..., None] if hasattr(x, "ndim") and not isinstance(x, np.ndarray) else (
+        np.asarray(x)[..., None])
+
+
+def _averaged_over_levels(theta: Any, degree: Any, tau: Any, spread: Any, k: Any,
+                          xp: Any) -> Any:
+    """The competent fraction averaged over a competence level that varies across tuples.
+
+    ``logit tau_tuple = logit tau + spread Z``, ``Z ~ Normal(0, 1)``. A tuple is guaranteed
+    nothing once ``tau_tuple >= 1 - theta_k``, i.e. ``Z >= z*``, so the average is
+    ``Phi(z*) E[cf | Z < z*]``, integrated with :data:`TAU_NODES` after the change of variable
+    ``Z = Phi^-1(u Phi(z*))``: the kink at ``z*`` is an end of the interval, not inside it,
+    and the average is smooth in theta where the single level has a kink.
+    """
+    ndtr, ndtri = _normal_cdf(xp)
+    theta_k = kernels.tuple_theta(theta, k, "union", xp)
+    logit_tau = xp.log(tau) - xp.log1p(-tau)
+    # logit(1 - theta_k): (1 - theta)^k over 1 - (1 - theta)^k, in logs
+    log_surv = k * xp.log1p(-theta)
+    z_star = (log_surv - xp.log(-xp.expm1(log_surv)) - logit_tau) / spread
+    mass = ndtr(z_star)
+    z = ndtri(xp.clip(_last_axis(mass) * TAU_NODES, 1e-300, 1.0))
+    levels = 1.0 / (1.0 + xp.exp(-(_last_axis(logit_tau) + _last_axis(spread) * z)))
+    each = kernels.competent_fraction(_last_axis(theta), _last_axis(degree), levels,
+                                      _last_axis(k), "union", xp)
+    return mass * (each * TAU_WEIGHTS).sum(axis=-1)
+
+
+def _normal_cdf(xp: Any) -> tuple[Any, Any]:
+    """The standard normal CDF and its inverse in namespace ``xp`` (NumPy via SciPy)."""
+    if xp is np:
+        from scipy import special
+
+        return special.ndtr, special.ndtri
+    import pytensor.tensor as pt
+
+    return (lambda x: 0.5 * pt.erfc(-x / np.sqrt(2.0)),
+            lambda p: -np.sqrt(2.0) * pt.erfcinv(2.0 * p))
 
 
 def link_probability(link: str, theta: Any, log_r: Any, k: Any, params: Mapping[str, Any],
@@ -39,13 +87,21 @@ def link_probability(link: str, theta: Any, log_r: Any, k: Any, params: Mapping[
     """``pi``, the chance a k-tuple is handled, under ``link``.
 
     ``params`` holds ``degree``, ``tau`` and optionally ``floor`` (threshold; default 0, the
-    guarantee alone), ``degree`` (independent) or
+    guarantee alone) and ``tau_spread`` (threshold; default 0: every tuple needs competence
+    ``tau``; above 0 the level varies across tuples, ``logit tau_tuple ~ Normal(logit tau,
+    tau_spread)``, and ``pi`` is the competent fraction averaged over it by
+    :data:`TAU_NODES`), ``degree`` (independent) or
     ``logistic_intercept``, ``logistic_slope_r``, ``logistic_slope_k`` (logistic); arrays
     broadcast against ``theta``, ``log_r`` and ``k``.
     """
     if link == "threshold":
-        guaranteed = kernels.competent_fraction(theta, params["degree"], params["tau"], k, "union",
-                                                xp)
+        spread = params.get("tau_spread", 0.0)
+        if isinstance(spread, int | float) and spread == 0.0:
+            guaranteed = kernels.competent_fraction(theta, params["degree"], params["tau"], k,
+                                                    "union", xp)
+        else:
+            guaranteed = _averaged_over_levels(theta, params["degree"], params["tau"], spread, k,
+                                               xp)
         # The theorem's competence is a lower bound (a failure is charged to every skill of its
         # piece): tuples without a guarantee are still handled, with a small chance ``floor``.
         # Without it one full mark at a k where the guarantee is 0 has likelihood 0, and the

@@ -62,6 +62,7 @@ _FIXED_DOMAINS: dict[str, tuple[tuple[float, bool], tuple[float, bool], str]] = 
     "floor": ((0.0, False), (1.0, True), "in [0, 1)"),
     "gamma": ((0.0, True), (1.0, False), "in (0, 1]"),
     "per_tuple": ((0.0, False), (1.0, False), "in [0, 1]"),
+    "tau_spread": ((0.0, False), (_INF, True), ">= 0"),
 }
 
 #: Reducible loss (nats/token) at which ``c r^eta`` is sampled (see ``build_model``): about the
@@ -74,13 +75,14 @@ C_REFERENCE_LOSS = 0.16
 LAWS: tuple[str, ...] = (*scaling.PRESETS, "posterior")
 
 #: Parameters fixed by default (a number) that ``model_config`` may give a prior instead.
-_MAY_BE_PRIORS = ("tau", "per_tuple")
+_MAY_BE_PRIORS = ("tau", "tau_spread", "per_tuple")
 
 #: The joint model's shared scalar parameters (every link's; a fit has those of its link, and
 #: the ones fixed in ``model_config`` only as numbers): what ``shared_parameters()`` returns,
 #: the summary reports, and cross-validation diagnoses.
 SHARED_PARAMETERS: tuple[str, ...] = (
-    "c", "eta", "degree", "tau", "floor", "gamma", "per_tuple", "kappa", "sigma_family",
+    "c", "eta", "degree", "tau", "tau_spread", "floor", "gamma", "per_tuple", "kappa",
+    "sigma_family",
     "sigma_tune", "gamma_logit_mu", "gamma_logit_sigma", "logistic_intercept",
     "logistic_slope_r", "logistic_slope_k",
 )
@@ -138,6 +140,10 @@ class SkillGraphModel(ModelBuilder):
             # competence level counted as "handled"; fixed by default: it trades off against
             # every theta along a ridge (docs/model.md, section 4).
             "tau": 0.5,
+            # spread of logit tau across tuples (a competence level per tuple): 0 = one level;
+            # above 0 the competent fraction is averaged over levels, smooth where the single
+            # level has a kink (docs/model.md, section 4)
+            "tau_spread": 0.0,
             # threshold link: chance a k-tuple *without* the theorem's guarantee is handled anyway
             # (the guarantee is a lower bound; docs/model.md, "The floor").
             "floor": {"dist": "Beta", "alpha": 1.0, "beta": 19.0},
@@ -536,7 +542,7 @@ class SkillGraphModel(ModelBuilder):
     def _link_expr(self, theta: Any, log_r: Any, cell_llm: np.ndarray, cell_k: np.ndarray) -> Any:
         from skillfit.models import pytensor_face as ptf
 
-        names = {"threshold": ("degree", "tau", "floor"), "independent": ("degree",),
+        names = {"threshold": ("degree", "tau", "tau_spread", "floor"), "independent": ("degree",),
                  "logistic": ("logistic_intercept", "logistic_slope_r", "logistic_slope_k")}
         params = {name: self._param(name) for name in names[self.link]}
         return link_probability(self.link, theta[cell_llm], log_r[cell_llm], cell_k, params,

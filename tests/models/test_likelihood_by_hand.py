@@ -33,7 +33,7 @@ R_REF = 0.16
 
 #: Values of the joint model's shared parameters at which the log-density is checked.
 SHARED = {"c": 1.5, "eta": 1.3, "degree": 7.0, "floor": 0.04, "gamma": 0.75, "kappa": 35.0,
-          "per_tuple": 0.35, "gamma_logit_mu": 1.1, "gamma_logit_sigma": 0.7,
+          "per_tuple": 0.35, "gamma_logit_mu": 1.1, "gamma_logit_sigma": 0.7, "tau_spread": 0.6,
           "sigma_family": 0.25, "sigma_tune": 0.4,
           "logistic_intercept": 0.3, "logistic_slope_r": -2.5, "logistic_slope_k": -0.8}
 
@@ -127,7 +127,24 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
     theta = 1.0 - np.exp(-v["c"] * np.exp(v["eta"] * log_r))
     # 4. link, per cell
     th, k, lr = theta[x.cell_llm], x.cell_k, log_r[x.cell_llm]
-    if model.link == "threshold":
+    spread = cfg["tau_spread"] if isinstance(cfg["tau_spread"], float) else v["tau_spread"]
+    if model.link == "threshold" and spread > 0:
+        # a competence level per tuple, logit tau_t ~ Normal(logit tau, spread): no guarantee
+        # once tau_t >= 1 - theta_k, i.e. z >= z*; the rest by 16-point Gauss-Legendre in
+        # u = Phi(z) / Phi(z*)
+        theta_k = 1.0 - (1.0 - th) ** k
+        logit_tau = np.log(cfg["tau"] / (1.0 - cfg["tau"]))
+        z_star = (np.log((1.0 - theta_k) / theta_k) - logit_tau) / spread
+        mass = stats.norm.cdf(z_star)
+        u, w = np.polynomial.legendre.leggauss(16)
+        u, w = (u + 1.0) / 2.0, w / 2.0
+        guaranteed = np.empty(len(th))
+        for i in range(len(th)):
+            levels = 1.0 / (1.0 + np.exp(-(logit_tau + spread * stats.norm.ppf(u * mass[i]))))
+            cf = [competent_fraction(th[i], v["degree"], lv, k[i], "union") for lv in levels]
+            guaranteed[i] = mass[i] * np.dot(w, cf)
+        pi = v["floor"] + (1.0 - v["floor"]) * guaranteed
+    elif model.link == "threshold":
         guaranteed = np.array([competent_fraction(t, v["degree"], cfg["tau"], kk, "union")
                                for t, kk in zip(th, k, strict=True)])
         pi = v["floor"] + (1.0 - v["floor"]) * guaranteed
@@ -184,6 +201,7 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
         "eta": stats.lognorm.logpdf(v["eta"], s=0.3, scale=1.0),
         "law_z": stats.norm.logpdf(v["law_z"]) if "law_z" in v else 0.0,
         "gamma_logit_mu": stats.norm.logpdf(v["gamma_logit_mu"], 1.4, 1.0),
+        "tau_spread": stats.halfnorm.logpdf(v["tau_spread"], scale=1.0),
         "gamma_logit_sigma": stats.halfnorm.logpdf(v["gamma_logit_sigma"], scale=1.0),
         "gamma_llm_raw": stats.norm.logpdf(v["gamma_llm_raw"]) if "gamma_llm_raw" in v else 0.0,
         "gamma_new_raw": stats.norm.logpdf(v["gamma_new_raw"]) if "gamma_new_raw" in v else 0.0,
@@ -203,13 +221,16 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
 
 #: The model configurations checked: each link with the defaults, and the threshold link with
 #: the best-of-3 weight per_tuple given a prior (its default is a fixed 0), and the law drawn from
-#: the Chinchilla posterior instead of fixed at Epoch's fit, and the all-skills counts observed
-#: beside the full marks with one gamma per LLM.
+#: the Chinchilla posterior instead of fixed at Epoch's fit, the competence level spread across
+#: tuples (tau_spread with a prior), and the all-skills counts observed beside the full marks
+#: with one gamma per LLM.
 JOINT_CONFIGS = {"threshold": {"link": "threshold"}, "independent": {"link": "independent"},
                  "logistic": {"link": "logistic"},
                  "per_tuple": {"link": "threshold",
                                "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}},
                  "law_posterior": {"link": "threshold", "law": "posterior"},
+                 "tau_spread": {"link": "threshold",
+                                "tau_spread": {"dist": "HalfNormal", "sigma": 1.0}},
                  "all_skills": {"link": "threshold", "all_skills": True, "gamma_per_llm": True,
                                 "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}}}
 

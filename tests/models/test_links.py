@@ -81,3 +81,63 @@ def test_score_is_the_best_of_three_generations() -> None:
     pi, gamma = np.array([0.0, 0.5, 1.0]), 0.8
     np.testing.assert_allclose(score_probability(pi, gamma, np), [0.0, 1 - 0.6**3, 1 - 0.2**3])
     np.testing.assert_allclose(score_probability(pi, gamma, np, generations=1), gamma * pi)
+
+
+@pytest.mark.parametrize(("theta", "k", "tau", "spread"), [
+    (0.05, 3, 0.5, 0.5), (0.2, 4, 0.5, 1.0), (0.02, 2, 0.3, 0.3), (0.1, 6, 0.6, 0.8),
+    (0.01, 8, 0.5, 2.0), (0.3, 5, 0.5, 0.2),
+])
+def test_threshold_with_tau_spread_averages_the_competent_fraction(theta, k, tau, spread) -> None:
+    """With a competence level per tuple, logit tau_tuple ~ Normal(logit tau, spread), pi is
+    the competent fraction averaged over it: against scipy's adaptive quadrature of the
+    integral, to 2e-4 (the rule's error at the theorem/Markov switch inside the interval)."""
+    from scipy import integrate, stats
+
+    got = link_probability("threshold", np.array([theta]), None, np.array([float(k)]),
+                           {"degree": 7.0, "tau": tau, "tau_spread": spread}, np)
+    logit = math.log(tau / (1 - tau))
+
+    def integrand(z: float) -> float:
+        level = 1.0 / (1.0 + math.exp(-(logit + spread * z)))
+        return float(competent_fraction(theta, 7.0, level, k)) * stats.norm.pdf(z)
+
+    want = integrate.quad(integrand, -12, 12, limit=400, points=[0.0])[0]
+    assert float(got[0]) == pytest.approx(want, abs=2e-4)
+    # a spread of 0 is the single level
+    single = link_probability("threshold", np.array([theta]), None, np.array([float(k)]),
+                              {"degree": 7.0, "tau": tau, "tau_spread": 0.0}, np)
+    assert single[0] == competent_fraction(theta, 7.0, tau, k)
+
+
+def test_tau_spread_smooths_the_kink_and_broadcasts() -> None:
+    """The single level's pi has a kink at (1 - tau) / theta_k = 1 (slope jumps from 0); with
+    a spread the slope is continuous there; draws of tau and spread broadcast like forecasts'
+    (LLMs x k x draws)."""
+    k, tau = 3.0, 0.5
+    kink = 1.0 - (1.0 - (1.0 - tau)) ** (1.0 / k)  # theta where theta_k = 1 - tau
+    h = 1e-5
+
+    def pi(theta, spread):
+        return link_probability("threshold", np.array([theta]), None, np.array([k]),
+                                {"degree": 7.0, "tau": tau, "tau_spread": spread}, np)[0]
+
+    left = (pi(kink - h, 0.0) - pi(kink - 2 * h, 0.0)) / h
+    right = (pi(kink + 2 * h, 0.0) - pi(kink + h, 0.0)) / h
+    assert right == 0.0 and left < -0.5  # the single level's kink
+    left = (pi(kink - h, 0.5) - pi(kink - 2 * h, 0.5)) / h
+    right = (pi(kink + 2 * h, 0.5) - pi(kink + h, 0.5)) / h
+    assert left < -0.05 and right == pytest.approx(left, rel=0.01)
+    theta = np.array([0.02, 0.1])[:, None, None]
+    ks = np.array([2.0, 5.0])[None, :, None]
+    draws = {"degree": np.array([6.0, 9.0, 7.0])[None, None, :],
+             "tau": np.array([0.4, 0.5, 0.6])[None, None, :],
+             "tau_spread": np.array([0.3, 0.8, 1.5])[None, None, :]}
+    got = link_probability("threshold", theta, None, ks, draws, np)
+    assert got.shape == (2, 2, 3)
+    for i in range(2):
+        for j in range(2):
+            for s in range(3):
+                one = link_probability(
+                    "threshold", theta[i, 0], None, ks[0, j],
+                    {name: float(v[0, 0, s]) for name, v in draws.items()}, np)
+                assert got[i, j, s] == pytest.approx(np.asarray(one).item(), rel=1e-12)

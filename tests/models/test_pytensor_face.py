@@ -118,3 +118,40 @@ def test_theory_mode_is_numba_whatever_the_configured_mode():
         assert "Numba" not in type(get_mode(None).linker).__name__
     assert "Numba" in type(mode.linker).__name__
     assert set(pytensor_face.EXCLUDED_REWRITES) <= set(mode.provided_optimizer.exclude)
+
+
+def test_tau_spread_link_faces_agree_and_gradients_are_finite_differences():
+    """The threshold link averaged over competence levels (tau_spread): the PyTensor graph
+    equals the NumPy face to 1e-8 and its gradients in theta, tau and the spread match
+    central differences of the NumPy face, across the single level's kink."""
+    from skillfit.models.links import link_probability
+
+    theta_v = pt.dvector("theta")
+    tau_v, spread_v = pt.dscalar("tau"), pt.dscalar("spread")
+    k = np.array([2.0, 3.0, 4.0, 6.0])
+    pi = link_probability("threshold", theta_v, None, k,
+                          {"degree": 7.0, "tau": tau_v, "tau_spread": spread_v, "floor": 0.0},
+                          pytensor_face.PT)
+    total = pi.sum()
+    fn = pytensor.function([theta_v, tau_v, spread_v],
+                           [pi, *pytensor.grad(total, [theta_v, tau_v, spread_v])])
+    theta = np.array([0.03, 0.12, 0.16, 0.25])  # 0.16-0.2: near the kink at k = 3, 4
+
+    def numpy_total(th, ta, sp):
+        return link_probability("threshold", th, None, k,
+                                {"degree": 7.0, "tau": ta, "tau_spread": sp}, np)
+
+    got, d_theta, d_tau, d_spread = fn(theta, 0.5, 0.7)
+    np.testing.assert_allclose(got, numpy_total(theta, 0.5, 0.7), rtol=1e-8, atol=1e-12)
+    h = 1e-6
+    for i in range(theta.size):
+        up, down = theta.copy(), theta.copy()
+        up[i] += h
+        down[i] -= h
+        fd = (numpy_total(up, 0.5, 0.7).sum() - numpy_total(down, 0.5, 0.7).sum()) / (2 * h)
+        assert d_theta[i] == pytest.approx(fd, rel=1e-4, abs=1e-7)
+    fd = (numpy_total(theta, 0.5 + h, 0.7).sum() - numpy_total(theta, 0.5 - h, 0.7).sum()) / (2 * h)
+    assert float(d_tau) == pytest.approx(fd, rel=1e-4, abs=1e-7)
+    fd = (numpy_total(theta, 0.5, 0.7 + h).sum() - numpy_total(theta, 0.5, 0.7 - h).sum()) / (2 * h)
+    assert float(d_spread) == pytest.approx(fd, rel=1e-4, abs=1e-7)
+    assert np.all(np.isfinite([d_theta.sum(), d_tau, d_spread])) and abs(float(d_spread)) > 1e-3

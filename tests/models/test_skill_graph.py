@@ -344,8 +344,10 @@ def test_config_values_checked_word_for_word():
     assert message({"c": 0.0}) == "model_config 'c' must be > 0, got 0.0"
     assert message({"eta": 0.0}) == "model_config 'eta' must be > 0, got 0.0"
     assert message({"per_tuple": 1.5}) == "model_config 'per_tuple' must be in [0, 1], got 1.5"
-    # tau and per_tuple are fixed by default but may be given a prior
-    for key in ("tau", "per_tuple"):
+    assert message({"tau_spread": -0.1}) == "model_config 'tau_spread' must be >= 0, got -0.1"
+    assert SkillGraphModel({"tau_spread": 0.0}).model_config["tau_spread"] == 0.0
+    # tau, tau_spread and per_tuple are fixed by default but may be given a prior
+    for key in ("tau", "tau_spread", "per_tuple"):
         prior = {"dist": "Beta", "alpha": 2.0, "beta": 3.0}
         assert SkillGraphModel({key: prior}).model_config[key] == prior
     assert message({"per_tuple": {"dist": "Bta"}}).startswith("prior 'per_tuple': unknown")
