@@ -43,8 +43,8 @@ def fitted_cells(model: SkillGraphModel, ci_prob: float = CI_PROB) -> pd.DataFra
 
     Columns ``llm, k, observed`` (successes / n), ``published`` (the table's value),
     ``median, lower, upper`` (equal-tailed ``ci_prob``) of the expected score
-    (the model's ``score``, :func:`skillfit.models.links.score_probability`: ``1 - (1 - gamma
-    pi)^3`` by default, with each cell's LLM's ``gamma``).
+    (the model's ``score``, :func:`skillfit.models.links.score_probability`: ``pi (1 - (1 -
+    gamma)^3)`` by default, with each cell's LLM's ``gamma``).
     """
     draws = model.cell_scores().T  # (cell, S)
     med, lo, hi = median_and_interval(draws, ci_prob)

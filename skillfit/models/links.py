@@ -96,6 +96,8 @@ def link_probability(link: str, theta: Any, log_r: Any, k: Any, params: Mapping[
     """
     if link == "threshold":
         spread = params.get("tau_spread", 0.0)
+        if isinstance(spread, np.ndarray) and not spread.any():
+            spread = 0.0  # draws of a spread fixed at 0 (forecasts): the single level
         if isinstance(spread, int | float) and spread == 0.0:
             guaranteed = kernels.competent_fraction(theta, params["degree"], params["tau"], k,
                                                     "union", xp)

@@ -141,3 +141,15 @@ def test_tau_spread_smooths_the_kink_and_broadcasts() -> None:
                     "threshold", theta[i, 0], None, ks[0, j],
                     {name: float(v[0, 0, s]) for name, v in draws.items()}, np)
                 assert got[i, j, s] == pytest.approx(np.asarray(one).item(), rel=1e-12)
+
+
+def test_a_spread_of_zero_draws_is_the_single_level() -> None:
+    """Forecasts pass every shared parameter as draws: a spread fixed at 0 arrives as an array
+    of zeros and must give the single level exactly (not the average with a zero spread)."""
+    theta = np.array([0.05, 0.15, 0.3])[:, None]
+    k = np.array([2.0, 3.0, 5.0])[None, :]
+    single = link_probability("threshold", theta, None, k, {"degree": 7.0, "tau": 0.5}, np)
+    zeros = link_probability("threshold", theta, None, k,
+                             {"degree": 7.0, "tau": 0.5, "tau_spread": np.zeros((1, 1))}, np)
+    np.testing.assert_array_equal(zeros, single)
+    assert single.shape == (3, 3)
