@@ -143,6 +143,60 @@ def test_assemble_messages_word_for_word(tables):
         "joint data: expected a 'table' column (use skillfit.models.skill_graph_data.combine)")
 
 
+def test_assemble_names_each_table_in_its_messages(tables):
+    """A bad value in each table is reported under that table's name ("skillmix data",
+    "catalog", "losses"), word for word."""
+    sm, cat, lo = tables
+    bad = [
+        [sm.assign(value=sm["value"].where(sm.index != 3, 1.5)), cat, lo],
+        [sm, cat.assign(params=cat["params"].where(cat.index != 2, -1.0)), lo],
+        [sm, cat, lo.assign(value=lo["value"].where(lo.index != 4, -2.0))],
+    ]
+    expected = [
+        "skillmix data: column 'value' must lie in [0, 1]; bad values at row 3 (value: 1.5)",
+        "catalog: column 'params' must be > 0; bad values at row 2 (value: -1.0)",
+        "losses: column 'value' must be > 0; bad values at row 4 (value: -2.0)",
+    ]
+    for parts, message in zip(bad, expected, strict=True):
+        with pytest.raises(DataValidationError) as err:
+            assemble(*parts)
+        assert str(err.value) == message
+
+
+def test_assemble_ignores_extra_columns_whatever_their_names(tables):
+    """Extra Skill-Mix columns are kept by the validator and not read by assemble, even
+    ones named like the columns pandas would add for an index ('index', 'level_0')."""
+    sm, cat, lo = tables
+    extra = sm.assign(index=np.arange(len(sm)), level_0="x")
+    x, y = assemble(sm, cat, lo), assemble(extra, cat, lo)
+    for field in ("cell_llm", "cell_k", "cell_n", "cell_successes", "cell_value"):
+        np.testing.assert_array_equal(getattr(y, field), getattr(x, field))
+
+
+def test_combine_by_hand():
+    """Three small tables stacked: a 'table' column first, then the union of the columns in
+    order of appearance; rows in order with a fresh 0..n-1 index; NaN where a table lacks
+    a column; a column of Python objects (here a grader given as a string and as a number)
+    as strings, missing where missing (not the string 'nan')."""
+    sm = pd.DataFrame({"llm": ["A", "A"], "k": [2, 3], "metric": ["skill_fraction"] * 2,
+                       "value": [0.5, 0.25], "grader": pd.Series(["gpt-4", 7], dtype=object)})
+    cat = pd.DataFrame({"llm": ["A"], "family": ["f"], "params": [1e9]}, index=[7])
+    lo = pd.DataFrame({"llm": ["A"], "corpus": ["c"], "value": [0.6]}, index=[7])
+    out = combine(sm, cat, lo)
+    assert list(out.columns) == ["table", "llm", "k", "metric", "value", "grader", "family",
+                                 "params", "corpus"]
+    assert list(out.index) == [0, 1, 2, 3]
+    assert out["table"].tolist() == ["skillmix", "skillmix", "catalog", "losses"]
+    assert out["llm"].tolist() == ["A"] * 4
+    np.testing.assert_array_equal(out["k"].to_numpy(float), [2.0, 3.0, np.nan, np.nan])
+    np.testing.assert_array_equal(out["value"].to_numpy(float), [0.5, 0.25, np.nan, 0.6])
+    np.testing.assert_array_equal(out["params"].to_numpy(float), [np.nan, np.nan, 1e9, np.nan])
+    grader = out["grader"].tolist()
+    assert grader[:2] == ["gpt-4", "7"] and pd.isna(grader[2]) and pd.isna(grader[3])
+    assert out["family"].isna().tolist() == [True, True, False, True]
+    assert out["family"].iloc[2] == "f" and out["corpus"].iloc[3] == "c"
+
+
 def test_combine_split_round_trip(tables):
     sm, cat, lo = split(combine(*tables))
     assert list(sm.columns) == list(tables[0].columns)
