@@ -265,6 +265,24 @@ def test_c_sampled_at_the_reference_loss_keeps_its_prior():
         assert "log_c_ref" not in built.named_vars, config
 
 
+def test_c_ref_prior_uses_the_c_prior_by_hand():
+    """With c ~ LogNormal(0.5, 0.4) (not the default sigma 1, which Normal's default would
+    match) and eta = 1.2: log c_ref has density Normal(0.5 + 1.2 ln 0.16, 0.4) (scipy) and
+    c = exp(log c_ref - 1.2 ln 0.16). (The logistic link: the cheapest model to build.)"""
+    model = SkillGraphModel({"link": "logistic",
+                             "c": {"dist": "LogNormal", "mu": 0.5, "sigma": 0.4}}).build_model()
+    point = model.initial_point()
+    point["log_c_ref"] = np.array(0.3)
+    point["eta_log__"] = np.array(np.log(1.2))
+    logp, c = model.compile_fn(
+        [model.logp(vars=[model["log_c_ref"]], jacobian=False),
+         model.replace_rvs_by_values([model["c"]])[0]],
+        inputs=model.value_vars, on_unused_input="ignore", mode="FAST_COMPILE")(point)
+    assert float(logp) == pytest.approx(
+        stats.norm(0.5 + 1.2 * np.log(0.16), 0.4).logpdf(0.3), rel=1e-9)
+    assert float(c) == pytest.approx(np.exp(0.3 - 1.2 * np.log(0.16)), rel=1e-9)
+
+
 def test_threshold_gradient_compiles_and_is_finite():
     from skillfit.models.pytensor_face import theory_mode
 
