@@ -681,6 +681,17 @@ def test_posterior_predictive_check_counts_both_bounds_inside(monkeypatch):
     assert (point["lower"] == point["observed"]).all() and (point["upper"] == point["observed"]).all()
     assert point["inside"].all() and point.attrs["coverage"] == 1.0
 
+    # a posterior with the best-of-3 weight per_tuple = 0.4: P = 0.6 (1 - (1 - 0.45)^3)
+    # + 0.4 * 0.5 (1 - (1 - 0.9)^3)
+    posterior = model._idata["posterior"].to_dataset()
+    posterior["per_tuple"] = (("chain", "draw"), np.full((2, 30), 0.4))
+    model._idata = xr.DataTree.from_dict({"posterior": posterior})
+    seen.clear()
+    monkeypatch.setattr(skill_graph, "simulate_rates", on_upper)
+    model.posterior_predictive_check()
+    np.testing.assert_allclose(seen[0][0], np.full((60, cells), 0.6 * (1 - 0.55**3)
+                                                   + 0.4 * 0.5 * (1 - 0.1**3)), rtol=1e-15)
+
 
 @pytest.mark.slow
 def test_parameter_recovery_on_simulated_data():
