@@ -68,7 +68,13 @@ class _Timeout(Exception):
     pass
 
 
+#: set by the alarm: a test that fails because of it is a timeout, not a kill
+TIMED_OUT = False
+
+
 def _alarm(signum, frame):
+    global TIMED_OUT
+    TIMED_OUT = True
     raise _Timeout
 
 
@@ -155,6 +161,7 @@ def _one_line_failures() -> None:
 
 
 def pytest_runtestloop(session):
+    global TIMED_OUT
     config = session.config
     patterns = config.getoption("--mut")
     if not patterns:
@@ -205,11 +212,13 @@ def pytest_runtestloop(session):
             _discard([(fd, holder) for fd in fresh.values()])  # rebuilt under this mutant
             os.environ["MUTANT_UNDER_TEST"] = name
             t = time.time()
+            TIMED_OUT = False
             signal.alarm(timeout)
             try:
                 failed = _run(items)
-                status = "killed" if failed else "survived"
-            except _Timeout:  # only if the alarm fires outside a test (inside, it fails it)
+                # an alarm inside a test fails that test: a timeout all the same, not a kill
+                status = "timeout" if TIMED_OUT else "killed" if failed else "survived"
+            except _Timeout:  # the alarm fired outside a test
                 failed, status = ["<timeout>"], "timeout"
                 session._setupstate.teardown_exact(None)
             finally:

@@ -405,6 +405,7 @@ def test_observed_rates_are_the_published_cells(fixed_joint: SkillGraphModel) ->
     sm = sm[sm["metric"] == "ratio_of_full_marks"].set_index(["llm", "k"])["value"]
     pts = fc.observed_rates(fixed_joint, [3, 2])
     assert list(pts.columns) == ["llm", "compute", "k", "median"]
+    assert pts["k"].dtype == np.int64
     assert sorted(set(pts["llm"])) == sorted(OPEN) and sorted(set(pts["k"])) == [2, 3]
     for row in pts.itertuples():
         n, d = OPEN[row.llm]
@@ -412,6 +413,28 @@ def test_observed_rates_are_the_published_cells(fixed_joint: SkillGraphModel) ->
         assert row.median == pytest.approx(sm[(row.llm, row.k)], abs=1e-12)
     assert pts.set_index(["llm", "k"]).at[("LLaMA-2-7B-Chat", 2), "median"] == pytest.approx(0.03)
     assert fc.observed_rates(fixed_joint, [9]).empty  # no cell at k = 9
+
+
+def test_observed_rates_keep_a_cell_of_one_trial() -> None:
+    """A cell of a single trial (valid: trials >= 1) is a published rate like any other; k is
+    a whole number. (The inputs are assembled by hand: observed_rates reads nothing else.)"""
+    import pandas as pd
+
+    import skillfit.forecasting as fc
+    from skillfit import datasets
+    from skillfit.models.skill_graph_data import assemble
+
+    sm, cat, lo = (datasets.load(n) for n in ("skillmix", "llm_catalog", "llm_losses"))
+    row = {"llm": "LLaMA-2-7B-Chat", "k": 7, "metric": "ratio_of_full_marks", "successes": 1,
+           "trials": 1}
+    model = SkillGraphModel()
+    model._inputs = assemble(pd.concat([sm, pd.DataFrame([row])], ignore_index=True), cat, lo)
+    model.model = "built"
+    pts = fc.observed_rates(model, [7])
+    assert pts["k"].dtype == np.int64
+    assert pts.to_dict("list") == {"llm": ["LLaMA-2-7B-Chat"],
+                                   "compute": [pytest.approx(6 * 7e9 * 2e12, rel=1e-12)],
+                                   "k": [7], "median": [1.0]}
 
 
 def test_kcurve_table_known_answer(fixed_joint: SkillGraphModel) -> None:
@@ -479,7 +502,13 @@ def test_fan_table_known_answer(fixed_joint: SkillGraphModel) -> None:
     assert str(err.value) == "quantity must be one of 'pi', 'score', 'measured', got 'loss'"
     measured = fan_table(fixed_joint, ks=(2,), compute_grid=grid, quantity="measured")
     assert measured.attrs["quantity"] == "measured"
+    assert list(measured["compute"]) == [1e23, 1e25] and list(measured["k"]) == [2, 2]
     assert np.all(measured["upper_0.89"] > measured["lower_0.89"])  # the grading scatter
+    counts = measured[["median", "lower_0.5", "upper_0.5", "lower_0.89", "upper_0.89"]] * 100
+    np.testing.assert_allclose(counts, np.round(counts), atol=1e-9)  # whole counts of 100
+    # a grid of Python ints (beyond int64) is a grid of floats
+    t = fan_table(fixed_joint, ks=(2,), compute_grid=[10**23, 10**25], ci_probs=(0.5,))
+    assert t["compute"].dtype == np.float64 and list(t["compute"]) == [1e23, 1e25]
 
 
 def test_fan_table_bands_are_the_draws_quantiles(models) -> None:

@@ -175,3 +175,36 @@ def test_fit_huber_refuses_negative_exponents_and_bad_runs():
                 fit_huber(*cols, starts=[start])
             assert str(err.value) == (
                 "fit_huber: params, tokens and loss must be positive and finite")
+
+
+def test_fit_huber_runs_l_bfgs_b_with_its_settings(monkeypatch):
+    """Each start is one run of scipy's L-BFGS-B (the optimiser the module docstring names)
+    with the analytic gradient and the settings the package's numbers were computed with:
+    at most 1,000 iterations, gtol 1e-8, ftol 1e-13. scipy's defaults (BFGS when no method
+    is given; 15,000 iterations, gtol 1e-5) reach the same optimum on the other tests' runs,
+    so only the arguments tell them apart; the arguments are recorded on the way to scipy."""
+    import skillfit.huber as huber
+
+    calls = []
+    real = huber.minimize
+
+    def spy(fun, x0, **kwargs):
+        calls.append((fun, np.array(x0), kwargs))
+        return real(fun, x0, **kwargs)
+
+    monkeypatch.setattr(huber, "minimize", spy)
+    truth = (np.log(400.0), np.log(1000.0), np.log(1.7), 0.34, 0.28)
+    other = (6.0, 7.0, 0.5, 0.3, 0.3)
+    fit_huber(N, D, _loss(N, D, **TRUE), starts=[truth, other], delta=0.01)
+    assert len(calls) == 2
+    for (fun, x0, kwargs), start in zip(calls, (truth, other), strict=True):
+        assert fun is huber_objective
+        np.testing.assert_array_equal(x0, start)
+        assert set(kwargs) == {"args", "jac", "method", "options"}
+        assert kwargs["jac"] is True
+        assert kwargs["method"].upper() == "L-BFGS-B"
+        assert kwargs["options"] == {"maxiter": 1000, "gtol": 1e-8, "ftol": 1e-13}
+        log_n, log_d, log_l, delta = kwargs["args"]
+        np.testing.assert_allclose(log_n, np.log(N), rtol=1e-15)
+        np.testing.assert_allclose(log_l, np.log(_loss(N, D, **TRUE)), rtol=1e-15)
+        assert delta == 0.01

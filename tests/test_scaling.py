@@ -9,8 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skillfit.scaling import (EPOCH, HOFFMANN, POSTERIOR, ChinchillaLaw, LawDraws, LawPosterior,
-                              theta_from_reducible)
+from skillfit.scaling import (
+    EPOCH,
+    HOFFMANN,
+    POSTERIOR,
+    ChinchillaLaw,
+    LawDraws,
+    LawPosterior,
+    theta_from_reducible,
+    training_compute,
+)
 
 
 def test_hoffmann_loss_matches_formula():
@@ -131,3 +139,124 @@ def test_bundled_law_posterior_is_a_covariance_near_the_published_fits() -> None
     assert abs(law.a - EPOCH.a) < 0.05 and abs(law.b - EPOCH.b) < 0.05
     for n, d in [(7e9, 2e12), (7e10, 2e12), (1.3e10, 1e12)]:
         assert law.reducible(n, d) == pytest.approx(EPOCH.reducible(n, d), rel=0.15)
+
+
+# --- by hand: compute, the law's checks, return types, whole numbers of any size ------------
+
+BIG = 10**20  # a Python int beyond int64 (and uint64): a number like any other
+
+
+def test_training_compute_is_six_n_d():
+    assert training_compute(70e9, 1.4e12) == pytest.approx(5.88e23, rel=1e-15)
+    assert type(training_compute(70e9, 1.4e12)) is float
+    got = training_compute([1e9, 2e9, BIG], [1e10, 3, 2])
+    assert isinstance(got, np.ndarray) and got.dtype == np.float64 and got.shape == (3,)
+    np.testing.assert_allclose(got, [6e19, 3.6e10, 1.2e21], rtol=1e-15)
+    assert training_compute(BIG, BIG) == pytest.approx(6e40, rel=1e-15)
+    np.testing.assert_allclose(training_compute([[2.0]], [3.0, 4.0]), [[36.0, 48.0]])
+
+
+def test_law_checks_each_constant_word_for_word():
+    good = {"E": 1.7, "A": 400.0, "B": 1000.0, "a": 0.34, "b": 0.28}
+    for name in ("A", "B", "a", "b"):
+        for bad in (0.0, -1.0, math.inf, math.nan):
+            with pytest.raises(ValueError) as err:
+                ChinchillaLaw(**{**good, name: bad})
+            assert str(err.value) == f"ChinchillaLaw: {name} must be a positive number, got {bad!r}"
+        assert getattr(ChinchillaLaw(**{**good, name: 0.5}), name) == 0.5  # below 1 is fine
+    for bad in (-0.1, math.inf, math.nan):
+        with pytest.raises(ValueError) as err:
+            ChinchillaLaw(**{**good, "E": bad})
+        assert str(err.value) == f"ChinchillaLaw: E must be a non-negative number, got {bad!r}"
+    assert ChinchillaLaw(**{**good, "E": 0.0}).E == 0.0  # no irreducible loss is allowed
+    assert ChinchillaLaw(**{**good, "E": 0.5}).E == 0.5
+
+
+def test_presets_by_any_case_and_their_message():
+    assert ChinchillaLaw.preset("Epoch") is EPOCH and ChinchillaLaw.preset("HOFFMANN") is HOFFMANN
+    with pytest.raises(ValueError) as err:
+        ChinchillaLaw.preset("openai")
+    assert str(err.value) == "unknown scaling-law preset 'openai'; available: epoch, hoffmann"
+    with pytest.raises(ValueError) as err:
+        ChinchillaLaw.preset("epok")
+    assert str(err.value) == ("unknown scaling-law preset 'epok'; available: epoch, hoffmann "
+                              "(did you mean 'epoch'?)")
+
+
+def test_reducible_by_hand_types_and_bounds():
+    law = ChinchillaLaw(E=1.0, A=4.0, B=9.0, a=0.5, b=0.5)
+    assert law.reducible(4.0, 9.0) == pytest.approx(2.0 + 3.0, rel=1e-15)
+    assert type(law.reducible(4.0, 9.0)) is float
+    got = law.reducible([4.0], [9.0])
+    assert isinstance(got, np.ndarray) and got.shape == (1,)
+    assert law.reducible(0.25, 0.25) == pytest.approx(8.0 + 18.0)  # N, D below 1: positive
+    assert law.reducible(BIG, BIG) == pytest.approx(13.0 / 1e10, rel=1e-12)
+    for n, d in ((0.0, 1.0), (1.0, 0.0), (-1.0, 1.0), (1.0, -1.0), ([1.0, 0.0], 1.0)):
+        with pytest.raises(ValueError) as err:
+            law.reducible(n, d)
+        assert str(err.value) == "params and tokens must be positive"
+
+
+def test_optimal_allocation_and_loss_against_a_numerical_minimum():
+    """optimal_loss(C) against scipy's minimum of L(N, C / 6N) over log N; scalars give
+    floats, arrays arrays; compute of any positive size (below 1 FLOP, a Python int beyond
+    int64) is accepted, 0 and negatives are refused word for word."""
+    from scipy import optimize
+
+    for law in (HOFFMANN, EPOCH):
+        for c in (1e21, 3e24, 0.5, BIG):
+            res = optimize.minimize_scalar(
+                lambda x, c=c, law=law: law.E + law.A * math.exp(-law.a * x)
+                + law.B * (float(c) / 6.0 / math.exp(x)) ** -law.b,
+                bracket=(0.0, 30.0), tol=1e-12)
+            assert law.optimal_loss(c) == pytest.approx(res.fun, rel=1e-12)
+            n, d = law.optimal_allocation(c)
+            assert type(n) is float and type(d) is float
+            assert math.log(n) == pytest.approx(res.x, abs=1e-4)
+        n, d = law.optimal_allocation([1e21, 1e22])
+        assert isinstance(n, np.ndarray) and n.shape == (2,) and d.shape == (2,)
+        losses = law.optimal_loss(np.array([1e21, 1e22]))
+        assert isinstance(losses, np.ndarray) and losses[1] < losses[0]
+        assert type(law.optimal_loss(1e21)) is float
+    for bad in (0.0, -1e20, [1e20, 0.0]):
+        with pytest.raises(ValueError) as err:
+            HOFFMANN.optimal_allocation(bad)
+        assert str(err.value) == "compute must be positive"
+
+
+def test_ratios_give_floats_for_scalars_and_arrays_for_arrays():
+    ab, s_ = 0.34 * 0.28, 0.34 + 0.28
+    assert HOFFMANN.reducible_ratio_compute(BIG) == pytest.approx(1e20 ** (-ab / s_), rel=1e-12)
+    assert HOFFMANN.compute_factor_for_ratio(0.5) == pytest.approx(0.5 ** (-s_ / ab), rel=1e-12)
+    for f, arg in ((HOFFMANN.reducible_ratio_compute, 10.0),
+                   (HOFFMANN.compute_factor_for_ratio, 0.5),
+                   (lambda s: HOFFMANN.reducible_ratio_scaled(7e9, 2e12, s), 10.0)):
+        assert type(f(arg)) is float
+        got = f([arg])
+        assert isinstance(got, np.ndarray) and got.shape == (1,)
+        assert got[0] == pytest.approx(f(arg), rel=1e-15)
+
+
+def test_theta_with_an_exponent_by_hand():
+    """theta = 1 - exp(-c r^eta): r = 0.25, c = 2, eta = 0.5 gives 1 - e^-1; eta defaults to
+    1 and c to 1; values of any size (Python ints beyond int64) are numbers; r < 0 with a
+    fractional eta is NaN without a RuntimeWarning."""
+    import warnings
+
+    from skillfit.scaling import theta_expr
+
+    assert theta_from_reducible(0.25, 2.0, eta=0.5) == pytest.approx(1 - math.exp(-1.0),
+                                                                     rel=1e-15)
+    assert theta_from_reducible(0.25, 2.0) == pytest.approx(1 - math.exp(-0.5), rel=1e-15)
+    assert theta_expr(0.25, 2.0, np) == pytest.approx(1 - math.exp(-0.5), rel=1e-15)
+    assert theta_expr(0.25, 2.0, np, 2.0) == pytest.approx(1 - math.exp(-0.125), rel=1e-15)
+    assert type(theta_from_reducible(0.25, 2.0)) is float
+    got = theta_from_reducible([0.25], 2.0, eta=[0.5])
+    assert isinstance(got, np.ndarray) and got.shape == (1,)
+    assert theta_from_reducible(0.25) == pytest.approx(1 - math.exp(-0.25), rel=1e-15)  # c = 1
+    np.testing.assert_array_equal(theta_from_reducible([BIG, 0.0], 1.0), [1.0, 0.0])
+    np.testing.assert_array_equal(theta_from_reducible([0.5], [BIG]), [1.0])
+    np.testing.assert_array_equal(theta_from_reducible([0.5], 1.0, eta=[BIG]), [0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert math.isnan(theta_from_reducible(-0.25, 1.0, eta=0.5))

@@ -32,6 +32,13 @@ def test_threshold_floor_lifts_unguaranteed_tuples() -> None:
     lifted = link_probability("threshold", theta, np.zeros(1), k,
                               {"degree": 8.0, "tau": 0.5, "floor": 0.1}, np)
     np.testing.assert_allclose(lifted, 0.1 + 0.9 * base)
+    # and a guaranteed share is lifted as 0.1 + 0.9 pi too, not just the zeros
+    theta, k = np.array([0.05, 0.1]), np.array([3.0, 3.0])
+    base = link_probability("threshold", theta, np.zeros(2), k, {"degree": 8.0, "tau": 0.5}, np)
+    lifted = link_probability("threshold", theta, np.zeros(2), k,
+                              {"degree": 8.0, "tau": 0.5, "floor": 0.1}, np)
+    assert np.all((base > 0.05) & (base < 0.95))
+    np.testing.assert_allclose(lifted, 0.1 + 0.9 * base, rtol=1e-12)
 
 
 @pytest.mark.parametrize(("theta", "degree", "k"), [(0.1, 8.0, 1.0), (0.1, 8.0, 3.0),
@@ -153,3 +160,21 @@ def test_a_spread_of_zero_draws_is_the_single_level() -> None:
                              {"degree": 7.0, "tau": 0.5, "tau_spread": np.zeros((1, 1))}, np)
     np.testing.assert_array_equal(zeros, single)
     assert single.shape == (3, 3)
+
+
+def test_score_mixes_the_two_readings_of_the_best_of_three() -> None:
+    """per_tuple w weighs pi (1 - (1 - gamma)^3) (handling fixed per tuple) against
+    1 - (1 - gamma pi)^3 (handling redrawn per generation). pi = 0.5, gamma = 0.8: 0.784 per
+    generation, 0.5 * 0.992 = 0.496 per tuple; w = 0.25: 0.784 - 0.25 * 0.288 = 0.712. The
+    weight may be a Python or NumPy float or int, or an array broadcast against pi."""
+    pi, gamma = np.array([0.0, 0.5, 1.0]), 0.8
+    cases = [(0.0, [0.0, 0.784, 0.992]), (0, [0.0, 0.784, 0.992]),
+             (0.25, [0.0, 0.712, 0.992]), (np.float64(0.25), [0.0, 0.712, 0.992]),
+             (np.array(0.25), [0.0, 0.712, 0.992]), (1.0, [0.0, 0.496, 0.992]),
+             (1, [0.0, 0.496, 0.992]), (np.array([1.0, 0.5, 0.0]), [0.0, 0.64, 0.992])]
+    for w, expected in cases:
+        np.testing.assert_allclose(score_probability(pi, gamma, np, per_tuple=w), expected,
+                                   rtol=1e-12, atol=1e-15)
+    # one generation: both readings are gamma pi, whatever the weight
+    np.testing.assert_allclose(score_probability(pi, gamma, np, generations=1, per_tuple=0.6),
+                               gamma * pi, rtol=1e-12)

@@ -186,6 +186,60 @@ def test_assemble_all_skills_counts_and_messages(tables):
         "subset of the all-skills texts), got 'skill_fraction'")
 
 
+def test_assemble_names_each_table_in_its_messages(tables):
+    """A bad value in each table is reported under that table's name ("skillmix data",
+    "catalog", "losses"), word for word."""
+    sm, cat, lo = tables
+    bad = [
+        [sm.assign(value=sm["value"].where(sm.index != 3, 1.5)), cat, lo],
+        [sm, cat.assign(params=cat["params"].where(cat.index != 2, -1.0)), lo],
+        [sm, cat, lo.assign(value=lo["value"].where(lo.index != 4, -2.0))],
+    ]
+    expected = [
+        "skillmix data: column 'value' must lie in [0, 1]; bad values at row 3 (value: 1.5)",
+        "catalog: column 'params' must be > 0; bad values at row 2 (value: -1.0)",
+        "losses: column 'value' must be > 0; bad values at row 4 (value: -2.0)",
+    ]
+    for parts, message in zip(bad, expected, strict=True):
+        with pytest.raises(DataValidationError) as err:
+            assemble(*parts)
+        assert str(err.value) == message
+
+
+def test_assemble_ignores_extra_columns_whatever_their_names(tables):
+    """Extra Skill-Mix columns are kept by the validator and not read by assemble, even
+    ones named like the columns pandas would add for an index ('index', 'level_0')."""
+    sm, cat, lo = tables
+    extra = sm.assign(index=np.arange(len(sm)), level_0="x")
+    x, y = assemble(sm, cat, lo), assemble(extra, cat, lo)
+    for field in ("cell_llm", "cell_k", "cell_n", "cell_successes", "cell_value"):
+        np.testing.assert_array_equal(getattr(y, field), getattr(x, field))
+
+
+def test_combine_by_hand():
+    """Three small tables stacked: a 'table' column first, then the union of the columns in
+    order of appearance; rows in order with a fresh 0..n-1 index; NaN where a table lacks
+    a column; a column of Python objects (here a grader given as a string and as a number)
+    as strings, missing where missing (not the string 'nan')."""
+    sm = pd.DataFrame({"llm": ["A", "A"], "k": [2, 3], "metric": ["skill_fraction"] * 2,
+                       "value": [0.5, 0.25], "grader": pd.Series(["gpt-4", 7], dtype=object)})
+    cat = pd.DataFrame({"llm": ["A"], "family": ["f"], "params": [1e9]}, index=[7])
+    lo = pd.DataFrame({"llm": ["A"], "corpus": ["c"], "value": [0.6]}, index=[7])
+    out = combine(sm, cat, lo)
+    assert list(out.columns) == ["table", "llm", "k", "metric", "value", "grader", "family",
+                                 "params", "corpus"]
+    assert list(out.index) == [0, 1, 2, 3]
+    assert out["table"].tolist() == ["skillmix", "skillmix", "catalog", "losses"]
+    assert out["llm"].tolist() == ["A"] * 4
+    np.testing.assert_array_equal(out["k"].to_numpy(float), [2.0, 3.0, np.nan, np.nan])
+    np.testing.assert_array_equal(out["value"].to_numpy(float), [0.5, 0.25, np.nan, 0.6])
+    np.testing.assert_array_equal(out["params"].to_numpy(float), [np.nan, np.nan, 1e9, np.nan])
+    grader = out["grader"].tolist()
+    assert grader[:2] == ["gpt-4", "7"] and pd.isna(grader[2]) and pd.isna(grader[3])
+    assert out["family"].isna().tolist() == [True, True, False, True]
+    assert out["family"].iloc[2] == "f" and out["corpus"].iloc[3] == "c"
+
+
 def test_combine_split_round_trip(tables):
     sm, cat, lo = split(combine(*tables))
     assert list(sm.columns) == list(tables[0].columns)
@@ -252,6 +306,24 @@ def test_c_sampled_at_the_reference_loss_keeps_its_prior():
     for config in ({"c": 2.0}, {"eta": 1.0}, {"c": {"dist": "Gamma", "alpha": 2.0, "beta": 1.0}}):
         built = SkillGraphModel(config).build_model()
         assert "log_c_ref" not in built.named_vars, config
+
+
+def test_c_ref_prior_uses_the_c_prior_by_hand():
+    """With c ~ LogNormal(0.5, 0.4) (not the default sigma 1, which Normal's default would
+    match) and eta = 1.2: log c_ref has density Normal(0.5 + 1.2 ln 0.16, 0.4) (scipy) and
+    c = exp(log c_ref - 1.2 ln 0.16). (The logistic link: the cheapest model to build.)"""
+    model = SkillGraphModel({"link": "logistic",
+                             "c": {"dist": "LogNormal", "mu": 0.5, "sigma": 0.4}}).build_model()
+    point = model.initial_point()
+    point["log_c_ref"] = np.array(0.3)
+    point["eta_log__"] = np.array(np.log(1.2))
+    logp, c = model.compile_fn(
+        [model.logp(vars=[model["log_c_ref"]], jacobian=False),
+         model.replace_rvs_by_values([model["c"]])[0]],
+        inputs=model.value_vars, on_unused_input="ignore", mode="FAST_COMPILE")(point)
+    assert float(logp) == pytest.approx(
+        stats.norm(0.5 + 1.2 * np.log(0.16), 0.4).logpdf(0.3), rel=1e-9)
+    assert float(c) == pytest.approx(np.exp(0.3 - 1.2 * np.log(0.16)), rel=1e-9)
 
 
 def test_threshold_gradient_compiles_and_is_finite():
@@ -662,6 +734,17 @@ def test_posterior_predictive_check_counts_both_bounds_inside(monkeypatch):
     point = model.posterior_predictive_check()
     assert (point["lower"] == point["observed"]).all() and (point["upper"] == point["observed"]).all()
     assert point["inside"].all() and point.attrs["coverage"] == 1.0
+
+    # the check simulates from the model's own expected score (its "score" deterministic,
+    # which the by-hand likelihood tests pin), not from pi and gamma recomputed here: another
+    # score in the posterior is what reaches the simulation
+    posterior = model._idata["posterior"].to_dataset()
+    posterior["score"] = (("chain", "draw", "cell"), np.full((2, 30, cells), 0.37))
+    model._idata = xr.DataTree.from_dict({"posterior": posterior})
+    seen.clear()
+    monkeypatch.setattr(skill_graph, "simulate_rates", on_upper)
+    model.posterior_predictive_check()
+    np.testing.assert_array_equal(seen[0][0], np.full((60, cells), 0.37))
 
 
 @pytest.mark.slow
