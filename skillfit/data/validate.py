@@ -179,8 +179,11 @@ def _check_column(df: pd.DataFrame, col: Column, loc: _Locator) -> pd.Series:
                 reject(~(arr >= col.minimum), f"must be >= {col.minimum:g}; bad values")
             if col.unit_interval:
                 outside = ~((arr >= 0) & (arr <= 1))
-                if (outside & present).any() and np.all((arr[present] >= 0)
-                                                        & (arr[present] <= 100)):
+                given = arr[present]
+                # percentages: every value in [0, 100] and most of the non-zero ones above 1
+                # (a stray 1.5 among shares is a bad value, not a table in percent)
+                if ((outside & present).any() and np.all((given >= 0) & (given <= 100))
+                        and (given > 1).sum() > 0.5 * (given > 0).sum()):
                     reject(outside, "looks like percent: divide by 100 (values must lie in "
                            "[0, 1]); values above 1")
                 reject(outside, "must lie in [0, 1]; bad values")

@@ -460,3 +460,13 @@ def test_skillmix_reads_into_composition_and_back() -> None:
     back = to_skillmix(from_skillmix(user))
     pd.testing.assert_frame_equal(back[user.columns], user)
     assert from_skillmix(user)["trials"].tolist() == [10, 4, 10]
+
+
+def test_one_value_above_1_among_shares_is_not_called_percent() -> None:
+    """Most non-zero values above 1 make a column percent; a stray 1.5 among shares is a bad
+    value like any other, named as such."""
+    with pytest.raises(DataValidationError) as exc:
+        validate_skillmix(skillmix(value=[0.3, 1.5, 0.05]))
+    assert "must lie in [0, 1]; bad values at row 1 (value: 1.5)" in str(exc.value)
+    with pytest.raises(DataValidationError, match="looks like percent"):
+        validate_skillmix(skillmix(value=[0.0, 12.0, 5.0]))  # zeros do not count either way
