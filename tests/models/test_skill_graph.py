@@ -523,8 +523,9 @@ def test_fit_passes_data_seed_and_options(tables, sample_calls):
     assert bare.attrs["random_seed"] == 12 and "progressbar" not in seen[1]
     # the logistic link's shared parameters; numbers fixed in model_config repeated
     shared = default.shared_parameters()
-    assert set(shared) == {"c", "eta", "tau", "gamma", "per_tuple", "kappa", "logistic_intercept",
-                           "logistic_slope_r", "logistic_slope_k", "sigma_family", "sigma_tune"}
+    assert set(shared) == {"c", "eta", "tau", "tau_spread", "gamma", "per_tuple", "kappa",
+                           "logistic_intercept", "logistic_slope_r", "logistic_slope_k",
+                           "sigma_family", "sigma_tune"}
     for name in ("logistic_intercept", "logistic_slope_r", "logistic_slope_k", "sigma_family"):
         np.testing.assert_array_equal(shared[name], bare["posterior"][name].values[0])
     np.testing.assert_array_equal(shared["sigma_tune"], np.zeros(3))
@@ -605,13 +606,14 @@ def test_shared_parameters_are_the_flattened_draws(mocked):
     links' parameters absent."""
     post = mocked.posterior
     shared = mocked.shared_parameters()
-    assert set(shared) == {"c", "eta", "degree", "tau", "floor", "gamma", "per_tuple", "kappa",
-                           "sigma_family", "sigma_tune"}
-    for name in shared.keys() - {"tau", "per_tuple"}:
+    assert set(shared) == {"c", "eta", "degree", "tau", "tau_spread", "floor", "gamma",
+                           "per_tuple", "kappa", "sigma_family", "sigma_tune"}
+    for name in shared.keys() - {"tau", "tau_spread", "per_tuple"}:
         want = np.concatenate([post[name].values[0], post[name].values[1]])
         np.testing.assert_array_equal(shared[name], want, err_msg=name)
     np.testing.assert_array_equal(shared["tau"], np.full(60, 0.5))
     np.testing.assert_array_equal(shared["per_tuple"], np.ones(60))
+    np.testing.assert_array_equal(shared["tau_spread"], np.zeros(60))
 
 
 def test_posterior_predictive_check_by_hand(mocked):
