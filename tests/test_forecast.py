@@ -263,6 +263,11 @@ def test_measured_rows_follow_the_seed_per_llm(models) -> None:
         forecast(models["threshold"], rows, trials=0)
     with pytest.raises(SkillfitError, match=r"^trials must be a whole number >= 1 or None, got 2.5$"):
         forecast(models["threshold"], rows, trials=2.5)
+    # one trial is a new evaluation too: its measured rate is 0 or 1
+    single = forecast(models["threshold"], rows, k_max=3, score_at_least=(), trials=1)
+    assert single.attrs["trials"] == 1
+    rates = single.loc[single["quantity"] == "measured", ["median", "lower", "upper"]]
+    assert len(rates) == 6 and set(np.unique(rates.to_numpy(float))) <= {0.0, 1.0}
     # None leaves the measured rows out and changes nothing else
     without = forecast(models["threshold"], rows, k_max=3, score_at_least=(), random_seed=3,
                        trials=None)
