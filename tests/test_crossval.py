@@ -252,7 +252,8 @@ def test_zero_trials_mask_a_cell_exactly(data: pd.DataFrame, config: dict) -> No
     with pm_model:
         pm.set_data(held)
     masked = np.asarray(logp(point)[0])
-    assert masked[4] == masked[9] == 0.0 and elem[4] < 0 and elem[9] < 0
+    assert abs(masked[4]) < 1e-12 and abs(masked[9]) < 1e-12  # 0, up to rounding of betaln
+    assert elem[4] < -1e-3 and elem[9] < -1e-3
     np.testing.assert_allclose(np.delete(masked, [4, 9]), np.delete(elem, [4, 9]))
 
 
