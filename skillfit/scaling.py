@@ -500,7 +500,7 @@ class LawPosterior:
     E: float
 
     def cholesky(self) -> FloatArray:
-        """Lower Cholesky factor of :attr:`cov` (``mean + L z`` with ``z ~ Normal(0, I)``)."""
+        """Lower Cholesky factor of ``cov`` (``mean + L z`` with ``z ~ Normal(0, I)``)."""
         return np.linalg.cholesky(np.asarray(self.cov, float))
 
     def constants(self, coords: Any, xp: Any) -> tuple[Any, Any, Any, Any]:
@@ -549,8 +549,8 @@ PRESETS: dict[str, ChinchillaLaw] = {"hoffmann": HOFFMANN, "epoch": EPOCH}
 #: ``models/chinchilla.toml``, 240 runs, 4 x 1000 draws, seed 20240417), summarised by
 #: :meth:`skillfit.models.scaling_law.ScalingLawModel.law_posterior`. Posterior sds: log r_N
 #: 0.044, log r_D 0.031, alpha 0.013, beta 0.0096; log r_N and alpha correlate -0.975, log r_D
-#: and beta -0.981; every margin has |skewness| < 0.1 and |excess kurtosis| < 0.2, so the normal
-#: summary holds. Regenerate with ``scripts/law_posterior.py``.
+#: and beta -0.981; every margin has skewness within ±0.1 and excess kurtosis within ±0.2, so
+#: the normal summary holds. Regenerate with ``scripts/law_posterior.py``.
 POSTERIOR = LawPosterior(
     ref_params=848756235, ref_tokens=1.69448765e+10,
     mean=(-1.04340665, -0.983661094, 0.366106494, 0.36790056),

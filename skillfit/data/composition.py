@@ -1,6 +1,6 @@
 """The Skill-Mix table as a ``composition`` table, and back.
 
-A ``composition`` table (:data:`skillfit.data.schema.COMPOSITION`) holds any benchmark that
+A ``composition`` table (``skillfit.data.SCHEMAS["composition"]``) holds any benchmark that
 scores an LLM on items demanding k things at once: ``benchmark, llm, k, metric, value`` with
 optional ``trials``, ``generations`` and ``grader``. Skill-Mix is one such benchmark; its three
 metrics are the composition metrics under other names:

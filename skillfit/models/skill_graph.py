@@ -70,7 +70,7 @@ _FIXED_DOMAINS: dict[str, tuple[tuple[float, bool], tuple[float, bool], str]] = 
 C_REFERENCE_LOSS = 0.16
 
 #: The scaling laws ``model_config["law"]`` may name: a published fit, fixed
-#: (:data:`skillfit.scaling.PRESETS`), or ``"posterior"``, the Bayesian fit's posterior on the
+#: (``skillfit.scaling.PRESETS``), or ``"posterior"``, the Bayesian fit's posterior on the
 #: bundled Chinchilla runs as the law's prior (:data:`skillfit.scaling.POSTERIOR`).
 LAWS: tuple[str, ...] = (*scaling.PRESETS, "posterior")
 
