@@ -57,7 +57,6 @@ def _averaged_over_levels(theta: Any, degree: Any, tau: Any, spread: Any, k: Any
     and the average is smooth in theta where the single level has a kink.
     """
     ndtr, ndtri = _normal_cdf(xp)
-    theta_k = kernels.tuple_theta(theta, k, "union", xp)
     logit_tau = xp.log(tau) - xp.log1p(-tau)
     # logit(1 - theta_k): (1 - theta)^k over 1 - (1 - theta)^k, in logs
     log_surv = k * xp.log1p(-theta)
