@@ -58,9 +58,8 @@ def _averaged_over_levels(theta: Any, degree: Any, tau: Any, spread: Any, k: Any
     """
     ndtr, ndtri = _normal_cdf(xp)
     logit_tau = xp.log(tau) - xp.log1p(-tau)
-    # logit(1 - theta_k): (1 - theta)^k over 1 - (1 - theta)^k, in logs
-    log_surv = k * xp.log1p(-theta)
-    z_star = (log_surv - xp.log(-xp.expm1(log_surv)) - logit_tau) / spread
+    theta_k = kernels.tuple_theta(theta, k, "union", xp)
+    z_star = (xp.log1p(-theta_k) - xp.log(theta_k) - logit_tau) / spread  # logit(1 - theta_k)
     mass = ndtr(z_star)
     z = ndtri(xp.clip(_last_axis(mass) * TAU_NODES, 1e-300, 1.0))
     levels = 1.0 / (1.0 + xp.exp(-(_last_axis(logit_tau) + _last_axis(spread) * z)))
