@@ -477,7 +477,7 @@ class SkillGraphModel(ModelBuilder):
         prior = scaling.POSTERIOR
         z = pm.Normal("law_z", 0.0, 1.0, shape=4)
         coords = np.asarray(prior.mean) + pt.dot(prior.cholesky(), z)
-        log_a, log_b, a, b = prior.constants([coords[i] for i in range(4)], pt)
+        log_a, log_b, a, b = prior.constants([coords[i] for i in range(4)])
         pm.Deterministic("law_A", pt.exp(log_a))
         pm.Deterministic("law_B", pt.exp(log_b))
         pm.Deterministic("law_alpha", a)
