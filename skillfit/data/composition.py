@@ -54,7 +54,8 @@ def from_skillmix(skillmix: pd.DataFrame, source: str = "skillmix table") -> pd.
     ``trials`` is the row's ``trials`` where given, else ``n_combinations``; metrics are renamed
     (module table); columns without a place in the composition schema (``successes``,
     ``n_combinations_derived``, ...) are kept after the schema's, so :func:`to_skillmix` gives
-    the table back unchanged.
+    the table back (a row's count returns to ``trials`` where it has ``successes``, as Skill-Mix
+    user rows give them, else to ``n_combinations``).
 
     Parameters
     ----------
@@ -82,10 +83,6 @@ def from_skillmix(skillmix: pd.DataFrame, source: str = "skillmix table") -> pd.
     for name in ("generations", "grader", "source"):
         if name in sm:
             out[name] = sm[name]
-    # which of trials / n_combinations the counts came from, to undo it
-    out["skillmix_trials_column"] = ("trials" if "trials" in sm else "n_combinations")
-    if "trials" in sm:
-        out.loc[sm["trials"].isna().to_numpy(), "skillmix_trials_column"] = "n_combinations"
     for name in sm.columns:
         if name not in _MAPPED:
             out[name] = sm[name]
@@ -95,8 +92,8 @@ def from_skillmix(skillmix: pd.DataFrame, source: str = "skillmix table") -> pd.
 def to_skillmix(composition: pd.DataFrame, source: str = "composition table") -> pd.DataFrame:
     """The ``skillmix`` rows of a composition table as a validated Skill-Mix table.
 
-    The inverse of :func:`from_skillmix`: metrics renamed back, ``trials`` returned to the
-    column it came from (``n_combinations`` unless the row said otherwise).
+    The inverse of :func:`from_skillmix`: metrics renamed back, ``trials`` returned to Skill-Mix's
+    ``trials`` where the row has ``successes`` (counted user rows), else to ``n_combinations``.
 
     Parameters
     ----------
@@ -112,15 +109,14 @@ def to_skillmix(composition: pd.DataFrame, source: str = "composition table") ->
     comp = validate(composition, "composition", source)
     comp = comp[comp["benchmark"] == SKILLMIX_BENCHMARK].reset_index(drop=True)
     back = {v: k for k, v in SKILLMIX_TO_COMPOSITION.items()}
-    column = (comp["skillmix_trials_column"] if "skillmix_trials_column" in comp
-              else pd.Series("n_combinations", index=comp.index))
+    counted = comp["successes"].notna() if "successes" in comp else pd.Series(False, comp.index)
     out = pd.DataFrame({"llm": comp["llm"], "k": comp["k"],
                         "metric": comp["metric"].map(back), "value": comp["value"]})
-    if (column == "n_combinations").any():
-        out["n_combinations"] = comp["trials"].where(column == "n_combinations")
-    if (column == "trials").any():
-        out["trials"] = comp["trials"].where(column == "trials")
-    known = set(SCHEMAS["composition"].names) | {"skillmix_trials_column"}
+    if (~counted).any():
+        out["n_combinations"] = comp["trials"].where(~counted)
+    if counted.any():
+        out["trials"] = comp["trials"].where(counted)
+    known = set(SCHEMAS["composition"].names)
     for name in comp.columns:
         if name in ("generations", "grader", "source") or name not in known:
             out[name] = comp[name]
