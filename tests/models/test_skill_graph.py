@@ -165,25 +165,21 @@ def test_assemble_all_skills_counts_and_messages(tables):
     assert str(err.value) == (
         "skillmix data: no ratio_of_all_skills row for GPT-4 k=6 (all_skills needs one for "
         "every full-marks cell; set all_skills = false to fit the full marks alone)")
-    other = sm.copy()
-    other.loc[one, "n_combinations"] = 50
-    with pytest.raises(DataValidationError) as err:
-        assemble(other, cat, lo, all_skills=True)
-    assert str(err.value) == (
-        "skillmix data: GPT-4 k=6 has 50 trials for ratio_of_all_skills but 100 for "
-        "ratio_of_full_marks (the two count the same graded texts)")
-    fewer = sm.copy()
-    fewer.loc[one, "value"] = 0.05
-    with pytest.raises(DataValidationError) as err:
-        assemble(fewer, cat, lo, all_skills=True)
-    assert str(err.value) == (
-        "skillmix data: GPT-4 k=6 has fewer all-skills successes (5) than full marks (8), "
-        "but full marks need every skill shown")
-    with pytest.raises(DataValidationError) as err:
-        assemble(sm, cat, lo, metric="skill_fraction", all_skills=True)
-    assert str(err.value) == (
-        "skillmix data: all_skills needs metric 'ratio_of_full_marks' (the full marks are the "
-        "subset of the all-skills texts), got 'skill_fraction'")
+    wrong = [  # (table, metric, message)
+        (sm.assign(n_combinations=sm["n_combinations"].where(~one, 50)), "ratio_of_full_marks",
+         "skillmix data: GPT-4 k=6 has 50 trials for ratio_of_all_skills but 100 for "
+         "ratio_of_full_marks (the two count the same graded texts)"),
+        (sm.assign(value=sm["value"].where(~one, 0.05)), "ratio_of_full_marks",
+         "skillmix data: GPT-4 k=6 has fewer all-skills successes (5) than full marks (8), "
+         "but full marks need every skill shown"),
+        (sm, "skill_fraction",
+         "skillmix data: all_skills needs metric 'ratio_of_full_marks' (the full marks are the "
+         "subset of the all-skills texts), got 'skill_fraction'"),
+    ]
+    for table, metric, message in wrong:
+        with pytest.raises(DataValidationError) as err:
+            assemble(table, cat, lo, metric=metric, all_skills=True)
+        assert str(err.value) == message
 
 
 def test_assemble_names_each_table_in_its_messages(tables):
