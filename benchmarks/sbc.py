@@ -10,11 +10,16 @@ posterior draws. If the inference is calibrated the ranks are uniform; a chi-squ
 
 - ``scaling``: ``ScalingLawModel`` at the 240 Chinchilla (N, D) points, PyMC's NUTS, refit
   through ``pm.set_data``.
-- ``joint``: the default ``SkillGraphModel`` (threshold link) at the bundled design (the 34
-  Skill-Mix cells with their numbers of combinations, the 28 observed losses, the catalogue's
-  N and D): simulated successes and losses, refit with nutpie on the model compiled once per
-  worker (``compiled.with_data``), 2 chains, target_accept 0.9 as the default fit. Its
-  divergences per replication are reported too.
+- ``joint``: a ``SkillGraphModel`` spec (``--spec``, default the bundled ``skillmix``) at
+  the spec's design (the 34 Skill-Mix cells with their numbers of combinations, the 28
+  observed losses, the catalogue's N and D): simulated successes and losses, refit with nutpie
+  on the model compiled once per worker (``compiled.with_data``), 2 chains at the spec's
+  ``target_accept``. Ranked: every shared parameter the spec samples (``c``, ``eta``,
+  ``degree``, ``gamma``, ``kappa``, ``sigma_family``, ``sigma_tune``, and ``floor``,
+  ``tau_spread``, ... when they have a prior), ``theta`` of GPT-4 and LLaMA-2-70B-Chat, and
+  the forecast ``pi`` at k = 4 for GPT-4 with 10x its compute (``pi4[GPT-4 x10]``, computed
+  from the true parameters and from each posterior draw by the package's own forecast code).
+  Its divergences per replication are reported too.
 
 Replications are tasks of :class:`skillfit.runner.Runner`: a local Dask cluster of
 ``--workers`` single-threaded processes, or an existing cluster with ``--scheduler ADDRESS``
@@ -33,7 +38,9 @@ import numpy as np
 from scipy import stats
 
 PARAMS = ("E", "alpha", "beta", "r_params_ref", "r_tokens_ref", "sigma", "nu")
-JOINT_PARAMS = ("c", "degree", "floor", "gamma", "kappa", "sigma_family", "sigma_tune")
+THETA_LLMS = ("GPT-4", "LLaMA-2-70B-Chat")
+FORECAST = {"name": "GPT-4 x10", "of": "GPT-4", "factor": 10.0}
+FORECAST_K = 4.0
 BINS = 10
 THIN_TO = 99  # posterior draws kept per replication: ranks fall in 0..99
 
@@ -74,43 +81,92 @@ def replicate(seed: int, draws: int = 400) -> dict[str, int]:
     return ranks
 
 
-def _joint():
+def _build(spec: str):
+    """The spec's model built on its data, the shared parameters it samples and its
+    ``target_accept``."""
+    from skillfit.models.pytensor_face import compile_mode_for_theory
+    from skillfit.models.skill_graph import SHARED_PARAMETERS
+    from skillfit.specs import load_spec
+
+    loaded = load_spec(spec)
+    m = loaded.make_model()
+    with compile_mode_for_theory():
+        model = m.build_model(loaded.load_data())
+    # shared scalars that are random (sampled, or a transform of what is, as c of log_c_ref);
+    # fixed ones are plain numbers in the config
+    random = {v.name for v in model.free_RVs} | {d.name for d in model.deterministics}
+    params = [p for p in SHARED_PARAMETERS
+              if p in random and model.named_vars[p].ndim == 0]
+    return m, model, params, float(loaded.sampler_config.get("target_accept", 0.9))
+
+
+def _joint(spec: str):
+    """:func:`_build`, compiled with nutpie once per process (the workers' cache)."""
     global _JOINT
     if _JOINT is None:
         import nutpie
 
         from skillfit.models.pytensor_face import compile_mode_for_theory
-        from skillfit.models.skill_graph import SkillGraphModel
 
-        m = SkillGraphModel()
+        m, model, params, target = _build(spec)
         with compile_mode_for_theory():
-            model = m.build_model()
             compiled = nutpie.compile_pymc_model(model, backend="numba")
-        _JOINT = (model, compiled)
+        _JOINT = (m, model, compiled, params, target)
     return _JOINT
 
 
-def replicate_joint(seed: int, draws: int = 400) -> dict[str, int]:
-    """Ranks of the joint model's shared parameters for one simulated data set (and the
-    number of divergent transitions, under ``"divergences"``)."""
+def joint_params(spec: str = "skillmix") -> list[str]:
+    """Names ranked by :func:`replicate_joint` for ``spec``."""
+    params = _build(spec)[2]
+    return [*params, *(f"theta[{name}]" for name in THETA_LLMS),
+            f"pi{FORECAST_K:g}[{FORECAST['name']}]"]
+
+
+def _forecast_pi(m, group) -> np.ndarray:
+    """Draws of the forecast pi of :data:`FORECAST` at k = :data:`FORECAST_K` from ``group``
+    (a posterior or a one-draw prior), through the package's forecast code."""
+    import xarray as xr
+
+    from skillfit import forecasting
+
+    m._idata = xr.DataTree.from_dict({"posterior": group})
+    _, log_r = forecasting.resolve_llms(m, [FORECAST])
+    pi, _ = forecasting.pi_and_score_draws(m, log_r, np.array([FORECAST_K]),
+                                           forecasting.gamma_draws(m, [FORECAST]))
+    return pi[0, 0]
+
+
+def replicate_joint(seed: int, draws: int = 400, spec: str = "skillmix") -> dict[str, int]:
+    """Ranks of the joint model's shared parameters, two LLMs' theta and one forecast pi for
+    one simulated data set (and the number of divergent transitions, under
+    ``"divergences"``)."""
     import nutpie
     import pymc as pm
 
-    model, compiled = _joint()
+    m, model, compiled, params, target = _joint(spec)
     with model:
         prior = pm.sample_prior_predictive(draws=1, random_seed=seed)
-    truth = {p: float(prior["prior"][p].values.ravel()[0]) for p in JOINT_PARAMS}
     sims = prior["prior_predictive"]
     fitted = compiled.with_data(
         successes_observed=sims["successes"].values.reshape(-1),
         loss_observed=sims["loss"].values.reshape(-1),
     )
     idata = nutpie.sample(fitted, draws=draws, tune=500, chains=2, cores=1, seed=seed,
-                          progress_bar=False, target_accept=0.9)
+                          progress_bar=False, target_accept=target)
+    truth, post = {}, {}
+    for p in params:
+        truth[p] = float(prior["prior"][p].values.ravel()[0])
+        post[p] = idata["posterior"][p].values.reshape(-1)
+    for name in THETA_LLMS:
+        key = f"theta[{name}]"
+        truth[key] = float(prior["prior"]["theta"].sel(llm=name).values.ravel()[0])
+        post[key] = idata["posterior"]["theta"].sel(llm=name).values.reshape(-1)
+    key = f"pi{FORECAST_K:g}[{FORECAST['name']}]"
+    truth[key] = float(_forecast_pi(m, prior["prior"].to_dataset())[0])
+    post[key] = _forecast_pi(m, idata["posterior"].to_dataset())
     ranks = {}
-    for p in JOINT_PARAMS:
-        post = idata["posterior"][p].values.reshape(-1)
-        keep = post[np.linspace(0, post.size - 1, THIN_TO).astype(int)]
+    for p, values in post.items():
+        keep = values[np.linspace(0, values.size - 1, THIN_TO).astype(int)]
         ranks[p] = int(np.sum(keep < truth[p]))
     ranks["divergences"] = int(idata["sample_stats"]["diverging"].values.sum())
     return ranks
@@ -121,20 +177,25 @@ def main() -> None:
     ap.add_argument("--model", choices=["scaling", "joint"], default="scaling")
     ap.add_argument("--reps", type=int, default=100)
     ap.add_argument("--draws", type=int, default=400)
+    ap.add_argument("--spec", default="skillmix",
+                    help="joint model: spec name or .toml path (default: skillmix)")
     ap.add_argument("--workers", type=int, default=None,
                     help="local Dask workers (default: available cores)")
     ap.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
     a = ap.parse_args()
     t0 = time.perf_counter()
     seeds = list(range(1, a.reps + 1))
-    fn, params, name = ((replicate, PARAMS, "ScalingLawModel") if a.model == "scaling"
-                        else (replicate_joint, JOINT_PARAMS, "SkillGraphModel (threshold link)"))
+    if a.model == "scaling":
+        fn, params, name = partial(replicate, draws=a.draws), PARAMS, "ScalingLawModel"
+    else:
+        fn = partial(replicate_joint, draws=a.draws, spec=a.spec)
+        params, name = joint_params(a.spec), f"SkillGraphModel (spec {a.spec})"
     from skillfit.runner import Runner
 
     with Runner(scheduler=a.scheduler, n_workers=a.workers,
                 report=lambda line: print(line, flush=True)) as runner:
         workers = runner.description
-        results = runner.map(partial(fn, draws=a.draws), seeds,
+        results = runner.map(fn, seeds,
                              labels=[f"replication {s}" for s in seeds])
     wall = time.perf_counter() - t0
     print(f"SBC of {name}: {a.reps} replications in {wall:.0f} s "
@@ -149,7 +210,7 @@ def main() -> None:
         counts = np.histogram(ranks, bins=BINS, range=(0, THIN_TO + 1))[0]
         pval = stats.chisquare(counts).pvalue
         worst = min(worst, pval)
-        print(f"  {p:13s} chi2 p = {pval:.3f}  counts {counts.tolist()}")
+        print(f"  {p:24s} chi2 p = {pval:.3f}  counts {counts.tolist()}")
     print(f"smallest p-value {worst:.3f} (Bonferroni threshold for {len(params)} tests at 5%: "
           f"{0.05 / len(params):.4f})")
 
