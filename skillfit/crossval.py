@@ -63,6 +63,7 @@ __all__ = ["MIN_LOGISTIC_CELLS", "NULLS", "PSENSE_VARS", "SCHEMES", "UNKNOWN_TOK
            "drop_loss_only_families", "fit_dispersion", "fit_fold_task", "make_folds",
            "mixture_pmf", "null_means", "paired_differences", "paired_runs", "read_folds",
            "pmf_scores", "sensitivity", "sensitivity_task", "summarise",
+           "summary_with_paired",
            "with_open_only"]
 
 #: Cross-validation schemes, in the order they run.
@@ -640,6 +641,30 @@ def summarise(folds: pd.DataFrame) -> pd.DataFrame:
                 max_r_hat=("max_r_hat", "max"), divergences=("divergences", "sum"))
     out.loc[out["kind"] == "baseline", ["max_r_hat", "divergences"]] = np.nan
     return out.reset_index()
+
+
+def summary_with_paired(summary: pd.DataFrame, paired: pd.DataFrame) -> pd.DataFrame:
+    """:func:`summarise`'s rows with each model's paired differences against each null beside
+    them (the run folder's ``summary.csv``).
+
+    A model's row appears once per null (columns ``null, d_elpd, se_elpd, d_crps_points,
+    se_crps_points, verdict``); a null's row once, with those columns empty. The paired
+    differences' ``cells`` is the model row's own ``cells`` (both count the scheme's held-out
+    cells), so it is not repeated.
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame({"scheme": "s", "method": ["m", "null"],
+    ...                         "kind": ["model", "baseline"], "cells": 2, "elpd": [-2.0, -5.0]})
+    >>> paired = pd.DataFrame({"scheme": ["s"], "model": ["m"], "null": ["null"], "cells": [2],
+    ...                        "d_elpd": [3.0], "se_elpd": [1.0], "d_crps_points": [-1.0],
+    ...                        "se_crps_points": [0.0], "verdict": ["beats"]})
+    >>> table = summary_with_paired(summary, paired)
+    >>> table.columns.tolist()[:5], table["d_elpd"].tolist()
+    (['scheme', 'method', 'kind', 'cells', 'elpd'], [3.0, nan])
+    """
+    extra = paired.drop(columns="cells").rename(columns={"model": "method"})
+    return summary.merge(extra, how="left", on=["scheme", "method"])
 
 
 def paired_differences(folds: pd.DataFrame) -> pd.DataFrame:

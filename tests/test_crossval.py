@@ -298,6 +298,16 @@ def test_cli_writes_the_run_folder(tmp_path, mocked_sample: None, capsys) -> Non
     assert {p.name for p in out.iterdir()} >= {"folds.csv", "summary.csv", "paired.csv",
                                                "calibration.png", "llm_errors.png", "run.json"}
     assert json.loads((out / "run.json").read_text())["schemes"] == ["top-k"]
+    # summary.csv: one row per null for the model (its paired differences beside it), one per
+    # null; no duplicated merge columns
+    summary = pd.read_csv(out / "summary.csv")
+    assert "cells" in summary and not {"cells_x", "cells_y", "model"} & set(summary)
+    model_rows = summary[summary["kind"] == "model"]
+    assert sorted(model_rows["null"]) == sorted(summary.loc[summary["kind"] == "baseline",
+                                                            "method"])
+    paired = pd.read_csv(out / "paired.csv")
+    assert model_rows["d_elpd"].tolist() == paired["d_elpd"].tolist()
+    assert summary.loc[summary["kind"] == "baseline", "d_elpd"].isna().all()
     assert main(["crossval", "--schemes", "nope", "--serial", "--out", str(tmp_path / "x")]) == 1
     # against that run as the baseline: the same seeds give the same refits, a zero difference
     again = tmp_path / "cv2"

@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         read_folds,
         sensitivity,
         summarise,
+        summary_with_paired,
         with_open_only,
     )
     from skillfit.errors import SkillfitError
@@ -166,8 +167,7 @@ def run(args: argparse.Namespace) -> int:
     }
     with staged_dir(out, replace) as stage:
         folds.to_csv(stage / "folds.csv", index=False)
-        summary.merge(paired, how="outer", left_on=["scheme", "method"],
-                      right_on=["scheme", "model"]).to_csv(stage / "summary.csv", index=False)
+        summary_with_paired(summary, paired).to_csv(stage / "summary.csv", index=False)
         paired.to_csv(stage / "paired.csv", index=False)
         if against is not None:
             against.to_csv(stage / "baseline.csv", index=False)
