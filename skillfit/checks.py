@@ -96,7 +96,7 @@ def scaling_runs(model: ScalingLawModel, ci_prob: float = CI_PROB) -> pd.DataFra
     the configuration), predictive ``median, lower, upper`` and ``inside``.
     """
     df = model.fit_data
-    used = model._rows_used(df)
+    used = model.rows_used()
     pred = model.predict(df["params"].to_numpy(), df["tokens"].to_numpy(), ci_prob)
     out = pd.DataFrame({
         "params": df["params"].to_numpy(), "tokens": df["tokens"].to_numpy(),

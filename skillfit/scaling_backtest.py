@@ -113,7 +113,7 @@ def scaling_backtest(
     rows, runs = [], []
     for cut in cuts:
         model = ScalingLawModel(model_config=model_config, sampler_config=sampler_config)
-        clean = model._rows_used(model._validate_data(data))
+        clean = model.rows_used(data)
         train, test = compute_cut_split(clean, float(cut), beyond)
         if len(train) < 6 or len(test) == 0:
             raise DataValidationError(

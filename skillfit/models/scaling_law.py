@@ -208,6 +208,30 @@ class ScalingLawModel(ModelBuilder):
             )
         return validate_chinchilla(data, source="data").reset_index(drop=True)
 
+    def rows_used(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The runs a fit on ``data`` uses (default: the fitted data).
+
+        ``data`` validated as :meth:`fit` does, without the runs Epoch AI excluded when
+        ``exclude_epoch_outliers`` is set (the default); the index is that of the validated
+        table, 0 to n - 1 in the order given.
+
+        Raises
+        ------
+        DataValidationError
+            If ``data`` is invalid or fewer than 6 runs are left.
+
+        Examples
+        --------
+        >>> from skillfit import datasets
+        >>> runs = datasets.load("chinchilla")
+        >>> len(runs), len(ScalingLawModel().rows_used(runs))  # 5 excluded by Epoch AI
+        (245, 240)
+        >>> len(ScalingLawModel(model_config={"exclude_epoch_outliers": False}).rows_used(runs))
+        245
+        """
+        df = self.fit_data if data is None else self._validate_data(data)
+        return self._rows_used(df)
+
     def _rows_used(self, df: pd.DataFrame) -> pd.DataFrame:
         if self.model_config["exclude_epoch_outliers"] and "excluded_by_epoch" in df:
             df = df[~df["excluded_by_epoch"].astype(bool)]
