@@ -157,7 +157,8 @@ def test_score_draws_on_prior_draws_match_hand(mocked: SkillGraphModel) -> None:
     z = (log_r[0] - log_r_law(7e10, 2e12) - fam) / shared["sigma_tune"]
     assert abs(np.mean(z)) < 0.4 and 0.7 < np.std(z) < 1.3  # 120 draws: SE 0.09 and 0.065
     for s in range(0, shared["c"].size, 7):
-        p = {name: float(shared[name][s]) for name in ("c", "eta", "degree", "tau", "floor", "gamma")}
+        p = {name: float(shared[name][s]) for name in ("c", "eta", "degree", "tau", "tau_spread", "floor",
+                                                      "gamma")}
         want = score_by_hand(pi_by_hand(log_r[0, s], ks, p), p["gamma"],
                              float(shared["per_tuple"][s]))
         np.testing.assert_allclose(draws[0, :, s], want, rtol=1e-9, atol=1e-12)
@@ -408,7 +409,8 @@ def test_score_draws_uses_its_seed_and_integer_k(mocked: SkillGraphModel) -> Non
     _, log_r = resolve_llms(mocked, rows, 3)
     shared = mocked.shared_parameters()
     for s in range(0, shared["c"].size, 11):
-        p = {name: float(shared[name][s]) for name in ("c", "eta", "degree", "tau", "floor", "gamma")}
+        p = {name: float(shared[name][s]) for name in ("c", "eta", "degree", "tau", "tau_spread", "floor",
+                                                      "gamma")}
         want = score_by_hand(pi_by_hand(log_r[0, s], np.array([2.0, 5.0]), p), p["gamma"],
                              float(shared["per_tuple"][s]))
         np.testing.assert_allclose(draws[0, :, s], want, rtol=1e-9, atol=1e-12)

@@ -128,6 +128,7 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
     # 4. link, per cell
     th, k, lr = theta[x.cell_llm], x.cell_k, log_r[x.cell_llm]
     spread = cfg["tau_spread"] if isinstance(cfg["tau_spread"], float) else v["tau_spread"]
+    floor = cfg["floor"] if isinstance(cfg["floor"], float) else v["floor"]
     if model.link == "threshold" and spread > 0:
         # a competence level per tuple, logit tau_t ~ Normal(logit tau, spread): no guarantee
         # once tau_t >= 1 - theta_k, i.e. z >= z*; the rest by 16-point Gauss-Legendre in
@@ -143,11 +144,11 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
             levels = 1.0 / (1.0 + np.exp(-(logit_tau + spread * stats.norm.ppf(u * mass[i]))))
             cf = [competent_fraction(th[i], v["degree"], lv, k[i], "union") for lv in levels]
             guaranteed[i] = mass[i] * np.dot(w, cf)
-        pi = v["floor"] + (1.0 - v["floor"]) * guaranteed
+        pi = floor + (1.0 - floor) * guaranteed
     elif model.link == "threshold":
         guaranteed = np.array([competent_fraction(t, v["degree"], cfg["tau"], kk, "union")
                                for t, kk in zip(th, k, strict=True)])
-        pi = v["floor"] + (1.0 - v["floor"]) * guaranteed
+        pi = floor + (1.0 - floor) * guaranteed
     elif model.link == "independent":
         pi = (1.0 + np.log(1.0 - th) / v["degree"]) ** k
     else:
@@ -219,18 +220,19 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
             **priors}
 
 
-#: The model configurations checked: each link with the defaults, and the threshold link with
-#: the best-of-3 weight per_tuple given a prior (its default is a fixed 0), and the law drawn from
-#: the Chinchilla posterior instead of fixed at Epoch's fit, the competence level spread across
-#: tuples (tau_spread with a prior), and the all-skills counts observed beside the full marks
-#: with one gamma per LLM.
+#: The model configurations checked: each link with the defaults (the threshold link's: a
+#: competence level spread across tuples, tau_spread with a prior, and no floor), the threshold
+#: link with a single competence level and the floor given a prior (the default before
+#: 2026-11-28), with the best-of-3 weight per_tuple given a prior (its default is a fixed 1),
+#: and with the law drawn from the Chinchilla posterior instead of fixed at Epoch's fit, and
+#: the all-skills counts observed beside the full marks with one gamma per LLM.
 JOINT_CONFIGS = {"threshold": {"link": "threshold"}, "independent": {"link": "independent"},
                  "logistic": {"link": "logistic"},
+                 "floor": {"link": "threshold", "tau_spread": 0.0,
+                           "floor": {"dist": "Beta", "alpha": 1.0, "beta": 19.0}},
                  "per_tuple": {"link": "threshold",
                                "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}},
                  "law_posterior": {"link": "threshold", "law": "posterior"},
-                 "tau_spread": {"link": "threshold",
-                                "tau_spread": {"dist": "HalfNormal", "sigma": 1.0}},
                  "all_skills": {"link": "threshold", "all_skills": True, "gamma_per_llm": True,
                                 "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}}}
 
