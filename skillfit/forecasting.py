@@ -467,7 +467,8 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
             counts = stats["measured"][sl, :, 1:] * trials
             counts[..., 0] = np.floor(counts[..., 0] + 0.5)
             counts[..., 1] = np.floor(counts[..., 1] + 1e-9)
-            counts[..., 2] = np.ceil(counts[..., 2] - 1e-9)
+            # + 0.0: ceil(-1e-9) is -0.0, which tables print as '-0.00'
+            counts[..., 2] = np.ceil(counts[..., 2] - 1e-9) + 0.0
             stats["measured"][sl, :, 1:] = counts / trials
         for j, x in enumerate(levels):
             prob[sl, j] = (score >= x).mean(axis=-1)

@@ -251,6 +251,18 @@ def test_measured_rows_are_the_beta_binomial_of_a_new_evaluation(
         assert np.all(width[:3] > 0)  # the score's own interval is a point here
 
 
+def test_measured_rows_of_a_zero_score_are_plus_zero(fixed_joint: SkillGraphModel) -> None:
+    """A 1,000-parameter LLM scores about 0.003 at k = 8 (pi is FIXED's floor 0.004): one
+    graded combination is a failure in over 94.5% of the draws, so the measured median and 89%
+    interval are all 0 of 1, and the rows say 0.0, not -0.0 (which a table prints as
+    '-0.00')."""
+    table = forecast(fixed_joint, [{"name": "tiny", "params": 1e3, "tokens": 1e4}], k_max=8,
+                     score_at_least=(), trials=1)
+    row = table[(table["quantity"] == "measured") & (table["k"] == 8)]
+    values = row[["median", "lower", "upper"]].to_numpy(float)
+    assert np.all(values == 0.0) and not np.signbit(values).any()
+
+
 def test_measured_rows_follow_the_seed_per_llm(models) -> None:
     rows = [{"name": "a", "compute": 1e24}, {"name": "b", "compute": 1e25}]
     one = forecast(models["threshold"], rows, k_max=3, score_at_least=(), random_seed=3)
