@@ -5,7 +5,9 @@ model), like :mod:`skillfit.theory.kernels`:
 
 - ``threshold`` (theory, default): the Arora-Goyal competent fraction, i.e. the fraction of
   k-tuples of skills guaranteed competence ``>= tau`` on a graph with ``degree`` skills per piece,
-  plus a small chance ``floor`` that a tuple without the guarantee is handled anyway.
+  optionally averaged over a level ``tau`` that varies across tuples (``tau_spread``; the joint
+  model's default) and plus a chance ``floor`` that a tuple without the guarantee is handled
+  anyway (0 in the joint model's default).
 - ``independent``: each skill is mastered independently with ``m = 1 + ln(1 - theta)/degree``
   (the per-skill share of the failed text's log-survival) and ``pi = m^k``: the geometric law.
 - ``logistic``: the peers' phenomenological sigmoid in ``log r`` and ``k``, a baseline to beat.

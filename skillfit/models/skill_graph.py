@@ -15,8 +15,9 @@ Generative story (every assumption and its reason is in ``docs/model.md``):
    training changes behaviour beyond the base loss, ``v ~ Normal(0, sigma_tune)``);
    ``theta_i = 1 - exp(-c r_i^eta)``, with the exponent ``eta`` learned around the paper's 1.
 4. **Link.** ``pi_ik``, the chance a random k-tuple is handled: ``threshold`` (Arora-Goyal
-   competent fraction at level ``tau`` on a graph of ``degree`` skills per piece; tuples
-   without the guarantee are handled with a small chance ``floor``),
+   competent fraction on a graph of ``degree`` skills per piece, averaged over a competence
+   level that varies across tuples, ``logit tau_t ~ Normal(logit tau, tau_spread)``; a
+   ``floor``, 0 by default, lifts the tuples without the guarantee),
    ``independent`` (``m^k``, ``m = 1 + ln(1 - theta)/degree``) or ``logistic`` (sigmoid in
    ``log r`` and ``k``).
 5. **Observation.** A tuple is handled with probability ``pi`` (a property of the tuple) and a
