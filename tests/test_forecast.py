@@ -799,6 +799,20 @@ def test_forecast_warns_the_caller(models) -> None:
     assert table.attrs["warnings"][0].startswith("huge: training compute 1e+32 FLOP is more than")
 
 
+def test_forecast_warning_points_at_the_caller(models) -> None:
+    """stacklevel=2: the ExtrapolationWarning names the file that called forecast (this one),
+    not forecasting.py (level 1) nor pytest's (level 3). Not judged through mutmut's
+    trampoline, which adds a frame: left out of the mutant runs (docs/testing.md)."""
+    import warnings
+
+    from skillfit.errors import ExtrapolationWarning
+
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        forecast(models["threshold"], [{"name": "huge", "compute": 1e32}], k_max=2)
+    assert [(w.category, w.filename) for w in record] == [(ExtrapolationWarning, __file__)]
+
+
 def _crossing(k: int, level: float, tpp: float | None = None) -> float:
     """log10 of the compute where the new LLM's by-hand pi_k equals level (no spread)."""
     from scipy.optimize import brentq
