@@ -158,6 +158,7 @@ def test_assemble_all_skills_counts_and_messages(tables):
     assert x.cell_all_successes[gpt4].tolist() == [50] and x.cell_successes[gpt4].tolist() == [48]
     assert np.all(x.cell_all_successes >= x.cell_successes)
     assert x.cell_all_successes.sum() > x.cell_successes.sum()
+    assert x.cell_all_successes.dtype.kind == x.cell_successes.dtype.kind == "i"  # counts
     is_all = sm["metric"] == "ratio_of_all_skills"
     one = is_all & (sm["llm"] == "GPT-4") & (sm["k"] == 6)
     with pytest.raises(DataValidationError) as err:
@@ -165,6 +166,12 @@ def test_assemble_all_skills_counts_and_messages(tables):
     assert str(err.value) == (
         "skillmix data: no ratio_of_all_skills row for GPT-4 k=6 (all_skills needs one for "
         "every full-marks cell; set all_skills = false to fit the full marks alone)")
+    # no all-skills row at all: the first full-marks cell is named, as for one missing row
+    with pytest.raises(DataValidationError) as err:
+        assemble(sm[~is_all], cat, lo, all_skills=True)
+    assert str(err.value) == (
+        "skillmix data: no ratio_of_all_skills row for LLaMA-2-7B-Chat k=2 (all_skills needs "
+        "one for every full-marks cell; set all_skills = false to fit the full marks alone)")
     wrong = [  # (table, metric, message)
         (sm.assign(n_combinations=sm["n_combinations"].where(~one, 50)), "ratio_of_full_marks",
          "skillmix data: GPT-4 k=6 has 50 trials for ratio_of_all_skills but 100 for "
@@ -207,9 +214,12 @@ def test_assemble_ignores_extra_columns_whatever_their_names(tables):
     ones named like the columns pandas would add for an index ('index', 'level_0')."""
     sm, cat, lo = tables
     extra = sm.assign(index=np.arange(len(sm)), level_0="x")
-    x, y = assemble(sm, cat, lo), assemble(extra, cat, lo)
-    for field in ("cell_llm", "cell_k", "cell_n", "cell_successes", "cell_value"):
+    x, y = assemble(sm, cat, lo, all_skills=True), assemble(extra, cat, lo, all_skills=True)
+    for field in ("cell_llm", "cell_k", "cell_n", "cell_successes", "cell_value",
+                  "cell_all_successes"):
         np.testing.assert_array_equal(getattr(y, field), getattr(x, field))
+    cells = np.array(y.llms)[y.cell_llm]  # Tigerbot k=2: 0.12 of 100 show every skill
+    assert y.cell_all_successes[(cells == "Tigerbot-70B-Chat") & (y.cell_k == 2)].tolist() == [12]
 
 
 def test_combine_by_hand():
