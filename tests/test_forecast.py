@@ -889,6 +889,24 @@ def test_compute_for_seed_family_and_last_grid_step(models, fixed_joint: SkillGr
     assert 10 ** (star - 1 / 20) < last < 10 ** (star + 0.01)
 
 
+def test_gamma_draws_per_row_and_their_messages(fixed_joint: SkillGraphModel) -> None:
+    """One shared gamma (fixed at FIXED's 0.8 here): every row, new or scaled from an observed
+    LLM, gets its draws. An unknown 'of' is named with the row's name, or llm<position> (from
+    1) for an unnamed row, in gamma_draws' own message (forecast resolves log r first)."""
+    from skillfit.forecasting import gamma_draws
+
+    s = fixed_joint.shared_parameters()["gamma"].size
+    g = gamma_draws(fixed_joint, [{"name": "new", "params": 7e10, "tokens": 2e12},
+                                  {"of": "LLaMA-2-13B-Chat", "factor": 10.0}])
+    np.testing.assert_array_equal(g, np.full((2, s), FIXED["gamma"]))
+    for rows, label in (([{"compute": 1e24}, {"of": "nope", "factor": 2.0}], "llm2"),
+                        ([{"name": "b", "of": "nope", "factor": 2.0}], "b")):
+        with pytest.raises(SkillfitError) as err:
+            gamma_draws(fixed_joint, rows)
+        assert str(err.value).startswith(
+            f"forecast '{label}': 'of': unknown LLM 'nope'; Skill-Mix LLMs: LLaMA-2-7B-Chat, ")
+
+
 def test_resolve_llm_name_word_for_word() -> None:
     """A Skill-Mix LLM by name or catalog alias, any case and spacing; a near miss gets a
     suggestion; a base model (a catalog row, not a Skill-Mix LLM) is unknown; the message
@@ -1069,6 +1087,12 @@ def test_scaled_llm_keeps_its_gamma_new_llm_draws_one(posterior_law) -> None:
     _, log_r = resolve_llms(model, rows)
     pi, score = pi_and_score_draws(model, log_r, ks, g)
     np.testing.assert_allclose(score, pi * (1.0 - (1.0 - g[:, None, :]) ** 3), rtol=1e-12)
+    # gamma draws stored in float32 are used in float64 (in float32, (1 - gamma)^3 is off by
+    # ~1e-7 relative)
+    g32 = g.astype(np.float32)
+    _, score32 = pi_and_score_draws(model, log_r, ks, g32)
+    np.testing.assert_allclose(
+        score32, pi * (1.0 - (1.0 - g32.astype(float)[:, None, :]) ** 3), rtol=1e-12)
     table = forecast(model, rows, k_max=4, trials=None)
     got = table[table["quantity"] == "score"].set_index(["llm", "k"])["median"]
     for i, name in enumerate(["g", "new"]):
