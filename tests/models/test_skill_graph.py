@@ -298,6 +298,34 @@ def test_built_model_coords_dims_and_data():
     assert pm_model is model.model
 
 
+def test_built_variants_coords_dims_and_data():
+    """The all-skills counts with one gamma per LLM and the law drawn from its posterior: the
+    three outcomes of a graded text as a coordinate, the counts per cell and outcome (full
+    marks, all skills only, not all skills), the new variables' names and dims."""
+    model = SkillGraphModel({"all_skills": True, "gamma_per_llm": True, "law": "posterior"})
+    pm_model = model.build_model()
+    x = model.inputs
+    assert set(pm_model.coords) == {"llm", "base", "family", "corpus", "cell", "loss_obs",
+                                    "outcome"}
+    assert list(pm_model.coords["outcome"]) == ["full_marks", "all_skills_only",
+                                                "not_all_skills"]
+    dims = {name: pm_model.named_vars_to_dims.get(name) for name in pm_model.named_vars}
+    want = {"successes": ("cell", "outcome"), "successes_observed": ("cell",),
+            "trials_observed": ("cell",), "all_skills_observed": ("cell",), "score": ("cell",),
+            "gamma_llm_raw": ("llm",), "gamma_llm": ("llm",), "gamma": None,
+            "gamma_new_raw": None, "law_z": None, "law_A": None, "law_alpha": None}
+    assert {name: dims.get(name) for name in want} == want
+    assert {v.name for v in pm_model.free_RVs} >= {
+        "law_z", "gamma_logit_mu", "gamma_logit_sigma", "gamma_llm_raw", "gamma_new_raw"}
+    assert "gamma" not in {v.name for v in pm_model.free_RVs}
+    assert pm_model.initial_point()["law_z"].shape == (4,)
+    f, a, n = x.cell_successes, x.cell_all_successes, x.cell_n
+    np.testing.assert_array_equal(pm_model["all_skills_observed"].get_value(), a)
+    counts = pm_model.rvs_to_values[pm_model["successes"]].eval()
+    np.testing.assert_array_equal(counts, np.column_stack([f, a - f, n - a]))
+    assert counts.shape == (34, 3) and (counts[:, 1] > 0).any()
+
+
 def test_c_sampled_at_the_reference_loss_keeps_its_prior():
     """c is a deterministic of log c_ref = log c + eta log 0.16: prior draws of log c are
     still Normal(1, 1) independent of eta (LogNormal(0, 0.3)); a c fixed, a non-LogNormal c
