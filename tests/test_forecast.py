@@ -1060,7 +1060,12 @@ def test_posterior_law_forecasts_use_each_draws_law(posterior_law) -> None:
     # and the law's own draws are what SkillGraphModel.law() hands out
     fitted = model.law()
     np.testing.assert_allclose(fitted.A, big_a, rtol=1e-8)
+    np.testing.assert_allclose(fitted.B, big_b, rtol=1e-8)
+    np.testing.assert_allclose(fitted.a, alpha, rtol=1e-10)
     np.testing.assert_allclose(fitted.b, beta, rtol=1e-10)
+    from skillfit.scaling import POSTERIOR
+
+    np.testing.assert_array_equal(fitted.E, np.full(200, POSTERIOR.E))  # its median E
 
 
 def test_scaled_llm_keeps_its_gamma_new_llm_draws_one(posterior_law) -> None:

@@ -324,6 +324,33 @@ def test_built_variants_coords_dims_and_data():
     counts = pm_model.rvs_to_values[pm_model["successes"]].eval()
     np.testing.assert_array_equal(counts, np.column_stack([f, a - f, n - a]))
     assert counts.shape == (34, 3) and (counts[:, 1] > 0).any()
+    # cross-validation's data for held-out cells 3 and 9 (whole-number floats are indices
+    # too): 0 of 0 in every observed array there, the rest untouched and the inputs kept
+    held = model.held_out_data(np.array([3.0, 9.0]))
+    assert sorted(held) == ["all_skills_observed", "successes_observed", "trials_observed"]
+    keep = np.delete(np.arange(34), [3, 9])
+    for name, full in (("successes_observed", f), ("trials_observed", n),
+                       ("all_skills_observed", a)):
+        assert held[name][[3, 9]].tolist() == [0, 0] and full[[3, 9]].min() > 0, name
+        np.testing.assert_array_equal(held[name][keep], full[keep])
+    assert model.inputs.cell_n[[3, 9]].min() > 0  # a copy was masked, not the inputs
+    # the law at the posterior mean, for what needs one law: A = r_N N_ref^a, B = r_D D_ref^b
+    from skillfit.scaling import POSTERIOR
+
+    lr_n, lr_d, alpha, beta = POSTERIOR.mean
+    point = model.point_law()
+    assert (point.a, point.b, point.E) == (alpha, beta, POSTERIOR.E)
+    assert point.A == pytest.approx(np.exp(lr_n) * POSTERIOR.ref_params ** alpha, rel=1e-12)
+    assert point.B == pytest.approx(np.exp(lr_d) * POSTERIOR.ref_tokens ** beta, rel=1e-12)
+
+
+def test_law_and_point_law_of_a_fixed_law():
+    """A fixed law (any case) is its published constants, as law() and as point_law()."""
+    for name, want in (("HOFFMANN", (1.69, 406.4, 410.7, 0.34, 0.28)),
+                       (None, (1.8172, 482.01, 2085.43, 0.3478, 0.3658))):  # default: Epoch
+        model = SkillGraphModel({} if name is None else {"law": name})
+        for law in (model.law(), model.point_law()):
+            assert (law.E, law.A, law.B, law.a, law.b) == want
 
 
 def test_c_sampled_at_the_reference_loss_keeps_its_prior():
