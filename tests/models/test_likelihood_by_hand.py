@@ -363,6 +363,33 @@ def test_expected_score_kept_off_0_and_1() -> None:
         np.testing.assert_allclose(logp, want, rtol=1e-7, atol=1e-10)
 
 
+def test_all_skills_shares_kept_off_0_and_1() -> None:
+    """With the all-skills counts the three shares (full marks, all skills only, not all
+    skills) are P, max(P_all - P, 1e-6) and 1 - P_all, both scores clipped to
+    [1e-6, 1 - 1e-6]: at pi = 1 with gamma = 1 (logistic link far above its centre) they are
+    1 - 1e-6, 1e-6, 1e-6 (P_all not 1, else the last share is 0), at pi ~ 0 they are 1e-6,
+    1e-6, 1 - 1e-6; the Dirichlet-multinomial's concentrations are kappa times the shares."""
+    model = SkillGraphModel({"link": "logistic", "gamma": 1.0, "kappa": 20.0,
+                             "all_skills": True})
+    pm_model = model.build_model()
+    conc = pm_model["successes"].owner.inputs[3]
+    [conc] = pm_model.replace_rvs_by_values([conc])
+    fn = pm_model.compile_fn([conc, pm_model.logp(vars=[pm_model["successes"]], sum=False)[0]],
+                             inputs=pm_model.value_vars, on_unused_input="ignore",
+                             mode="FAST_COMPILE")
+    x = model.inputs
+    counts = np.column_stack([x.cell_successes, x.cell_all_successes - x.cell_successes,
+                              x.cell_n - x.cell_all_successes])
+    for intercept, shares in ((60.0, [1.0 - 1e-6, 1e-6, 1e-6]), (-60.0, [1e-6, 1e-6, 1.0 - 1e-6])):
+        point = {**pm_model.initial_point(), "logistic_intercept": np.asarray(intercept)}
+        a, logp = fn(point)
+        np.testing.assert_allclose(a, np.tile(20.0 * np.array(shares), (len(x.cell_k), 1)),
+                                   rtol=1e-9)
+        want = [stats.dirichlet_multinomial.logpmf(c, 20.0 * np.array(shares), c.sum())
+                for c in counts]
+        np.testing.assert_allclose(logp, want, rtol=1e-7)
+
+
 # ------------------------------------------------------------------------------ scaling law
 LAW_VALUES = {"E": 1.8, "alpha": 0.34, "beta": 0.37, "r_params_ref": 0.42, "r_tokens_ref": 0.31,
               "sigma": 0.012, "nu": 6.5, "size_sigma": 0.004}
