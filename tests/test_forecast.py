@@ -1065,6 +1065,7 @@ def test_posterior_law_forecasts_use_each_draws_law(posterior_law) -> None:
     np.testing.assert_allclose(fitted.b, beta, rtol=1e-10)
     from skillfit.scaling import POSTERIOR
 
+    assert fitted.E.shape == fitted.A.shape == (200,) and fitted.E.dtype == np.float64
     np.testing.assert_array_equal(fitted.E, np.full(200, POSTERIOR.E))  # its median E
 
 
