@@ -417,6 +417,33 @@ def test_score_draws_uses_its_seed_and_integer_k(mocked: SkillGraphModel) -> Non
     assert np.abs(draws - score_draws(mocked, rows, [2.0, 5.0])).max() > 1e-3  # seed 0 differs
 
 
+def test_score_draws_of_a_scaled_llm_use_its_own_gamma(mocked: SkillGraphModel,
+                                                     monkeypatch) -> None:
+    """An observed LLM scaled up keeps its own gamma (SkillGraphModel.llm_gamma, one per LLM
+    with gamma_per_llm): score_draws scores it with those draws, not the shared gamma. Here
+    llm_gamma is replaced by draws of 0.55 (the shared ones are the prior's, near 0.8)."""
+    from skillfit.forecasting import resolve_llms
+
+    shared = mocked.shared_parameters()
+    asked = []
+
+    def own(llm):
+        asked.append(llm)
+        return np.full(shared["c"].size, 0.55)
+
+    monkeypatch.setattr(mocked, "llm_gamma", own)
+    rows = [{"name": "g", "of": "GPT-4", "factor": 10.0}]
+    draws = score_draws(mocked, rows, [2.0, 5.0])
+    assert asked == ["GPT-4"]
+    _, log_r = resolve_llms(mocked, rows)
+    for s in range(0, shared["c"].size, 11):
+        p = {name: float(shared[name][s]) for name in ("c", "eta", "degree", "tau", "floor")}
+        want = score_by_hand(pi_by_hand(log_r[0, s], np.array([2.0, 5.0]), p), 0.55,
+                             float(shared["per_tuple"][s]))
+        np.testing.assert_allclose(draws[0, :, s], want, rtol=1e-9, atol=1e-12)
+    assert np.abs(shared["gamma"] - 0.55).min() > 1e-3
+
+
 def test_backtest_models_defaults_interval_mass_and_errors(fixed_joint: SkillGraphModel,
                                                           monkeypatch) -> None:
     """The defaults are the 89% interval and seed 0; ci_prob sets the cells' interval and the

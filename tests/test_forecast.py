@@ -811,6 +811,20 @@ def test_forecast_warns_the_caller(models) -> None:
     assert table.attrs["warnings"][0].startswith("huge: training compute 1e+32 FLOP is more than")
 
 
+def test_forecast_warning_points_at_the_caller(models) -> None:
+    """stacklevel=2: the ExtrapolationWarning names the file that called forecast (this one),
+    not forecasting.py (level 1) nor pytest's (level 3). Not judged through mutmut's
+    trampoline, which adds a frame: left out of the mutant runs (docs/testing.md)."""
+    import warnings
+
+    from skillfit.errors import ExtrapolationWarning
+
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        forecast(models["threshold"], [{"name": "huge", "compute": 1e32}], k_max=2)
+    assert [(w.category, w.filename) for w in record] == [(ExtrapolationWarning, __file__)]
+
+
 def _crossing(k: int, level: float, tpp: float | None = None) -> float:
     """log10 of the compute where the new LLM's by-hand pi_k equals level (no spread)."""
     from scipy.optimize import brentq
@@ -885,6 +899,24 @@ def test_compute_for_seed_family_and_last_grid_step(models, fixed_joint: SkillGr
     star = np.log10(compute_for(fixed_joint, k, level))
     last = compute_for(fixed_joint, k, level, compute_range=(10 ** (star - 1), 10 ** (star + 0.01)))
     assert 10 ** (star - 1 / 20) < last < 10 ** (star + 0.01)
+
+
+def test_gamma_draws_per_row_and_their_messages(fixed_joint: SkillGraphModel) -> None:
+    """One shared gamma (fixed at FIXED's 0.8 here): every row, new or scaled from an observed
+    LLM, gets its draws. An unknown 'of' is named with the row's name, or llm<position> (from
+    1) for an unnamed row, in gamma_draws' own message (forecast resolves log r first)."""
+    from skillfit.forecasting import gamma_draws
+
+    s = fixed_joint.shared_parameters()["gamma"].size
+    g = gamma_draws(fixed_joint, [{"name": "new", "params": 7e10, "tokens": 2e12},
+                                  {"of": "LLaMA-2-13B-Chat", "factor": 10.0}])
+    np.testing.assert_array_equal(g, np.full((2, s), FIXED["gamma"]))
+    for rows, label in (([{"compute": 1e24}, {"of": "nope", "factor": 2.0}], "llm2"),
+                        ([{"name": "b", "of": "nope", "factor": 2.0}], "b")):
+        with pytest.raises(SkillfitError) as err:
+            gamma_draws(fixed_joint, rows)
+        assert str(err.value).startswith(
+            f"forecast '{label}': 'of': unknown LLM 'nope'; Skill-Mix LLMs: LLaMA-2-7B-Chat, ")
 
 
 def test_resolve_llm_name_word_for_word() -> None:
@@ -1040,7 +1072,13 @@ def test_posterior_law_forecasts_use_each_draws_law(posterior_law) -> None:
     # and the law's own draws are what SkillGraphModel.law() hands out
     fitted = model.law()
     np.testing.assert_allclose(fitted.A, big_a, rtol=1e-8)
+    np.testing.assert_allclose(fitted.B, big_b, rtol=1e-8)
+    np.testing.assert_allclose(fitted.a, alpha, rtol=1e-10)
     np.testing.assert_allclose(fitted.b, beta, rtol=1e-10)
+    from skillfit.scaling import POSTERIOR
+
+    assert fitted.E.shape == fitted.A.shape == (200,) and fitted.E.dtype == np.float64
+    np.testing.assert_array_equal(fitted.E, np.full(200, POSTERIOR.E))  # its median E
 
 
 def test_scaled_llm_keeps_its_gamma_new_llm_draws_one(posterior_law) -> None:
@@ -1067,6 +1105,12 @@ def test_scaled_llm_keeps_its_gamma_new_llm_draws_one(posterior_law) -> None:
     _, log_r = resolve_llms(model, rows)
     pi, score = pi_and_score_draws(model, log_r, ks, g)
     np.testing.assert_allclose(score, pi * (1.0 - (1.0 - g[:, None, :]) ** 3), rtol=1e-12)
+    # gamma draws stored in float32 are used in float64 (in float32, (1 - gamma)^3 is off by
+    # ~1e-7 relative)
+    g32 = g.astype(np.float32)
+    _, score32 = pi_and_score_draws(model, log_r, ks, g32)
+    np.testing.assert_allclose(
+        score32, pi * (1.0 - (1.0 - g32.astype(float)[:, None, :]) ** 3), rtol=1e-12)
     table = forecast(model, rows, k_max=4, trials=None)
     got = table[table["quantity"] == "score"].set_index(["llm", "k"])["median"]
     for i, name in enumerate(["g", "new"]):

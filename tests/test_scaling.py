@@ -129,6 +129,17 @@ def test_law_posterior_coordinates_are_the_terms_at_the_reference_run() -> None:
     np.testing.assert_allclose(np.diag(chol), np.sqrt([0.01, 0.02, 1e-4, 2e-4]))
 
 
+def test_law_posterior_cholesky_in_double_precision() -> None:
+    """The covariance is factored in float64 whatever it is stored as (float32 from a float32
+    trace): [[2, 1], [1, 2]] has L = [[sqrt 2, 0], [1/sqrt 2, sqrt(3/2)]], to 1e-15, which a
+    float32 factor misses by ~1e-8."""
+    post = LawPosterior(ref_params=1e9, ref_tokens=2e10, mean=(0.0, 0.0),
+                        cov=np.array([[2.0, 1.0], [1.0, 2.0]], dtype=np.float32), E=1.8)
+    chol = post.cholesky()
+    want = [[math.sqrt(2.0), 0.0], [1.0 / math.sqrt(2.0), math.sqrt(1.5)]]
+    np.testing.assert_allclose(chol, want, rtol=1e-15, atol=0)
+
+
 def test_bundled_law_posterior_is_a_covariance_near_the_published_fits() -> None:
     """The stored posterior is symmetric positive definite, its exponents within 0.05 of
     Epoch's and its law within 15% of Epoch's reducible loss across the joint model's LLMs."""

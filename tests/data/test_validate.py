@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -470,3 +471,30 @@ def test_one_value_above_1_among_shares_is_not_called_percent() -> None:
     assert "must lie in [0, 1]; bad values at row 1 (value: 1.5)" in str(exc.value)
     with pytest.raises(DataValidationError, match="looks like percent"):
         validate_skillmix(skillmix(value=[0.0, 12.0, 5.0]))  # zeros do not count either way
+
+
+def test_composition_conversions_name_their_source() -> None:
+    """from_skillmix and to_skillmix validate what they read and what they return, naming the
+    table in every error and warning: by default 'skillmix table' and 'composition table',
+    else the source given. A rate no whole count out of 10 trials gives (0.33) warns from
+    both validations; every warning names the source."""
+    from skillfit.data.composition import from_skillmix, to_skillmix
+
+    sm = skillmix(value=[0.5, 0.33, 0.1], n_combinations=[10, 10, 10])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        comp = from_skillmix(sm)
+    for convert, table, default in ((from_skillmix, sm, "skillmix table"),
+                                    (to_skillmix, comp, "composition table")):
+        bad = table.assign(value=[0.5, 1.5, 0.1])
+        for given, name in (({}, default), ({"source": "mine.csv"}, "mine.csv")):
+            with pytest.raises(DataValidationError) as err:
+                convert(bad, **given)
+            assert str(err.value) == (
+                f"{name}: column 'value' must lie in [0, 1]; bad values at row 1 (value: 1.5)")
+            with warnings.catch_warnings(record=True) as record:
+                warnings.simplefilter("always")
+                convert(table, **given)
+            assert record and {w.category for w in record} == {DataWarning}
+            assert {str(w.message).split(": column 'value' holds rates")[0]
+                    for w in record} == {name}

@@ -216,7 +216,17 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
                                                    loc=-3.0, scale=3.0),
         "logistic_slope_k": stats.norm.logpdf(v["logistic_slope_k"], -1.0, 1.5),
     }
-    return {"loss": loss, "successes": successes, "pi": pi, "score": p_full, "log_r": log_r,
+    # deterministics kept for forecasts: the score (the clipped P), a new LLM's gamma and the
+    # fitted LLMs' (per LLM), the posterior law's constants
+    det = {"score": p_full}
+    if cfg["gamma_per_llm"]:
+        det["gamma"] = 1.0 / (1.0 + np.exp(-(v["gamma_logit_mu"]
+                                             + v["gamma_logit_sigma"] * v["gamma_new_raw"])))
+        det["gamma_llm"] = 1.0 / (1.0 + np.exp(-(v["gamma_logit_mu"]
+                                                 + v["gamma_logit_sigma"] * v["gamma_llm_raw"])))
+    if cfg["law"] == "posterior":
+        det.update(law_A=big_a, law_B=big_b, law_alpha=alpha, law_beta=beta)
+    return {"loss": loss, "successes": successes, "pi": pi, "log_r": log_r, "det": det,
             **priors}
 
 
@@ -245,13 +255,22 @@ def joint(request) -> tuple[SkillGraphModel, dict[str, np.ndarray], dict[str, np
     point = transformed_point(pm_model, values)
     got = term_logps(pm_model, point)
     names = [rv.name for rv in pm_model.free_RVs]
-    outs = pm_model.replace_rvs_by_values([pm_model["pi"], pm_model["r"], *pm_model.free_RVs])
+    # the deterministics this configuration must have, by name (JOINT_CONFIGS, not the model)
+    config = JOINT_CONFIGS[request.param]
+    kept = ["score", *(["gamma", "gamma_llm"] if config.get("gamma_per_llm") else []),
+            *(["law_A", "law_B", "law_alpha", "law_beta"] if config.get("law") == "posterior"
+              else [])]
+    outs = pm_model.replace_rvs_by_values([pm_model["pi"], pm_model["r"],
+                                           *(pm_model[name] for name in kept),
+                                           *pm_model.free_RVs])
     det = pm_model.compile_fn(outs, inputs=pm_model.value_vars,
                               on_unused_input="ignore", mode="FAST_COMPILE")(point)
     got["pi"], got["log_r"] = np.asarray(det[0]), np.log(np.asarray(det[1]))
+    got["det"] = {name: np.asarray(value) for name, value in zip(kept, det[2:], strict=False)}
     # the values the model sees (the transforms round-trip to ~1e-7): the by-hand terms use these;
     # priors agree to 1e-6 (PyTensor's betaln differs from scipy's by ~5e-7 at Beta(8, 2))
-    seen = {name: np.asarray(value) for name, value in zip(names, det[2:], strict=True)}
+    seen = {name: np.asarray(value)
+            for name, value in zip(names, det[2 + len(kept):], strict=True)}
     for name in names:
         np.testing.assert_allclose(seen[name], values[name], rtol=1e-6, atol=1e-9, err_msg=name)
     return model, seen, got
@@ -270,6 +289,18 @@ def test_joint_link_pi_by_hand(joint) -> None:
     model, values, got = joint
     want = joint_by_hand(model, values)
     np.testing.assert_allclose(got["pi"], want["pi"], rtol=1e-7, atol=1e-10)
+
+
+def test_joint_deterministics_by_hand(joint) -> None:
+    """What forecasts and the predictive check read from a fit: the expected score P of every
+    cell (clipped, with each cell's LLM's gamma), a new LLM's gamma and the fitted LLMs' (one
+    gamma per LLM), the posterior law's A, B, alpha, beta (law = "posterior")."""
+    model, values, got = joint
+    want = joint_by_hand(model, values)["det"]
+    assert set(got["det"]) == set(want)
+    for name, value in want.items():
+        assert got["det"][name].shape == np.shape(value), name
+        np.testing.assert_allclose(got["det"][name], value, rtol=1e-9, atol=1e-12, err_msg=name)
 
 
 def test_joint_skillmix_observation_by_hand(joint) -> None:
@@ -291,7 +322,7 @@ def test_joint_loss_observation_by_hand(joint) -> None:
 def test_joint_priors_by_hand(joint) -> None:
     model, values, got = joint
     want = joint_by_hand(model, values)
-    priors = [name for name in got if name not in ("loss", "successes", "pi", "log_r")]
+    priors = [name for name in got if name not in ("loss", "successes", "pi", "log_r", "det")]
     per_llm = model.model_config["gamma_per_llm"]
     gammas = ({"gamma_logit_mu", "gamma_logit_sigma", "gamma_llm_raw", "gamma_new_raw"}
               if per_llm else {"gamma"})
@@ -332,6 +363,33 @@ def test_expected_score_kept_off_0_and_1() -> None:
         np.testing.assert_allclose(b, np.full(len(x.cell_k), (1.0 - p) * 20.0), rtol=1e-9)
         want = stats.betabinom.logpmf(x.cell_successes, x.cell_n, p * 20.0, (1.0 - p) * 20.0)
         np.testing.assert_allclose(logp, want, rtol=1e-7, atol=1e-10)
+
+
+def test_all_skills_shares_kept_off_0_and_1() -> None:
+    """With the all-skills counts the three shares (full marks, all skills only, not all
+    skills) are P, max(P_all - P, 1e-6) and 1 - P_all, both scores clipped to
+    [1e-6, 1 - 1e-6]: at pi = 1 with gamma = 1 (logistic link far above its centre) they are
+    1 - 1e-6, 1e-6, 1e-6 (P_all not 1, else the last share is 0), at pi ~ 0 they are 1e-6,
+    1e-6, 1 - 1e-6; the Dirichlet-multinomial's concentrations are kappa times the shares."""
+    model = SkillGraphModel({"link": "logistic", "gamma": 1.0, "kappa": 20.0,
+                             "all_skills": True})
+    pm_model = model.build_model()
+    conc = pm_model["successes"].owner.inputs[3]
+    [conc] = pm_model.replace_rvs_by_values([conc])
+    fn = pm_model.compile_fn([conc, pm_model.logp(vars=[pm_model["successes"]], sum=False)[0]],
+                             inputs=pm_model.value_vars, on_unused_input="ignore",
+                             mode="FAST_COMPILE")
+    x = model.inputs
+    counts = np.column_stack([x.cell_successes, x.cell_all_successes - x.cell_successes,
+                              x.cell_n - x.cell_all_successes])
+    for intercept, shares in ((60.0, [1.0 - 1e-6, 1e-6, 1e-6]), (-60.0, [1e-6, 1e-6, 1.0 - 1e-6])):
+        point = {**pm_model.initial_point(), "logistic_intercept": np.asarray(intercept)}
+        a, logp = fn(point)
+        np.testing.assert_allclose(a, np.tile(20.0 * np.array(shares), (len(x.cell_k), 1)),
+                                   rtol=1e-9)
+        want = [stats.dirichlet_multinomial.logpmf(c, 20.0 * np.array(shares), c.sum())
+                for c in counts]
+        np.testing.assert_allclose(logp, want, rtol=1e-7)
 
 
 # ------------------------------------------------------------------------------ scaling law

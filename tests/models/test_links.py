@@ -92,12 +92,16 @@ def test_score_is_the_best_of_three_generations() -> None:
 
 @pytest.mark.parametrize(("theta", "k", "tau", "spread"), [
     (0.05, 3, 0.5, 0.5), (0.2, 4, 0.5, 1.0), (0.02, 2, 0.3, 0.3), (0.1, 6, 0.6, 0.8),
-    (0.01, 8, 0.5, 2.0), (0.3, 5, 0.5, 0.2),
+    (0.01, 8, 0.5, 2.0), (0.3, 5, 0.5, 0.2), (0.1, 6, 0.3, 0.8),
 ])
 def test_threshold_with_tau_spread_averages_the_competent_fraction(theta, k, tau, spread) -> None:
     """With a competence level per tuple, logit tau_tuple ~ Normal(logit tau, spread), pi is
     the competent fraction averaged over it: against scipy's adaptive quadrature of the
-    integral, to 2e-4 (the rule's error at the theorem/Markov switch inside the interval)."""
+    integral, to 2e-4 (the rule's error at the theorem/Markov switch inside the interval).
+    With tau below 1/2 (logit tau < 0) the end of the rule's interval, z* = (logit(1 -
+    theta_k) - logit tau) / spread, lies where the guarantee is not yet 0: an end placed
+    too early (the sign of logit tau flipped) cuts the average short, 0.116 for 0.365 at
+    (0.1, 6, 0.3, 0.8)."""
     from scipy import integrate, stats
 
     got = link_probability("threshold", np.array([theta]), None, np.array([float(k)]),
@@ -178,3 +182,57 @@ def test_score_mixes_the_two_readings_of_the_best_of_three() -> None:
     # one generation: both readings are gamma pi, whatever the weight
     np.testing.assert_allclose(score_probability(pi, gamma, np, generations=1, per_tuple=0.6),
                                gamma * pi, rtol=1e-12)
+
+
+def test_tau_spread_takes_lists_like_the_single_level() -> None:
+    """k and the parameters may be lists (array_like), as the single level takes them: each
+    element is the average over levels, against scipy's quadrature as above."""
+    from scipy import integrate, stats
+
+    theta = np.array([0.05, 0.1])
+    got = link_probability("threshold", theta, None, [3.0, 6.0],
+                           {"degree": [7.0, 9.0], "tau": 0.5, "tau_spread": 0.5}, np)
+    assert got.shape == (2,)
+    for i, (k, degree) in enumerate([(3, 7.0), (6, 9.0)]):
+        def integrand(z: float, t=theta[i], k=k, degree=degree) -> float:
+            level = 1.0 / (1.0 + math.exp(-0.5 * z))
+            return float(competent_fraction(t, degree, level, k)) * stats.norm.pdf(z)
+
+        want = integrate.quad(integrand, -12, 12, limit=400, points=[0.0])[0]
+        assert float(got[i]) == pytest.approx(want, abs=2e-4)
+
+
+def test_per_tuple_one_is_the_tuple_form_to_the_last_bit() -> None:
+    """At the joint model's default per_tuple = 1 the score is pi (1 - (1 - gamma)^3) itself,
+    not the mix with weight 1, which is off by rounding: at pi = 0.123, gamma = 0.8 the mix
+    p + 1 (t - p) is one unit in the last place from t."""
+    pi, gamma = 0.123, 0.8
+    tuple_form = pi * (1.0 - (1.0 - gamma) ** 3)
+    per_generation = 1.0 - (1.0 - gamma * pi) ** 3
+    assert per_generation + 1.0 * (tuple_form - per_generation) != tuple_form  # the premise
+    for w in (1.0, 1):
+        assert score_probability(pi, gamma, np, per_tuple=w) == tuple_form
+        assert score_probability(np.array([pi]), gamma, np, per_tuple=w)[0] == tuple_form
+
+
+def test_links_raise_no_invalid_value_on_their_domain() -> None:
+    """theta in [0, 1] (ends included: a hopeless skill, a perfect one, theta_k rounding to 1)
+    and every link's parameters in their domain: no "invalid value" (NaN made from numbers)
+    anywhere, with and without tau_spread. Divide-by-zero (log1p(-1) at theta = 1) and
+    overflow (the logistic link far from its centre) do occur; that is what
+    forecasting.pi_and_score_draws's errstate silences (docs/testing.md, fifth round)."""
+    theta = np.array([0.0, 1e-300, 1e-20, 1e-6, 0.3, 0.9, 1 - 1e-16, 1.0])[:, None]
+    log_r = np.log(np.array([1e-300, 1e-10, 1e-3, 0.1, 0.2, 1.0, 1e10, 1e300]))[:, None]
+    k = np.array([1.0, 2.0, 3.0, 8.0, 40.0, 1000.0])[None, :]
+    cases = [("threshold", {"degree": 7.0, "tau": 0.5, "floor": 0.01}),
+             ("threshold", {"degree": 1e-3, "tau": 0.999, "floor": 0.0, "tau_spread": 3.0}),
+             ("threshold", {"degree": 1e3, "tau": 1e-3, "tau_spread": 1e-3}),
+             ("independent", {"degree": 1e-3}), ("independent", {"degree": 7.0}),
+             ("logistic", {"logistic_intercept": 0.3, "logistic_slope_r": -2.5,
+                           "logistic_slope_k": -0.8}),
+             ("logistic", {"logistic_intercept": -50.0, "logistic_slope_r": -50.0,
+                           "logistic_slope_k": -50.0})]
+    for link, params in cases:
+        with np.errstate(all="ignore", invalid="raise"):
+            pi = link_probability(link, theta, log_r, k, params, np)
+        assert np.all((pi >= 0.0) & (pi <= 1.0)), (link, params)

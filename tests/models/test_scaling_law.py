@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -337,6 +338,33 @@ def test_optimal_allocation_every_column_by_hand(mocked: ScalingLawModel) -> Non
         with pytest.raises(DataValidationError) as err:
             mocked.optimal_allocation([1e21, bad])
         assert str(err.value) == "optimal_allocation: compute must be positive finite FLOP"
+
+
+def test_law_posterior_by_hand(mocked: ScalingLawModel) -> None:
+    """law_posterior is the mean and sample covariance (n - 1) of (log r_params_ref,
+    log r_tokens_ref, alpha, beta) over the draws, chain-major, written out here; the
+    reference run is the geometric mean of the used runs' N and D; E is the median draw."""
+    post = mocked.posterior
+    draws = [post[name].values.reshape(-1) for name in
+             ("r_params_ref", "r_tokens_ref", "alpha", "beta")]
+    coords = np.array([np.log(draws[0]), np.log(draws[1]), draws[2], draws[3]])
+    n = coords.shape[1]
+    assert n == 200
+    mean = coords.sum(axis=1) / n
+    centred = coords - mean[:, None]
+    cov = np.array([[np.dot(centred[i], centred[j]) / (n - 1) for j in range(4)]
+                    for i in range(4)])
+    used = CHIN[~CHIN["excluded_by_epoch"].astype(bool)]
+    got = mocked.law_posterior()
+    assert got.ref_params == pytest.approx(
+        math.exp(np.log(used["params"].to_numpy(float)).mean()), rel=1e-12)
+    assert got.ref_tokens == pytest.approx(
+        math.exp(np.log(used["tokens"].to_numpy(float)).mean()), rel=1e-12)
+    assert isinstance(got.mean, tuple) and isinstance(got.cov, tuple)
+    np.testing.assert_allclose(got.mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(got.cov, cov, rtol=1e-10)
+    assert np.ptp(np.diag(cov)) > 0 and abs(cov[0, 2]) > 0  # the coordinates are not mixed up
+    assert got.E == float(np.sort(post["E"].values.reshape(-1))[99:101].mean())
 
 
 @pytest.mark.parametrize("ci_kind", ["eti", "hdi"])

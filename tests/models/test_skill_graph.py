@@ -158,6 +158,7 @@ def test_assemble_all_skills_counts_and_messages(tables):
     assert x.cell_all_successes[gpt4].tolist() == [50] and x.cell_successes[gpt4].tolist() == [48]
     assert np.all(x.cell_all_successes >= x.cell_successes)
     assert x.cell_all_successes.sum() > x.cell_successes.sum()
+    assert x.cell_all_successes.dtype.kind == x.cell_successes.dtype.kind == "i"  # counts
     is_all = sm["metric"] == "ratio_of_all_skills"
     one = is_all & (sm["llm"] == "GPT-4") & (sm["k"] == 6)
     with pytest.raises(DataValidationError) as err:
@@ -165,6 +166,12 @@ def test_assemble_all_skills_counts_and_messages(tables):
     assert str(err.value) == (
         "skillmix data: no ratio_of_all_skills row for GPT-4 k=6 (all_skills needs one for "
         "every full-marks cell; set all_skills = false to fit the full marks alone)")
+    # no all-skills row at all: the first full-marks cell is named, as for one missing row
+    with pytest.raises(DataValidationError) as err:
+        assemble(sm[~is_all], cat, lo, all_skills=True)
+    assert str(err.value) == (
+        "skillmix data: no ratio_of_all_skills row for LLaMA-2-7B-Chat k=2 (all_skills needs "
+        "one for every full-marks cell; set all_skills = false to fit the full marks alone)")
     wrong = [  # (table, metric, message)
         (sm.assign(n_combinations=sm["n_combinations"].where(~one, 50)), "ratio_of_full_marks",
          "skillmix data: GPT-4 k=6 has 50 trials for ratio_of_all_skills but 100 for "
@@ -207,9 +214,12 @@ def test_assemble_ignores_extra_columns_whatever_their_names(tables):
     ones named like the columns pandas would add for an index ('index', 'level_0')."""
     sm, cat, lo = tables
     extra = sm.assign(index=np.arange(len(sm)), level_0="x")
-    x, y = assemble(sm, cat, lo), assemble(extra, cat, lo)
-    for field in ("cell_llm", "cell_k", "cell_n", "cell_successes", "cell_value"):
+    x, y = assemble(sm, cat, lo, all_skills=True), assemble(extra, cat, lo, all_skills=True)
+    for field in ("cell_llm", "cell_k", "cell_n", "cell_successes", "cell_value",
+                  "cell_all_successes"):
         np.testing.assert_array_equal(getattr(y, field), getattr(x, field))
+    cells = np.array(y.llms)[y.cell_llm]  # Tigerbot k=2: 0.12 of 100 show every skill
+    assert y.cell_all_successes[(cells == "Tigerbot-70B-Chat") & (y.cell_k == 2)].tolist() == [12]
 
 
 def test_combine_by_hand():
@@ -286,6 +296,61 @@ def test_built_model_coords_dims_and_data():
     np.testing.assert_array_equal(pm_model["trials_observed"].get_value(), x.cell_n)
     np.testing.assert_array_equal(pm_model["loss_observed"].get_value(), x.loss_value)
     assert pm_model is model.model
+
+
+def test_built_variants_coords_dims_and_data():
+    """The all-skills counts with one gamma per LLM and the law drawn from its posterior: the
+    three outcomes of a graded text as a coordinate, the counts per cell and outcome (full
+    marks, all skills only, not all skills), the new variables' names and dims."""
+    model = SkillGraphModel({"all_skills": True, "gamma_per_llm": True, "law": "posterior"})
+    pm_model = model.build_model()
+    x = model.inputs
+    assert set(pm_model.coords) == {"llm", "base", "family", "corpus", "cell", "loss_obs",
+                                    "outcome"}
+    assert list(pm_model.coords["outcome"]) == ["full_marks", "all_skills_only",
+                                                "not_all_skills"]
+    dims = {name: pm_model.named_vars_to_dims.get(name) for name in pm_model.named_vars}
+    want = {"successes": ("cell", "outcome"), "successes_observed": ("cell",),
+            "trials_observed": ("cell",), "all_skills_observed": ("cell",), "score": ("cell",),
+            "gamma_llm_raw": ("llm",), "gamma_llm": ("llm",), "gamma": None,
+            "gamma_new_raw": None, "law_z": None, "law_A": None, "law_alpha": None}
+    assert {name: dims.get(name) for name in want} == want
+    assert {v.name for v in pm_model.free_RVs} >= {
+        "law_z", "gamma_logit_mu", "gamma_logit_sigma", "gamma_llm_raw", "gamma_new_raw"}
+    assert "gamma" not in {v.name for v in pm_model.free_RVs}
+    assert pm_model.initial_point()["law_z"].shape == (4,)
+    f, a, n = x.cell_successes, x.cell_all_successes, x.cell_n
+    np.testing.assert_array_equal(pm_model["all_skills_observed"].get_value(), a)
+    counts = pm_model.rvs_to_values[pm_model["successes"]].eval()
+    np.testing.assert_array_equal(counts, np.column_stack([f, a - f, n - a]))
+    assert counts.shape == (34, 3) and (counts[:, 1] > 0).any()
+    # cross-validation's data for held-out cells 3 and 9 (whole-number floats are indices
+    # too): 0 of 0 in every observed array there, the rest untouched and the inputs kept
+    held = model.held_out_data(np.array([3.0, 9.0]))
+    assert sorted(held) == ["all_skills_observed", "successes_observed", "trials_observed"]
+    keep = np.delete(np.arange(34), [3, 9])
+    for name, full in (("successes_observed", f), ("trials_observed", n),
+                       ("all_skills_observed", a)):
+        assert held[name][[3, 9]].tolist() == [0, 0] and full[[3, 9]].min() > 0, name
+        np.testing.assert_array_equal(held[name][keep], full[keep])
+    assert model.inputs.cell_n[[3, 9]].min() > 0  # a copy was masked, not the inputs
+    # the law at the posterior mean, for what needs one law: A = r_N N_ref^a, B = r_D D_ref^b
+    from skillfit.scaling import POSTERIOR
+
+    lr_n, lr_d, alpha, beta = POSTERIOR.mean
+    point = model.point_law()
+    assert (point.a, point.b, point.E) == (alpha, beta, POSTERIOR.E)
+    assert point.A == pytest.approx(np.exp(lr_n) * POSTERIOR.ref_params ** alpha, rel=1e-12)
+    assert point.B == pytest.approx(np.exp(lr_d) * POSTERIOR.ref_tokens ** beta, rel=1e-12)
+
+
+def test_law_and_point_law_of_a_fixed_law():
+    """A fixed law (any case) is its published constants, as law() and as point_law()."""
+    for name, want in (("HOFFMANN", (1.69, 406.4, 410.7, 0.34, 0.28)),
+                       (None, (1.8172, 482.01, 2085.43, 0.3478, 0.3658))):  # default: Epoch
+        model = SkillGraphModel({} if name is None else {"law": name})
+        for law in (model.law(), model.point_law()):
+            assert (law.E, law.A, law.B, law.a, law.b) == want
 
 
 def test_c_sampled_at_the_reference_loss_keeps_its_prior():
