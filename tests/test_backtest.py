@@ -437,7 +437,8 @@ def test_score_draws_of_a_scaled_llm_use_its_own_gamma(mocked: SkillGraphModel,
     assert asked == ["GPT-4"]
     _, log_r = resolve_llms(mocked, rows)
     for s in range(0, shared["c"].size, 11):
-        p = {name: float(shared[name][s]) for name in ("c", "eta", "degree", "tau", "floor")}
+        p = {name: float(shared[name][s])
+             for name in ("c", "eta", "degree", "tau", "tau_spread", "floor")}
         want = score_by_hand(pi_by_hand(log_r[0, s], np.array([2.0, 5.0]), p), 0.55,
                              float(shared["per_tuple"][s]))
         np.testing.assert_allclose(draws[0, :, s], want, rtol=1e-9, atol=1e-12)
