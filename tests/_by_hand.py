@@ -38,6 +38,30 @@ def log_r_law(params: float, tokens: float) -> float:
     return float(np.log(EPOCH_A * params ** -EPOCH_ALPHA + EPOCH_B * tokens ** -EPOCH_BETA))
 
 
+def guaranteed_by_hand(theta: float, degree: float, tau: float, k: float,
+                       spread: float = 0.0) -> float:
+    """The threshold link's guaranteed fraction for one theta and k (no floor).
+
+    ``spread = 0``: the competent fraction at level ``tau``. Above 0 the level varies across
+    tuples, ``logit tau_t ~ Normal(logit tau, spread)``, and the fraction is averaged over the
+    levels that guarantee something (``tau_t < 1 - theta_k``, i.e. ``z < z*``),
+    ``Phi(z*) E[cf | z < z*]``, by the model's rule (16-point Gauss-Legendre in
+    ``u = Phi(z) / Phi(z*)``) written out with SciPy's normal and NumPy's nodes.
+    """
+    if spread == 0.0:
+        return competent_fraction(theta, degree, tau, k)
+    theta_k = 1.0 - (1.0 - theta) ** k
+    if theta_k >= 1.0:
+        return 0.0
+    u, w = np.polynomial.legendre.leggauss(16)
+    u, w = (u + 1.0) / 2.0, w / 2.0
+    logit_tau = np.log(tau / (1.0 - tau))
+    mass = stats.norm.cdf((np.log((1.0 - theta_k) / theta_k) - logit_tau) / spread)
+    levels = 1.0 / (1.0 + np.exp(-(logit_tau + spread * stats.norm.ppf(u * mass))))
+    return mass * sum(wi * competent_fraction(theta, degree, lv, k)
+                      for wi, lv in zip(w, levels, strict=True))
+
+
 def pi_by_hand(log_r: np.ndarray, k: np.ndarray, p: dict[str, float] = FIXED) -> np.ndarray:
     """pi of the threshold link (shapes of ``log_r`` and ``k`` broadcast).
 
@@ -51,20 +75,9 @@ def pi_by_hand(log_r: np.ndarray, k: np.ndarray, p: dict[str, float] = FIXED) ->
     log_r, k = np.broadcast_arrays(np.asarray(log_r, float), np.asarray(k, float))
     theta = 1.0 - np.exp(-p["c"] * np.exp(p["eta"] * log_r))
     spread = p.get("tau_spread", 0.0)
-    u, w = np.polynomial.legendre.leggauss(16)
-    u, w = (u + 1.0) / 2.0, w / 2.0
 
     def one(t: float, kk: float) -> float:
-        if spread == 0.0:
-            return competent_fraction(t, p["degree"], p["tau"], kk)
-        theta_k = 1.0 - (1.0 - t) ** kk
-        if theta_k >= 1.0:
-            return 0.0
-        logit_tau = np.log(p["tau"] / (1.0 - p["tau"]))
-        mass = stats.norm.cdf((np.log((1.0 - theta_k) / theta_k) - logit_tau) / spread)
-        levels = 1.0 / (1.0 + np.exp(-(logit_tau + spread * stats.norm.ppf(u * mass))))
-        return mass * sum(wi * competent_fraction(t, p["degree"], lv, kk)
-                          for wi, lv in zip(w, levels, strict=True))
+        return guaranteed_by_hand(t, p["degree"], p["tau"], kk, spread)
 
     guaranteed = np.vectorize(one)(theta, k)
     return p["floor"] + (1.0 - p["floor"]) * guaranteed

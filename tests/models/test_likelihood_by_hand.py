@@ -23,7 +23,7 @@ from scipy import stats
 from skillfit import datasets, scaling
 from skillfit.models.scaling_law import ScalingLawModel
 from skillfit.models.skill_graph import SkillGraphModel
-from skillfit.theory.bounds import competent_fraction
+from _by_hand import guaranteed_by_hand
 
 #: Published Epoch AI law (Besiroglu et al. 2024), the joint model's default ``law``.
 EPOCH_A, EPOCH_B, EPOCH_ALPHA, EPOCH_BETA = 482.01, 2085.43, 0.3478, 0.3658
@@ -129,24 +129,10 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
     th, k, lr = theta[x.cell_llm], x.cell_k, log_r[x.cell_llm]
     spread = cfg["tau_spread"] if isinstance(cfg["tau_spread"], float) else v["tau_spread"]
     floor = cfg["floor"] if isinstance(cfg["floor"], float) else v["floor"]
-    if model.link == "threshold" and spread > 0:
-        # a competence level per tuple, logit tau_t ~ Normal(logit tau, spread): no guarantee
-        # once tau_t >= 1 - theta_k, i.e. z >= z*; the rest by 16-point Gauss-Legendre in
-        # u = Phi(z) / Phi(z*)
-        theta_k = 1.0 - (1.0 - th) ** k
-        logit_tau = np.log(cfg["tau"] / (1.0 - cfg["tau"]))
-        z_star = (np.log((1.0 - theta_k) / theta_k) - logit_tau) / spread
-        mass = stats.norm.cdf(z_star)
-        u, w = np.polynomial.legendre.leggauss(16)
-        u, w = (u + 1.0) / 2.0, w / 2.0
-        guaranteed = np.empty(len(th))
-        for i in range(len(th)):
-            levels = 1.0 / (1.0 + np.exp(-(logit_tau + spread * stats.norm.ppf(u * mass[i]))))
-            cf = [competent_fraction(th[i], v["degree"], lv, k[i], "union") for lv in levels]
-            guaranteed[i] = mass[i] * np.dot(w, cf)
-        pi = floor + (1.0 - floor) * guaranteed
-    elif model.link == "threshold":
-        guaranteed = np.array([competent_fraction(t, v["degree"], cfg["tau"], kk, "union")
+    if model.link == "threshold":
+        # spread > 0: a competence level per tuple, logit tau_t ~ Normal(logit tau, spread),
+        # averaged by 16-point Gauss-Legendre (tests/_by_hand.guaranteed_by_hand)
+        guaranteed = np.array([guaranteed_by_hand(t, v["degree"], cfg["tau"], kk, spread)
                                for t, kk in zip(th, k, strict=True)])
         pi = floor + (1.0 - floor) * guaranteed
     elif model.link == "independent":

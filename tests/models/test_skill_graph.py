@@ -710,9 +710,9 @@ def test_posterior_predictive_check_by_hand(mocked):
     kappa = np.concatenate([post["kappa"].values[0], post["kappa"].values[1]])[:, None]
     score = pi * (1.0 - (1.0 - gamma) ** 3)  # the default: handling fixed per tuple
     # the model's score deterministic (clipped to [1e-6, 1 - 1e-6]) is that of its pi to ~5e-6
-    # relative (the smooth link's pi is compiled twice, once as its own output and once inside
-    # the score); the measured rates below are drawn from the model's own score, so that the
-    # draws match bit for bit
+    # relative (measured on this fixture with the smooth link; 1e-12 with a single level); the
+    # measured rates below are drawn from the model's own score, so that the draws match bit
+    # for bit
     model_score = np.concatenate([post["score"].values[0], post["score"].values[1]])
     np.testing.assert_allclose(model_score, np.clip(score, 1e-6, 1 - 1e-6), rtol=1e-5, atol=1e-9)
     rng = np.random.default_rng(4)
