@@ -23,7 +23,8 @@ import numpy as np
 from skillfit.theory import kernels
 
 __all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "SCORE_EPS", "TAU_NODES", "TAU_WEIGHTS",
-           "link_probability", "score_probability", "simulate_rates"]
+           "link_probability", "score_probability", "simulate_rates",
+           "skill_fraction_probability"]
 
 #: The links from theta to pi, the chance a k-tuple is handled (``threshold`` is the default).
 LINKS = ("threshold", "independent", "logistic")
@@ -146,6 +147,63 @@ def score_probability(pi: Any, gamma: Any, xp: Any, generations: int = GENERATIO
     if isinstance(per_tuple, int | float) and per_tuple == 0.0:
         return per_generation
     return per_generation + per_tuple * (tuple_form - per_generation)
+
+
+def skill_fraction_probability(pi_levels: Any, k: Any, gamma: Any, partial_weight: Any,
+                               xp: Any, generations: int = GENERATIONS,
+                               per_tuple: Any = 0.0) -> Any:
+    """Expected Skill-Mix skill fraction: the mean share of a k-tuple's skills shown.
+
+    The leaderboard's skill fraction of a text is ``s / k`` (``s`` skills shown) when the
+    other demands are met and 0 otherwise, the best of G generations kept. Writing
+    ``E[s] = sum_j P(s >= j)``, the expected fraction is ``(1/k) sum_{j=1..k} S(rho_j)``, where
+    ``S`` is :func:`score_probability` (the chance the best generation shows at least ``j``
+    skills and meets the other demands) and ``rho_j`` the chance a text shows at least ``j``
+    of its ``k`` skills:
+
+    - ``rho_k = pi_k``: every skill shown is the tuple handled (the full marks' event);
+    - ``rho_j = w pi_1 + (1 - w) pi_j`` for ``j < k``: between ``pi_j``, as if the skills shown
+      were one handled j-tuple among them (``w = 0``), and ``pi_1``, each skill shown as often
+      as a single skill is handled (``w = 1``). ``w`` is ``partial_weight``.
+
+    Both forms of the best of G in :func:`score_probability` give the expectation exactly
+    from ``rho_j`` (per generation, ``P(max_g s_g >= j) = 1 - (1 - gamma rho_j)^G``).
+
+    Parameters
+    ----------
+    pi_levels : array_like
+        ``pi_j`` for ``j = 1..K`` on the last axis (``K`` at least the largest ``k``).
+    k : numpy.ndarray
+        Tuple sizes, broadcasting against ``pi_levels[..., 0]`` (plain numbers, not symbols:
+        they pick the terms).
+    gamma, partial_weight, per_tuple : array_like
+        Broadcast against ``pi_levels[..., 0]``.
+    xp : module
+        Array namespace (NumPy or PyTensor).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pi = np.array([0.9, 0.5, 0.2])  # pi_1, pi_2, pi_3
+    >>> g = 1.0 - 0.2 ** 3  # per tuple, gamma 0.8: S(rho) = rho g
+    >>> w = 0.5
+    >>> by_hand = (0.9 + (w * 0.9 + (1 - w) * 0.5) + 0.2) / 3 * g
+    >>> bool(np.isclose(skill_fraction_probability(pi, np.array(3.0), 0.8, w, np,
+    ...                                            per_tuple=1.0), by_hand))
+    True
+    """
+    k = np.asarray(k, dtype=float)
+    static = getattr(getattr(pi_levels, "type", None), "shape", None)  # PyTensor: static shape
+    top = static[-1] if static is not None else np.shape(pi_levels)[-1]
+    levels = np.arange(1, top + 1, dtype=float)
+    below = (levels < k[..., None]).astype(float)  # j < k: a partial text shows at least j
+    at = (levels == k[..., None]).astype(float)  # j = k: the tuple handled
+    w = _last_axis(partial_weight)
+    rho = w * pi_levels[..., :1] + (1.0 - w) * pi_levels
+    g, pt_w = _last_axis(gamma), _last_axis(per_tuple)
+    terms = (below * score_probability(rho, g, xp, generations, pt_w)
+             + at * score_probability(pi_levels, g, xp, generations, pt_w))
+    return terms.sum(axis=-1) / k
 
 
 def simulate_rates(score: Any, kappa: Any, n: Any, rng: np.random.Generator) -> np.ndarray:

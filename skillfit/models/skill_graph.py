@@ -47,6 +47,7 @@ from skillfit.models.links import (
     link_probability,
     score_probability,
     simulate_rates,
+    skill_fraction_probability,
 )
 from skillfit.models.priors import make_prior, validate_prior
 from skillfit.models.skill_graph_data import JointInputs, assemble, combine, split
@@ -56,13 +57,14 @@ from skillfit.models.skill_graph_data import JointInputs, assemble, combine, spl
 _INF = float("inf")
 _FIXED_DOMAINS: dict[str, tuple[tuple[float, bool], tuple[float, bool], str]] = {
     **{k: ((0.0, True), (_INF, True), "> 0")
-       for k in ("c", "eta", "degree", "kappa", "loss_scale", "loss_sigma")},
+       for k in ("c", "eta", "degree", "kappa", "kappa_fraction", "loss_scale", "loss_sigma")},
     **{k: ((0.0, False), (_INF, True), ">= 0")
        for k in ("sigma_family", "sigma_tune", "closed_log_r_sigma", "unknown_tokens_log_sigma")},
     "tau": ((0.0, False), (1.0, True), "in [0, 1)"),
     "floor": ((0.0, False), (1.0, True), "in [0, 1)"),
     "gamma": ((0.0, True), (1.0, False), "in (0, 1]"),
     "per_tuple": ((0.0, False), (1.0, False), "in [0, 1]"),
+    "partial_weight": ((0.0, False), (1.0, False), "in [0, 1]"),
     "tau_spread": ((0.0, False), (_INF, True), ">= 0"),
 }
 
@@ -76,14 +78,14 @@ C_REFERENCE_LOSS = 0.16
 LAWS: tuple[str, ...] = (*scaling.PRESETS, "posterior")
 
 #: Parameters fixed by default (a number) that ``model_config`` may give a prior instead.
-_MAY_BE_PRIORS = ("tau", "tau_spread", "floor", "per_tuple")
+_MAY_BE_PRIORS = ("tau", "tau_spread", "floor", "per_tuple", "partial_weight")
 
 #: The joint model's shared scalar parameters (every link's; a fit has those of its link, and
 #: the ones fixed in ``model_config`` only as numbers): what ``shared_parameters()`` returns,
 #: the summary reports, and cross-validation diagnoses.
 SHARED_PARAMETERS: tuple[str, ...] = (
     "c", "eta", "degree", "tau", "tau_spread", "floor", "gamma", "per_tuple", "kappa",
-    "sigma_family",
+    "partial_weight", "kappa_fraction", "sigma_family",
     "sigma_tune", "gamma_logit_mu", "gamma_logit_sigma", "logistic_intercept",
     "logistic_slope_r", "logistic_slope_k",
 )
@@ -157,6 +159,15 @@ class SkillGraphModel(ModelBuilder):
             "all_skills": False,
             # each LLM its own gamma (instruction following), logit-normal around a shared mean
             "gamma_per_llm": False,
+            # also observe skill_fraction (the mean share of a tuple's skills shown): the one
+            # metric that is not 0 for the small LLMs (docs/model.md, section 5)
+            "skill_fraction": False,
+            # chance of showing j < k skills: weight of pi_1 (each skill as often as alone)
+            # against pi_j (one handled j-tuple among them)
+            "partial_weight": {"dist": "Beta", "alpha": 1.0, "beta": 1.0},
+            # Beta-Binomial concentration of the skill points (grader noise, skills of one
+            # text shown together)
+            "kappa_fraction": {"dist": "LogNormal", "mu": 3.5, "sigma": 1.0},
             "gamma_logit_mu": {"dist": "Normal", "mu": 1.4, "sigma": 1.0},
             "gamma_logit_sigma": {"dist": "HalfNormal", "sigma": 1.0},
             # best of 3 generations: weight of "handled is a property of the tuple, only the
@@ -215,7 +226,7 @@ class SkillGraphModel(ModelBuilder):
             )
         if key in _MAY_BE_PRIORS and isinstance(value, Mapping):
             return validate_prior(key, value)
-        if key in ("all_skills", "gamma_per_llm"):
+        if key in ("all_skills", "gamma_per_llm", "skill_fraction"):
             if not isinstance(value, bool):
                 raise SpecError(f"model_config {key!r} must be true or false, got {value!r}")
             return value
@@ -266,7 +277,8 @@ class SkillGraphModel(ModelBuilder):
         skillmix, catalog, losses = split(data)
         self._inputs = assemble(skillmix, catalog, losses, metric=self.model_config["metric"],
                                 corpora=self.model_config["corpora"],
-                                all_skills=self.model_config["all_skills"])
+                                all_skills=self.model_config["all_skills"],
+                                skill_fraction=self.model_config["skill_fraction"])
         return data.reset_index(drop=True)
 
     @property
@@ -408,7 +420,17 @@ class SkillGraphModel(ModelBuilder):
             theta = pm.Deterministic("theta", ptf.theta_from_reducible(r, c, eta), dims="llm")
 
             # 4. link
-            pi = self._link_expr(theta, log_r, x.cell_llm, x.cell_k)
+            if x.cell_fraction_points is None:
+                pi = self._link_expr(theta, log_r, x.cell_llm, x.cell_k)
+            else:
+                # pi_j for j = 1..K of every LLM: the cells' pi and the skill fractions' terms
+                n_llm, top = len(x.llms), int(x.cell_k.max())
+                grid_llm = np.repeat(np.arange(n_llm), top)
+                grid_k = np.tile(np.arange(1.0, top + 1.0), n_llm)
+                pi_levels = pt.specify_shape(
+                    self._link_expr(theta, log_r, grid_llm, grid_k).reshape((n_llm, top)),
+                    (n_llm, top))
+                pi = pi_levels[x.cell_llm, x.cell_k.astype(int) - 1]
             pm.Deterministic("pi", pi, dims="cell")
 
             # 5. observation
@@ -440,6 +462,20 @@ class SkillGraphModel(ModelBuilder):
                 shares = pt.stack([p, pt.maximum(p_all - p, SCORE_EPS), 1.0 - p_all], axis=1)
                 pm.DirichletMultinomial("successes", n=trials, a=kappa * shares,
                                         observed=counts, dims=("cell", "outcome"))
+            if x.cell_fraction_points is not None:
+                # the skill points shown, sum of s over the n texts, out of n k: their mean
+                # share is the skill fraction (docs/model.md, section 5)
+                frac = skill_fraction_probability(
+                    pi_levels[x.cell_llm], x.cell_k, gamma_cell,
+                    self._param("partial_weight"), ptf.PT, per_tuple=per_tuple)
+                frac = pm.Deterministic("skill_fraction",
+                                        pt.clip(frac, SCORE_EPS, 1.0 - SCORE_EPS), dims="cell")
+                kappa_f = self._param("kappa_fraction")
+                points = pm.Data("fraction_observed", x.cell_fraction_points, dims="cell")
+                points_n = pm.Data("fraction_trials_observed",
+                                   x.cell_n * x.cell_k.astype(int), dims="cell")
+                pm.BetaBinomial("skill_points", n=points_n, alpha=frac * kappa_f,
+                                beta=(1.0 - frac) * kappa_f, observed=points, dims="cell")
         self.model = model
         return model
 
@@ -623,6 +659,9 @@ class SkillGraphModel(ModelBuilder):
         out = {"successes_observed": x.cell_successes.copy(), "trials_observed": x.cell_n.copy()}
         if x.cell_all_successes is not None:
             out["all_skills_observed"] = x.cell_all_successes.copy()
+        if x.cell_fraction_points is not None:
+            out["fraction_observed"] = x.cell_fraction_points.copy()
+            out["fraction_trials_observed"] = x.cell_n * x.cell_k.astype(int)
         idx = np.asarray(held, dtype=int)
         for values in out.values():
             values[idx] = 0

@@ -102,6 +102,9 @@ class JointInputs:
     #: (n_cell,) successes of ratio_of_all_skills in the same cells (nested: full marks are a
     #: subset), when :func:`assemble` is asked for them; else None
     cell_all_successes: np.ndarray | None = None
+    #: (n_cell,) skill points of skill_fraction in the same cells (``round(value n k)``: the
+    #: skills shown, summed over the n texts), when :func:`assemble` is asked for them; else None
+    cell_fraction_points: np.ndarray | None = None
 
 
 def _column(df: pd.DataFrame, name: str) -> np.ndarray:
@@ -138,6 +141,7 @@ def assemble(
     metric: str = "ratio_of_full_marks",
     corpora: list[str] | None = None,
     all_skills: bool = False,
+    skill_fraction: bool = False,
 ) -> JointInputs:
     """Validate the tables and build :class:`JointInputs`.
 
@@ -158,6 +162,9 @@ def assemble(
     all_skills : bool, default False
         Also read the ``ratio_of_all_skills`` successes of every cell (``metric`` must be
         ``ratio_of_full_marks``): the same graded texts, of which the full marks are a subset.
+    skill_fraction : bool, default False
+        Also read the ``skill_fraction`` of every cell (``metric`` must be
+        ``ratio_of_full_marks``), as skill points ``round(value n k)`` out of ``n k``.
 
     Returns
     -------
@@ -169,7 +176,8 @@ def assemble(
         On an invalid table, no rows of ``metric``, a cell without ``n_combinations`` or
         ``trials``, an LLM missing from the catalog, or an unknown corpus; with
         ``all_skills``, a cell without its all-skills row, with other trials, or with fewer
-        all-skills successes than full marks.
+        all-skills successes than full marks; with ``skill_fraction``, a cell without its
+        skill-fraction row, with other trials, or with a skill fraction below its full marks.
     """
     sm = validate_skillmix(skillmix, source="skillmix data")
     every_metric = sm
@@ -207,6 +215,8 @@ def assemble(
     n_cell, successes = _cell_counts(sm)
     all_successes = (_all_skills_counts(every_metric, sm, n_cell, successes, metric)
                      if all_skills else None)
+    fraction_points = (_skill_fraction_points(every_metric, sm, n_cell, metric)
+                       if skill_fraction else None)
     return JointInputs(
         llms=llms,
         bases=bases,
@@ -226,6 +236,7 @@ def assemble(
         loss_corpus=np.array([corpus_names.index(c) for c in lo["corpus"]]),
         loss_value=lo["value"].to_numpy(float),
         cell_all_successes=all_successes,
+        cell_fraction_points=fraction_points,
     )
 
 
@@ -260,4 +271,39 @@ def _all_skills_counts(every_metric: pd.DataFrame, cells: pd.DataFrame, n_cell: 
                 f"marks ({successes[i]}), but full marks need every skill shown"
             )
         out[i] = s_all[j]
+    return out
+
+
+def _skill_fraction_points(every_metric: pd.DataFrame, cells: pd.DataFrame, n_cell: np.ndarray,
+                           metric: str) -> np.ndarray:
+    """Skill points ``round(value n k)`` of each full-marks cell's ``skill_fraction`` row."""
+    if metric != "ratio_of_full_marks":
+        raise DataValidationError(
+            f"skillmix data: skill_fraction needs metric 'ratio_of_full_marks' (the model "
+            f"predicts both from the same handled tuples), got {metric!r}"
+        )
+    rows = every_metric[every_metric["metric"] == "skill_fraction"].reset_index(drop=True)
+    where = {(str(m), int(k)): i for i, (m, k) in enumerate(zip(rows["llm"], rows["k"], strict=True))}
+    n_rows = _cell_counts(rows)[0] if len(rows) else np.array([], int)
+    out = np.empty(len(cells), dtype=int)
+    for i, (m, k, full) in enumerate(zip(cells["llm"], cells["k"], cells["value"], strict=True)):
+        j = where.get((str(m), int(k)))
+        cell = f"{m} k={int(k)}"
+        if j is None:
+            raise DataValidationError(
+                f"skillmix data: no skill_fraction row for {cell} (skill_fraction needs one for "
+                "every full-marks cell; set skill_fraction = false to fit without it)"
+            )
+        if n_rows[j] != n_cell[i]:
+            raise DataValidationError(
+                f"skillmix data: {cell} has {n_rows[j]} trials for skill_fraction but "
+                f"{n_cell[i]} for ratio_of_full_marks (the two count the same graded texts)"
+            )
+        value = float(rows["value"].iloc[j])
+        if value < float(full) - 0.005:  # a text with full marks shows every skill
+            raise DataValidationError(
+                f"skillmix data: {cell} has a skill fraction ({value:g}) below its ratio of full "
+                f"marks ({float(full):g}), but a text with full marks counts 1 in both"
+            )
+        out[i] = int(np.rint(value * n_cell[i] * int(k)))
     return out

@@ -34,7 +34,7 @@ R_REF = 0.16
 #: Values of the joint model's shared parameters at which the log-density is checked.
 SHARED = {"c": 1.5, "eta": 1.3, "degree": 7.0, "floor": 0.04, "gamma": 0.75, "kappa": 35.0,
           "per_tuple": 0.35, "gamma_logit_mu": 1.1, "gamma_logit_sigma": 0.7, "tau_spread": 0.6,
-          "sigma_family": 0.25, "sigma_tune": 0.4,
+          "sigma_family": 0.25, "sigma_tune": 0.4, "partial_weight": 0.3, "kappa_fraction": 45.0,
           "logistic_intercept": 0.3, "logistic_slope_r": -2.5, "logistic_slope_k": -0.8}
 
 
@@ -167,6 +167,26 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
     else:
         a, b = p_full * v["kappa"], (1.0 - p_full) * v["kappa"]
         successes = stats.betabinom.logpmf(x.cell_successes, x.cell_n, a, b)
+    fraction = None
+    if cfg["skill_fraction"]:
+        # skill points ~ BetaBinomial(n k, F kappa_f, (1 - F) kappa_f): F = (1/k) sum_j S(rho_j),
+        # S the full-marks score above as a function of pi, rho_k = pi_k, and for j < k
+        # rho_j = w pi_1 + (1 - w) pi_j (pi_j: the link at the cell's theta with j skills)
+        def score(p: float, g: float) -> float:
+            return (1.0 - w) * (1.0 - (1.0 - g * p) ** 3) + w * p * (1.0 - (1.0 - g) ** 3)
+
+        lam = v["partial_weight"]
+        g_cell = np.broadcast_to(gamma, th.shape)
+        fraction = np.empty(len(th))
+        for i, (t, kk) in enumerate(zip(th, k, strict=True)):
+            pis = [floor + (1.0 - floor) * guaranteed_by_hand(t, v["degree"], cfg["tau"], j, spread)
+                   for j in range(1, int(kk) + 1)]
+            rhos = [lam * pis[0] + (1.0 - lam) * pj for pj in pis[:-1]] + [pis[-1]]
+            fraction[i] = sum(score(r, g_cell[i]) for r in rhos) / kk
+        fraction = np.clip(fraction, 1e-6, 1 - 1e-6)
+        kf = v["kappa_fraction"]
+        skill_points = stats.betabinom.logpmf(x.cell_fraction_points, x.cell_n * k.astype(int),
+                                              fraction * kf, (1.0 - fraction) * kf)
     # priors (defaults of SkillGraphModel.default_model_config)
     med = np.array([np.median(x.loss_value[x.loss_corpus == c]) for c in range(len(x.corpora))])
     family = v["family_offset_raw"]
@@ -197,6 +217,8 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
         "gamma": stats.beta.logpdf(v["gamma"], 8.0, 2.0),
         "per_tuple": stats.beta.logpdf(v["per_tuple"], 2.0, 2.0),
         "kappa": stats.lognorm.logpdf(v["kappa"], s=1.0, scale=np.exp(3.5)),
+        "partial_weight": stats.beta.logpdf(v["partial_weight"], 1.0, 1.0),
+        "kappa_fraction": stats.lognorm.logpdf(v["kappa_fraction"], s=1.0, scale=np.exp(3.5)),
         "logistic_intercept": stats.norm.logpdf(v["logistic_intercept"], 0.0, 3.0),
         "logistic_slope_r": stats.truncnorm.logpdf(v["logistic_slope_r"], -np.inf, (0 + 3.0) / 3.0,
                                                    loc=-3.0, scale=3.0),
@@ -212,8 +234,10 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
                                                  + v["gamma_logit_sigma"] * v["gamma_llm_raw"])))
     if cfg["law"] == "posterior":
         det.update(law_A=big_a, law_B=big_b, law_alpha=alpha, law_beta=beta)
+    if fraction is not None:
+        det["skill_fraction"] = fraction
     return {"loss": loss, "successes": successes, "pi": pi, "log_r": log_r, "det": det,
-            **priors}
+            **({"skill_points": skill_points} if fraction is not None else {}), **priors}
 
 
 #: The model configurations checked: each link with the defaults (the threshold link's: a
@@ -221,7 +245,8 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
 #: link with a single competence level and the floor given a prior (the default before
 #: 2026-11-28), with the best-of-3 weight per_tuple given a prior (its default is a fixed 1),
 #: and with the law drawn from the Chinchilla posterior instead of fixed at Epoch's fit, and
-#: the all-skills counts observed beside the full marks with one gamma per LLM.
+#: the all-skills counts observed beside the full marks with one gamma per LLM, without and
+#: with the skill fraction's points.
 JOINT_CONFIGS = {"threshold": {"link": "threshold"}, "independent": {"link": "independent"},
                  "logistic": {"link": "logistic"},
                  "floor": {"link": "threshold", "tau_spread": 0.0,
@@ -230,7 +255,10 @@ JOINT_CONFIGS = {"threshold": {"link": "threshold"}, "independent": {"link": "in
                                "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}},
                  "law_posterior": {"link": "threshold", "law": "posterior"},
                  "all_skills": {"link": "threshold", "all_skills": True, "gamma_per_llm": True,
-                                "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}}}
+                                "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}},
+                 "skill_fraction": {"link": "threshold", "all_skills": True, "gamma_per_llm": True,
+                                    "skill_fraction": True,
+                                    "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}}}
 
 
 @pytest.fixture(scope="module", params=list(JOINT_CONFIGS))
@@ -244,6 +272,7 @@ def joint(request) -> tuple[SkillGraphModel, dict[str, np.ndarray], dict[str, np
     # the deterministics this configuration must have, by name (JOINT_CONFIGS, not the model)
     config = JOINT_CONFIGS[request.param]
     kept = ["score", *(["gamma", "gamma_llm"] if config.get("gamma_per_llm") else []),
+            *(["skill_fraction"] if config.get("skill_fraction") else []),
             *(["law_A", "law_B", "law_alpha", "law_beta"] if config.get("law") == "posterior"
               else [])]
     outs = pm_model.replace_rvs_by_values([pm_model["pi"], pm_model["r"],
@@ -297,6 +326,19 @@ def test_joint_skillmix_observation_by_hand(joint) -> None:
     np.testing.assert_allclose(got["successes"], want["successes"], rtol=1e-7, atol=1e-8)
 
 
+def test_joint_skill_points_observation_by_hand(joint) -> None:
+    """With skill_fraction, skill points ~ BetaBinomial(n k, F kappa_f, (1 - F) kappa_f), F the
+    mean over j = 1..k of the score at rho_j (rho_k = pi_k, rho_j = w pi_1 + (1 - w) pi_j);
+    without it, no such term."""
+    model, values, got = joint
+    want = joint_by_hand(model, values)
+    assert ("skill_points" in got) is ("skill_points" in want) is model.model_config["skill_fraction"]
+    if "skill_points" in want:
+        assert got["skill_points"].shape == (len(model.inputs.cell_k),)
+        np.testing.assert_allclose(got["skill_points"], want["skill_points"], rtol=1e-7,
+                                   atol=1e-8)
+
+
 def test_joint_loss_observation_by_hand(joint) -> None:
     """loss ~ Normal(entropy + scale * r_base, sigma) per corpus."""
     model, values, got = joint
@@ -308,7 +350,8 @@ def test_joint_loss_observation_by_hand(joint) -> None:
 def test_joint_priors_by_hand(joint) -> None:
     model, values, got = joint
     want = joint_by_hand(model, values)
-    priors = [name for name in got if name not in ("loss", "successes", "pi", "log_r", "det")]
+    priors = [name for name in got
+              if name not in ("loss", "successes", "skill_points", "pi", "log_r", "det")]
     per_llm = model.model_config["gamma_per_llm"]
     gammas = ({"gamma_logit_mu", "gamma_logit_sigma", "gamma_llm_raw", "gamma_new_raw"}
               if per_llm else {"gamma"})

@@ -14,7 +14,13 @@ import math
 import numpy as np
 import pytest
 
-from skillfit.models.links import GENERATIONS, link_probability, score_probability, simulate_rates
+from skillfit.models.links import (
+    GENERATIONS,
+    link_probability,
+    score_probability,
+    simulate_rates,
+    skill_fraction_probability,
+)
 from skillfit.theory.bounds import competent_fraction
 
 
@@ -236,3 +242,45 @@ def test_links_raise_no_invalid_value_on_their_domain() -> None:
         with np.errstate(all="ignore", invalid="raise"):
             pi = link_probability(link, theta, log_r, k, params, np)
         assert np.all((pi >= 0.0) & (pi <= 1.0)), (link, params)
+
+
+def _simulated_skill_fraction(pis: list[float], k: int, gamma: float, w: float,
+                              per_tuple: bool, rng: np.random.Generator, n: int) -> float:
+    """The skill fraction by simulation of its definition: a text shows at least j skills with
+    chance rho_j (rho_k = pi_k, rho_j = w pi_1 + (1 - w) pi_j), drawn by one uniform per text
+    (nested events); it meets the other demands with chance gamma; the fraction s / k counts
+    only then; the best of 3 generations is kept. Per tuple, s is drawn once and only the
+    demands per generation; otherwise s is redrawn per generation too."""
+    rho = np.array([w * pis[0] + (1 - w) * p for p in pis[:-1]] + [pis[-1]])
+    u = rng.random((n, 1 if per_tuple else 3))
+    shown = (u[..., None] < rho).sum(axis=-1)  # s: number of j with u < rho_j (rho decreasing)
+    shown = np.broadcast_to(shown, (n, 3))
+    met = rng.random((n, 3)) < gamma
+    return float((shown * met / k).max(axis=1).mean())
+
+
+@pytest.mark.parametrize("per_tuple", [True, False])
+def test_skill_fraction_is_its_definition_simulated(per_tuple: bool) -> None:
+    """The expected skill fraction against 400,000 simulated texts of its definition, both
+    readings of the best of 3 (4 sd of the simulation is about 0.002)."""
+    rng = np.random.default_rng(5)
+    pis, gamma, w = [0.9, 0.6, 0.35, 0.1], 0.7, 0.4
+    for k in (1, 2, 4):
+        got = float(skill_fraction_probability(np.array(pis), np.array(float(k)), gamma, w, np,
+                                               per_tuple=float(per_tuple)))
+        want = _simulated_skill_fraction(pis[:k], k, gamma, w, per_tuple, rng, 400_000)
+        assert got == pytest.approx(want, abs=0.003), (k, per_tuple)
+
+
+def test_skill_fraction_ends_and_broadcasting() -> None:
+    """k = 1: the full-marks score at pi_1 (a single skill shown is the tuple handled); w = 1:
+    the k - 1 partial terms at pi_1; w = 0: the mean of the scores at pi_1..pi_k. Cells of
+    different k share one pi_levels row each, and gamma per cell broadcasts."""
+    pis = np.array([[0.8, 0.5, 0.2, 0.05], [0.6, 0.3, 0.1, 0.0]])
+    k = np.array([1.0, 3.0])
+    gamma = np.array([0.9, 0.7])
+    s = [score_probability(pis[i], gamma[i], np, per_tuple=1.0) for i in range(2)]
+    got = skill_fraction_probability(pis, k, gamma, 1.0, np, per_tuple=1.0)
+    np.testing.assert_allclose(got, [s[0][0], (2 * s[1][0] + s[1][2]) / 3], rtol=1e-12)
+    got = skill_fraction_probability(pis, k, gamma, 0.0, np, per_tuple=1.0)
+    np.testing.assert_allclose(got, [s[0][0], s[1][:3].mean()], rtol=1e-12)

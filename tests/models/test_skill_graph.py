@@ -189,6 +189,47 @@ def test_assemble_all_skills_counts_and_messages(tables):
         assert str(err.value) == message
 
 
+def test_assemble_skill_fraction_points_and_messages(tables):
+    """skill_fraction reads each full-marks cell's skill fraction as skill points
+    round(value n k) out of n k (GPT-4: 0.98 at k = 2 is 196 of 200, 0.79 at k = 5 is 395 of
+    500); a missing row, other trials, a fraction below the full marks and another metric are
+    refused, each message in full."""
+    sm, cat, lo = tables
+    x = assemble(sm, cat, lo, skill_fraction=True)
+    assert assemble(sm, cat, lo).cell_fraction_points is None
+    cells = np.array(x.llms)[x.cell_llm]
+    gpt4 = cells == "GPT-4"
+    assert dict(zip(x.cell_k[gpt4].tolist(), x.cell_fraction_points[gpt4].tolist(),
+                    strict=True)) == {2: 196, 3: 264, 4: 340, 5: 395, 6: 456}
+    assert x.cell_fraction_points.dtype.kind == "i"
+    # a text with full marks shows every skill: k x full marks <= skill points in every cell
+    assert np.all(x.cell_fraction_points >= x.cell_k * x.cell_successes)
+    is_frac = sm["metric"] == "skill_fraction"
+    one = is_frac & (sm["llm"] == "GPT-4") & (sm["k"] == 6)
+    full = (sm["metric"] == "ratio_of_full_marks") & (sm["llm"] == "GPT-4") & (sm["k"] == 6)
+    wrong = [  # (table, metric, message)
+        (sm[~one], "ratio_of_full_marks",
+         "skillmix data: no skill_fraction row for GPT-4 k=6 (skill_fraction needs one for every "
+         "full-marks cell; set skill_fraction = false to fit without it)"),
+        (sm.assign(n_combinations=sm["n_combinations"].where(~one, 50)), "ratio_of_full_marks",
+         "skillmix data: GPT-4 k=6 has 50 trials for skill_fraction but 100 for "
+         "ratio_of_full_marks (the two count the same graded texts)"),
+        (sm.assign(value=sm["value"].where(~one, 0.05)), "ratio_of_full_marks",
+         "skillmix data: GPT-4 k=6 has a skill fraction (0.05) below its ratio of full marks "
+         "(0.08), but a text with full marks counts 1 in both"),
+        (sm, "ratio_of_all_skills",
+         "skillmix data: skill_fraction needs metric 'ratio_of_full_marks' (the model predicts "
+         "both from the same handled tuples), got 'ratio_of_all_skills'"),
+    ]
+    for table, metric, message in wrong:
+        with pytest.raises(DataValidationError) as err:
+            assemble(table, cat, lo, metric=metric, skill_fraction=True)
+        assert str(err.value) == message
+    # a fraction equal to the full marks is accepted (every text with all skills has full marks)
+    eq = sm.assign(value=sm["value"].where(~full, 0.76))
+    assert assemble(eq, cat, lo, skill_fraction=True).cell_fraction_points is not None
+
+
 def test_assemble_names_each_table_in_its_messages(tables):
     """A bad value in each table is reported under that table's name ("skillmix data",
     "catalog", "losses"), word for word."""
@@ -342,6 +383,27 @@ def test_built_variants_coords_dims_and_data():
     assert (point.a, point.b, point.E) == (alpha, beta, POSTERIOR.E)
     assert point.A == pytest.approx(np.exp(lr_n) * POSTERIOR.ref_params ** alpha, rel=1e-12)
     assert point.B == pytest.approx(np.exp(lr_d) * POSTERIOR.ref_tokens ** beta, rel=1e-12)
+    # the skill fraction's points: their own data (points out of n k), held out the same way
+    fmodel = SkillGraphModel({"skill_fraction": True})
+    fm = fmodel.build_model()
+    x = fmodel.inputs
+    assert "skill_fraction" not in {v.name for v in fm.free_RVs}
+    assert {name: fm.named_vars_to_dims.get(name) for name in (
+        "skill_points", "skill_fraction", "fraction_observed", "fraction_trials_observed")} == {
+        name: ("cell",) for name in ("skill_points", "skill_fraction", "fraction_observed",
+                                     "fraction_trials_observed")}
+    assert {"partial_weight", "kappa_fraction"} <= {v.name for v in fm.free_RVs}
+    np.testing.assert_array_equal(fm["fraction_trials_observed"].get_value(),
+                                  x.cell_n * x.cell_k)
+    np.testing.assert_array_equal(fm["fraction_observed"].get_value(),
+                                  x.cell_fraction_points)
+    held = fmodel.held_out_data([3, 9])
+    assert sorted(held) == ["fraction_observed", "fraction_trials_observed",
+                            "successes_observed", "trials_observed"]
+    for name in ("fraction_observed", "fraction_trials_observed"):
+        assert held[name][[3, 9]].tolist() == [0, 0], name
+        np.testing.assert_array_equal(np.delete(held[name], [3, 9]),
+                                      np.delete(fm[name].get_value(), [3, 9]))
 
 
 def test_law_and_point_law_of_a_fixed_law():
@@ -484,7 +546,7 @@ def test_config_values_checked_word_for_word():
         "model_config 'law' must be one of hoffmann, epoch, posterior, got 'gpt'")
     assert SkillGraphModel({"law": "Hoffmann"}).model_config["law"] == "hoffmann"
     assert SkillGraphModel({"law": "Posterior"}).model_config["law"] == "posterior"
-    for key in ("all_skills", "gamma_per_llm"):
+    for key in ("all_skills", "gamma_per_llm", "skill_fraction"):
         assert message({key: 1}) == f"model_config {key!r} must be true or false, got 1"
         assert SkillGraphModel({key: True}).model_config[key] is True
     assert message({"metric": "x"}) == ("model_config 'metric' must be one of ratio_of_full_marks, "
