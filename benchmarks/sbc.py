@@ -12,7 +12,8 @@ posterior draws. If the inference is calibrated the ranks are uniform; a chi-squ
   through ``pm.set_data``.
 - ``joint``: a ``SkillGraphModel`` spec (``--spec``, default the bundled ``skillmix``) at
   the spec's design (the 34 Skill-Mix cells with their numbers of combinations, the 28
-  observed losses, the catalogue's N and D): simulated successes and losses, refit with nutpie
+  observed losses, the catalogue's N and D): simulated successes and losses (and the
+  all-skills counts and skill points when the spec observes them), refit with nutpie
   on the model compiled once per worker (``compiled.with_data``), 2 chains at the spec's
   ``target_accept``. Ranked: every shared parameter the spec samples (``c``, ``eta``,
   ``degree``, ``gamma``, ``kappa``, ``sigma_family``, ``sigma_tune``, and ``floor``,
@@ -136,6 +137,22 @@ def _forecast_pi(m, group) -> np.ndarray:
     return pi[0, 0]
 
 
+def simulated_data(sims) -> dict[str, np.ndarray]:
+    """The joint model's observed data from one prior-predictive draw ``sims``: the full-marks
+    successes (with the all-skills counts, the first of the three outcomes; the all-skills
+    successes are the first two), the skill points (``skill_fraction``) and the losses."""
+    successes = sims["successes"].values[0, 0]
+    out = {"loss_observed": sims["loss"].values.reshape(-1)}
+    if successes.ndim == 2:  # (cell, outcome): full marks, all skills only, not all skills
+        out["successes_observed"] = successes[:, 0]
+        out["all_skills_observed"] = successes[:, 0] + successes[:, 1]
+    else:
+        out["successes_observed"] = successes
+    if "skill_points" in sims:
+        out["fraction_observed"] = sims["skill_points"].values.reshape(-1)
+    return out
+
+
 def replicate_joint(seed: int, draws: int = 400, spec: str = "skillmix") -> dict[str, int]:
     """Ranks of the joint model's shared parameters, two LLMs' theta and one forecast pi for
     one simulated data set (and the number of divergent transitions, under
@@ -147,10 +164,7 @@ def replicate_joint(seed: int, draws: int = 400, spec: str = "skillmix") -> dict
     with model:
         prior = pm.sample_prior_predictive(draws=1, random_seed=seed)
     sims = prior["prior_predictive"]
-    fitted = compiled.with_data(
-        successes_observed=sims["successes"].values.reshape(-1),
-        loss_observed=sims["loss"].values.reshape(-1),
-    )
+    fitted = compiled.with_data(**simulated_data(sims))
     idata = nutpie.sample(fitted, draws=draws, tune=500, chains=2, cores=1, seed=seed,
                           progress_bar=False, target_accept=target)
     truth, post = {}, {}
