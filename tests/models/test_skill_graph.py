@@ -925,3 +925,33 @@ def test_parameter_recovery_on_simulated_data():
     for name, value in truth.items():
         lo_q, hi_q = np.quantile(post[name].values, [0.025, 0.975])
         assert lo_q <= value <= hi_q, (name, value, lo_q, hi_q)
+
+
+def test_a_fit_with_all_three_metrics_keeps_its_outputs():
+    """With the all-skills counts, the skill points and one gamma per LLM (prior draws as the
+    posterior): the stored log-likelihood and predictive groups hold each observation, the
+    skill fraction's expectation stays within its clip, and the predictive check and a forecast
+    still read the full marks."""
+    from skillfit.forecasting import forecast
+
+    original = pm.sample
+    pm.sample = mock_sample
+    try:
+        model = SkillGraphModel({"all_skills": True, "gamma_per_llm": True,
+                                 "skill_fraction": True},
+                                sampler_config={"draws": 20, "chains": 2})
+        model.fit(random_seed=7)
+    finally:
+        pm.sample = original
+    x = model.inputs
+    assert set(model.idata["log_likelihood"].data_vars) == {"successes", "skill_points", "loss"}
+    points = model.idata["posterior_predictive"]["skill_points"].values
+    assert points.shape == (2, 20, 34)
+    assert np.all((points >= 0) & (points <= x.cell_n * x.cell_k))
+    frac = model.posterior["skill_fraction"].values
+    assert np.all((frac >= 1e-6) & (frac <= 1 - 1e-6))
+    table = model.posterior_predictive_check(random_seed=1)
+    np.testing.assert_allclose(table["observed"], x.cell_successes / x.cell_n)
+    out = forecast(model, [{"name": "big", "of": "GPT-4", "factor": 10.0}], k_max=3)
+    pi = out[out["quantity"] == "pi"]
+    assert pi["k"].tolist() == [1, 2, 3] and pi["median"].between(0, 1).all()
