@@ -423,13 +423,10 @@ class SkillGraphModel(ModelBuilder):
             if x.cell_fraction_points is None:
                 pi = self._link_expr(theta, log_r, x.cell_llm, x.cell_k)
             else:
-                # pi_j for j = 1..K of every LLM: the cells' pi and the skill fractions' terms
-                n_llm, top = len(x.llms), int(x.cell_k.max())
-                grid_llm = np.repeat(np.arange(n_llm), top)
-                grid_k = np.tile(np.arange(1.0, top + 1.0), n_llm)
-                pi_levels = pt.specify_shape(
-                    self._link_expr(theta, log_r, grid_llm, grid_k).reshape((n_llm, top)),
-                    (n_llm, top))
+                # pi_j of every LLM for j = 1 .. its largest k: the cells' pi and the skill
+                # fractions' terms, each evaluated once (44 on the bundled data, against 34
+                # cells), padded with 0 to an (LLM, j) table (the fractions never read the pads)
+                pi_levels = self._pi_levels(theta, log_r)
                 pi = pi_levels[x.cell_llm, x.cell_k.astype(int) - 1]
             pm.Deterministic("pi", pi, dims="cell")
 
@@ -579,6 +576,23 @@ class SkillGraphModel(ModelBuilder):
         shift = eta * float(np.log(C_REFERENCE_LOSS))
         log_c_ref = pm.Normal("log_c_ref", mu=spec_c["mu"] + shift, sigma=spec_c["sigma"])
         return pm.Deterministic("c", pt.exp(log_c_ref - shift)), eta
+
+    def _pi_levels(self, theta: Any, log_r: Any) -> Any:
+        """``pi_j`` of each LLM for ``j = 1`` to its largest observed k, as an (LLM, j) table
+        padded with 0."""
+        import pytensor.tensor as pt
+
+        x = self._inputs
+        n_llm, top = len(x.llms), int(x.cell_k.max())
+        largest = np.zeros(n_llm, dtype=int)
+        np.maximum.at(largest, x.cell_llm, x.cell_k.astype(int))
+        pair_llm = np.repeat(np.arange(n_llm), largest)
+        pair_k = np.concatenate([np.arange(1, m + 1) for m in largest]).astype(float)
+        index = np.full((n_llm, top), len(pair_llm))
+        index[pair_llm, pair_k.astype(int) - 1] = np.arange(len(pair_llm))
+        values = self._link_expr(theta, log_r, pair_llm, pair_k)
+        table = pt.concatenate([values, pt.zeros((1,))])[index]
+        return pt.specify_shape(table, (n_llm, top))
 
     def _link_expr(self, theta: Any, log_r: Any, cell_llm: np.ndarray, cell_k: np.ndarray) -> Any:
         from skillfit.models import pytensor_face as ptf
