@@ -25,7 +25,10 @@ Generative story (every assumption and its reason is in ``docs/model.md``):
    is kept, only the grading redrawn: ``P = pi (1 - (1 - gamma)^3)`` (``per_tuple = 1``, the
    default; with weight ``1 - per_tuple`` the handling is redrawn per generation too,
    ``1 - (1 - gamma pi)^3``); successes out of ``n_k`` combinations are
-   Beta-Binomial(``n_k``, ``P kappa``, ``(1 - P) kappa``).
+   Beta-Binomial(``n_k``, ``P kappa``, ``(1 - P) kappa``). Optionally the same texts' other
+   two metrics too: the all-skills counts (``all_skills``; the three outcomes of a text are
+   Dirichlet-multinomial) and the skill fraction (``skill_fraction``; the skill points out of
+   ``n_k k`` are Beta-Binomial around :func:`~skillfit.models.links.skill_fraction_probability`).
 """
 
 from __future__ import annotations
@@ -348,8 +351,9 @@ class SkillGraphModel(ModelBuilder):
         Returns
         -------
         pymc.Model
-            Observed variables ``successes`` (dimension ``cell``) and ``loss``
-            (``loss_obs``).
+            Observed variables ``successes`` (dimension ``cell``; ``cell`` x ``outcome`` with
+            ``all_skills``), ``loss`` (``loss_obs``) and, with ``skill_fraction``,
+            ``skill_points`` (``cell``).
 
         Examples
         --------
