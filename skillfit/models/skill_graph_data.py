@@ -240,6 +240,32 @@ def assemble(
     )
 
 
+def _rows_of_each_cell(every_metric: pd.DataFrame, cells: pd.DataFrame, n_cell: np.ndarray,
+                       metric: str, option: str, without: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of ``metric`` and, per full-marks cell, the position of its row (same LLM and
+    k), refusing a cell without one (``option`` needs it; ``without`` says what setting it to
+    false does) or with other trials: the metrics of a cell count the same graded texts."""
+    rows = every_metric[every_metric["metric"] == metric].reset_index(drop=True)
+    n_rows = _cell_counts(rows)[0] if len(rows) else np.array([], int)
+    where = {(str(m), int(k)): i for i, (m, k) in enumerate(zip(rows["llm"], rows["k"], strict=True))}
+    index = np.empty(len(cells), dtype=int)
+    for i, (m, k) in enumerate(zip(cells["llm"], cells["k"], strict=True)):
+        j = where.get((str(m), int(k)))
+        cell = f"{m} k={int(k)}"
+        if j is None:
+            raise DataValidationError(
+                f"skillmix data: no {metric} row for {cell} ({option} needs one for every "
+                f"full-marks cell; set {option} = false to {without})"
+            )
+        if n_rows[j] != n_cell[i]:
+            raise DataValidationError(
+                f"skillmix data: {cell} has {n_rows[j]} trials for {metric} but "
+                f"{n_cell[i]} for ratio_of_full_marks (the two count the same graded texts)"
+            )
+        index[i] = j
+    return rows, index
+
+
 def _all_skills_counts(every_metric: pd.DataFrame, cells: pd.DataFrame, n_cell: np.ndarray,
                        successes: np.ndarray, metric: str) -> np.ndarray:
     """``ratio_of_all_skills`` successes of each full-marks cell (same LLM and k)."""
@@ -248,29 +274,15 @@ def _all_skills_counts(every_metric: pd.DataFrame, cells: pd.DataFrame, n_cell: 
             f"skillmix data: all_skills needs metric 'ratio_of_full_marks' (the full marks are the "
             f"subset of the all-skills texts), got {metric!r}"
         )
-    rows = every_metric[every_metric["metric"] == "ratio_of_all_skills"].reset_index(drop=True)
-    n_all, s_all = _cell_counts(rows) if len(rows) else (np.array([], int), np.array([], int))
-    where = {(str(m), int(k)): i for i, (m, k) in enumerate(zip(rows["llm"], rows["k"], strict=True))}
-    out = np.empty(len(cells), dtype=int)
+    rows, index = _rows_of_each_cell(every_metric, cells, n_cell, "ratio_of_all_skills",
+                                     "all_skills", "fit the full marks alone")
+    out = _cell_counts(rows)[1][index]
     for i, (m, k) in enumerate(zip(cells["llm"], cells["k"], strict=True)):
-        j = where.get((str(m), int(k)))
-        cell = f"{m} k={int(k)}"
-        if j is None:
+        if out[i] < successes[i]:
             raise DataValidationError(
-                f"skillmix data: no ratio_of_all_skills row for {cell} (all_skills needs one for "
-                "every full-marks cell; set all_skills = false to fit the full marks alone)"
+                f"skillmix data: {m} k={int(k)} has fewer all-skills successes ({out[i]}) than "
+                f"full marks ({successes[i]}), but full marks need every skill shown"
             )
-        if n_all[j] != n_cell[i]:
-            raise DataValidationError(
-                f"skillmix data: {cell} has {n_all[j]} trials for ratio_of_all_skills but "
-                f"{n_cell[i]} for ratio_of_full_marks (the two count the same graded texts)"
-            )
-        if s_all[j] < successes[i]:
-            raise DataValidationError(
-                f"skillmix data: {cell} has fewer all-skills successes ({s_all[j]}) than full "
-                f"marks ({successes[i]}), but full marks need every skill shown"
-            )
-        out[i] = s_all[j]
     return out
 
 
@@ -282,28 +294,13 @@ def _skill_fraction_points(every_metric: pd.DataFrame, cells: pd.DataFrame, n_ce
             f"skillmix data: skill_fraction needs metric 'ratio_of_full_marks' (the model "
             f"predicts both from the same handled tuples), got {metric!r}"
         )
-    rows = every_metric[every_metric["metric"] == "skill_fraction"].reset_index(drop=True)
-    where = {(str(m), int(k)): i for i, (m, k) in enumerate(zip(rows["llm"], rows["k"], strict=True))}
-    n_rows = _cell_counts(rows)[0] if len(rows) else np.array([], int)
-    out = np.empty(len(cells), dtype=int)
-    for i, (m, k, full) in enumerate(zip(cells["llm"], cells["k"], cells["value"], strict=True)):
-        j = where.get((str(m), int(k)))
-        cell = f"{m} k={int(k)}"
-        if j is None:
-            raise DataValidationError(
-                f"skillmix data: no skill_fraction row for {cell} (skill_fraction needs one for "
-                "every full-marks cell; set skill_fraction = false to fit without it)"
-            )
-        if n_rows[j] != n_cell[i]:
-            raise DataValidationError(
-                f"skillmix data: {cell} has {n_rows[j]} trials for skill_fraction but "
-                f"{n_cell[i]} for ratio_of_full_marks (the two count the same graded texts)"
-            )
-        value = float(rows["value"].iloc[j])
+    rows, index = _rows_of_each_cell(every_metric, cells, n_cell, "skill_fraction",
+                                     "skill_fraction", "fit without it")
+    values = rows["value"].to_numpy(float)[index]
+    for m, k, full, value in zip(cells["llm"], cells["k"], cells["value"], values, strict=True):
         if value < float(full) - 0.005:  # a text with full marks shows every skill
             raise DataValidationError(
-                f"skillmix data: {cell} has a skill fraction ({value:g}) below its ratio of full "
-                f"marks ({float(full):g}), but a text with full marks counts 1 in both"
+                f"skillmix data: {m} k={int(k)} has a skill fraction ({value:g}) below its ratio "
+                f"of full marks ({float(full):g}), but a text with full marks counts 1 in both"
             )
-        out[i] = int(np.rint(value * n_cell[i] * int(k)))
-    return out
+    return np.rint(values * n_cell * cells["k"].to_numpy(int)).astype(int)
