@@ -155,3 +155,39 @@ def test_tau_spread_link_faces_agree_and_gradients_are_finite_differences():
     fd = (numpy_total(theta, 0.5, 0.7 + h).sum() - numpy_total(theta, 0.5, 0.7 - h).sum()) / (2 * h)
     assert float(d_spread) == pytest.approx(fd, rel=1e-4, abs=1e-7)
     assert np.all(np.isfinite([d_theta.sum(), d_tau, d_spread])) and abs(float(d_spread)) > 1e-3
+
+
+def test_skill_fraction_faces_agree_and_gradients_are_finite_differences():
+    """The expected skill fraction: the PyTensor graph (pi levels, gamma per cell, the weight
+    and per_tuple symbolic, as in the joint model) equals the NumPy face to 1e-12, and its
+    gradients in the pi levels and the weight match central differences of the NumPy face."""
+    from skillfit.models.links import skill_fraction_probability
+
+    pis_v, gamma_v = pt.dmatrix("pis"), pt.dvector("gamma")
+    w_v, per_tuple_v = pt.dscalar("w"), pt.dscalar("per_tuple")
+    k = np.array([1.0, 2.0, 3.0, 4.0])
+    pis_static = pt.specify_shape(pis_v, (4, 4))
+    frac = skill_fraction_probability(pis_static, k, gamma_v, w_v, pytensor_face.PT,
+                                      per_tuple=per_tuple_v)
+    fn = pytensor.function([pis_v, gamma_v, w_v, per_tuple_v],
+                           [frac, *pytensor.grad(frac.sum(), [pis_v, w_v])])
+    pis = np.array([[0.9, 0.6, 0.3, 0.1], [0.8, 0.4, 0.2, 0.05], [0.7, 0.5, 0.2, 0.0],
+                    [0.95, 0.9, 0.7, 0.4]])
+    gamma, w, per_tuple = np.array([0.9, 0.7, 0.6, 0.8]), 0.35, 0.6
+
+    def numpy_face(p, ww):
+        return skill_fraction_probability(p, k, gamma, ww, np, per_tuple=per_tuple)
+
+    got, d_pis, d_w = fn(pis, gamma, w, per_tuple)
+    np.testing.assert_allclose(got, numpy_face(pis, w), rtol=1e-12, atol=1e-15)
+    h = 1e-6
+    fd = np.zeros_like(pis)
+    for idx in np.ndindex(pis.shape):
+        up, down = pis.copy(), pis.copy()
+        up[idx] += h
+        down[idx] -= h
+        fd[idx] = (numpy_face(up, w).sum() - numpy_face(down, w).sum()) / (2 * h)
+    np.testing.assert_allclose(d_pis, fd, rtol=1e-5, atol=1e-8)
+    assert np.all(d_pis[0, 1:] == 0.0)  # k = 1 reads pi_1 alone
+    fd_w = (numpy_face(pis, w + h).sum() - numpy_face(pis, w - h).sum()) / (2 * h)
+    assert float(d_w) == pytest.approx(fd_w, rel=1e-5) and abs(float(d_w)) > 1e-3

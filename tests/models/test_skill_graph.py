@@ -143,6 +143,15 @@ def test_assemble_messages_word_for_word(tables):
         "joint data: expected a 'table' column (use skillfit.models.skill_graph_data.combine)")
 
 
+def _assert_refused(cases, cat, lo, **option) -> None:
+    """Each ``(skillmix table, metric, message)`` of ``cases`` is refused by ``assemble`` with
+    ``option`` with exactly that message."""
+    for table, metric, message in cases:
+        with pytest.raises(DataValidationError) as err:
+            assemble(table, cat, lo, metric=metric, **option)
+        assert str(err.value) == message
+
+
 def test_assemble_all_skills_counts_and_messages(tables):
     """all_skills reads each full-marks cell's ratio_of_all_skills successes (same LLM and k,
     round(value * n)); a missing row, other trials, fewer all-skills successes than full marks
@@ -183,10 +192,7 @@ def test_assemble_all_skills_counts_and_messages(tables):
          "skillmix data: all_skills needs metric 'ratio_of_full_marks' (the full marks are the "
          "subset of the all-skills texts), got 'skill_fraction'"),
     ]
-    for table, metric, message in wrong:
-        with pytest.raises(DataValidationError) as err:
-            assemble(table, cat, lo, metric=metric, all_skills=True)
-        assert str(err.value) == message
+    _assert_refused(wrong, cat, lo, all_skills=True)
 
 
 def test_assemble_skill_fraction_points_and_messages(tables):
@@ -221,11 +227,9 @@ def test_assemble_skill_fraction_points_and_messages(tables):
          "skillmix data: skill_fraction needs metric 'ratio_of_full_marks' (the model predicts "
          "both from the same handled tuples), got 'ratio_of_all_skills'"),
     ]
-    for table, metric, message in wrong:
-        with pytest.raises(DataValidationError) as err:
-            assemble(table, cat, lo, metric=metric, skill_fraction=True)
-        assert str(err.value) == message
-    # a fraction equal to the full marks is accepted (every text with all skills has full marks)
+    _assert_refused(wrong, cat, lo, skill_fraction=True)
+    # a fraction equal to the full marks is accepted (possible: every text with some skill
+    # shown has full marks)
     eq = sm.assign(value=sm["value"].where(~full, 0.76))
     assert assemble(eq, cat, lo, skill_fraction=True).cell_fraction_points is not None
 
