@@ -80,8 +80,10 @@ def _flat(post: Any, name: str) -> np.ndarray:
     return values.reshape(values.shape[0] * values.shape[1], *values.shape[2:])
 
 
-def _shared(model: SkillGraphModel) -> dict[str, np.ndarray]:
-    return {k: np.asarray(v, float) for k, v in model.shared_parameters().items()}
+def _shared(model: SkillGraphModel, benchmark: str | None = None) -> dict[str, np.ndarray]:
+    """The shared parameters' draws, with ``c``, ``gamma``, ``kappa`` and ``generations`` of
+    ``benchmark`` (default the fit's reference benchmark)."""
+    return {k: np.asarray(v, float) for k, v in model.benchmark_parameters(benchmark).items()}
 
 
 def _given(row: Mapping[str, Any]) -> set[str]:
@@ -252,33 +254,35 @@ def _positive(row: Mapping[str, Any], key: str, name: str, label: str | None = N
     return value
 
 
-def gamma_draws(model: SkillGraphModel,
-                llms: Iterable[Mapping[str, Any]] | pd.DataFrame) -> np.ndarray:
-    """Posterior draws of ``gamma`` for each hypothetical LLM, ``(n, S)``.
+def gamma_draws(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.DataFrame,
+                benchmark: str | None = None) -> np.ndarray:
+    """Posterior draws of ``gamma`` for each hypothetical LLM on ``benchmark``, ``(n, S)``.
 
     An observed LLM scaled by ``factor`` keeps its own ``gamma`` (instruction following is a
     property of the LLM; with ``gamma_per_llm``); a new LLM gets the model's ``gamma``, that
-    of a new LLM drawn from the population.
+    of a new LLM drawn from the population. With several benchmarks, each has its own
+    ``gamma`` (``benchmark``: default the fit's reference benchmark).
     """
     rows = check_llms(llms)
-    new = _shared(model)["gamma"]
+    new = _shared(model, benchmark)["gamma"]
     out = []
     for i, row in enumerate(rows):
         if "of" in _given(row):
             name = str(row.get("name") or f"llm{i + 1}")
             base = resolve_llm_name(row["of"], model.fit_data, what=f"forecast {name!r}: 'of'")
-            out.append(np.asarray(model.llm_gamma(base), float))
+            out.append(np.asarray(model.llm_gamma(base, benchmark), float))
         else:
             out.append(new)
     return np.vstack(out) if out else np.empty((0, new.size))
 
 
 def pi_and_score_draws(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray,
-                       gamma: np.ndarray | None = None):
+                       gamma: np.ndarray | None = None, benchmark: str | None = None):
     """Posterior draws of pi and of the expected score, each ``(n, K, S)``, from ``log r``
     draws of shape ``(n, S)`` (see :func:`resolve_llms`) at the k values ``ks``; ``gamma``
-    ``(n, S)`` (see :func:`gamma_draws`; default the model's ``gamma`` for every row)."""
-    shared = _shared(model)
+    ``(n, S)`` (see :func:`gamma_draws`; default the model's ``gamma`` for every row), on
+    ``benchmark`` (its ``c``, ``gamma`` and generations; default the fit's reference)."""
+    shared = _shared(model, benchmark)
     theta = scaling.theta_expr(np.exp(log_r), shared["c"], np, shared["eta"])  # (n, S)
     params = {k: v[None, None, :] for k, v in shared.items()}
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -286,7 +290,8 @@ def pi_and_score_draws(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray
                               ks[None, :, None], params, np)
     pi = np.broadcast_to(pi, (log_r.shape[0], ks.size, log_r.shape[1]))
     g = shared["gamma"][None, None, :] if gamma is None else np.asarray(gamma, float)[:, None, :]
-    score = score_probability(pi, g, np, per_tuple=shared["per_tuple"][None, None, :])
+    score = score_probability(pi, g, np, generations=shared["generations"][None, None, :],
+                              per_tuple=shared["per_tuple"][None, None, :])
     return pi, score
 
 
@@ -376,8 +381,9 @@ def extrapolation_warnings(model: SkillGraphModel,
 def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.DataFrame,
              k_max: int = 8, ci_prob: float = CI_PROB, score_at_least: Sequence[float] = (0.5,),
              random_seed: int | None = 0, ci_kind: str = CI_KIND,
-             trials: int | None = NEW_EVALUATION_TRIALS) -> pd.DataFrame:
-    """Tidy forecast table for hypothetical LLMs, k = 1..k_max.
+             trials: int | None = NEW_EVALUATION_TRIALS,
+             benchmark: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Tidy forecast table for hypothetical LLMs, k = 1..k_max, on each benchmark of the fit.
 
     Parameters
     ----------
@@ -398,15 +404,21 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         Graded combinations of the new evaluation whose measured score the ``measured`` rows
         predict; ``None`` leaves those rows out (their simulation about doubles the time of a
         forecast for many LLMs).
+    benchmark : str or sequence of str, optional
+        The benchmark(s) to forecast (default: every benchmark of the fit, in its order). An
+        LLM's reducible loss is the same on every benchmark; each benchmark has its own
+        ``c``, ``gamma``, ``kappa`` and generations.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``llm, k, quantity, mean, median, lower, upper``. Quantities:
+        Columns ``benchmark, llm, k, quantity, mean, median, lower, upper``, one block per
+        benchmark. Quantities:
 
         - ``pi``: chance a random k-tuple is handled (the theory's quantity, not observable);
-        - ``score``: *expected* Skill-Mix ratio of full marks, best of 3 generations (what
-          infinitely many graded combinations would average to);
+        - ``score``: *expected* score (Skill-Mix: ratio of full marks, best of 3 generations;
+          another benchmark: its observed metric), what infinitely many graded items would
+          average to;
         - ``measured``: the ratio of full marks a new evaluation of ``trials`` combinations
           would *measure*: the expected score plus the Beta-Binomial scatter of its
           ``trials`` graded texts (one simulated evaluation per posterior draw). This is the
@@ -430,29 +442,55 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int | np.integer)
                                or trials < 1):
         raise SkillfitError(f"trials must be a whole number >= 1 or None, got {trials!r}")
+    fitted = model.benchmarks
+    chosen = (list(fitted) if benchmark is None
+              else [benchmark] if isinstance(benchmark, str) else list(benchmark))
+    for name in chosen:
+        if name not in fitted:
+            raise SkillfitError(f"benchmark {name!r} is not in the fit"
+                                f"{did_you_mean(str(name), fitted)}; it has {', '.join(fitted)}")
     names, log_r = resolve_llms(model, llms, random_seed)
-    gamma = gamma_draws(model, llms)
     notes = extrapolation_warnings(model, llms)
     for note in notes:
         warnings.warn(note, ExtrapolationWarning, stacklevel=2)
     ks = np.arange(1, int(k_max) + 1, dtype=float)
+    # one grading stream per (benchmark, LLM): its measured rows do not depend on how LLMs are
+    # chunked; the first benchmark of the fit gets the first len(names) streams
+    streams = np.random.SeedSequence(random_seed).spawn(len(names) * len(fitted))
+    tables = []
+    for name in chosen:
+        j = fitted.index(name)
+        table = _forecast_benchmark(model, llms, names, log_r, ks, ci_prob, ci_kind,
+                                    list(score_at_least), trials, name,
+                                    streams[j * len(names):(j + 1) * len(names)])
+        table.insert(0, "benchmark", name)
+        tables.append(table)
+    table = pd.concat(tables, ignore_index=True)
+    table.attrs.update({"ci_prob": ci_prob, "ci_kind": ci_kind,
+                        "trials": None if trials is None else int(trials),
+                        "warnings": notes})
+    return table
+
+
+def _forecast_benchmark(model: SkillGraphModel, llms: Any, names: list[str], log_r: np.ndarray,
+                        ks: np.ndarray, ci_prob: float, ci_kind: str, levels: list[float],
+                        trials: int | None, benchmark: str, streams: list[Any]) -> pd.DataFrame:
+    """:func:`forecast`'s table of one benchmark (without its ``benchmark`` column)."""
+    gamma = gamma_draws(model, llms, benchmark)
     n, K = len(names), ks.size
-    levels = list(score_at_least)
     # Summaries per LLM x k: pi, score and measured (mean, median, interval), P(score >= x),
     # k_max_pi50.
     quantities = FORECAST_QUANTITIES if trials is not None else ("pi", "score")
     stats = {q: np.empty((n, K, 4)) for q in quantities}
     if trials is not None:
-        kappa = _shared(model)["kappa"]
-        # one grading stream per LLM: its measured rows do not depend on how LLMs are chunked
-        streams = np.random.SeedSequence(random_seed).spawn(n)
+        kappa = _shared(model, benchmark)["kappa"]
     prob = np.empty((n, len(levels), K))
     k50 = np.empty(n)
     # LLMs in chunks of about FORECAST_CHUNK values (LLMs x k x draws), see its comment
     step = max(1, FORECAST_CHUNK // (K * log_r.shape[1]))
     for lo in range(0, n, step):
         sl = slice(lo, min(n, lo + step))
-        pi, score = pi_and_score_draws(model, log_r[sl], ks, gamma[sl])
+        pi, score = pi_and_score_draws(model, log_r[sl], ks, gamma[sl], benchmark)
         draws = [pi, score]
         if trials is not None:
             draws.append(np.stack([simulate_rates(score[i], kappa, trials,
@@ -498,9 +536,6 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
     table = table.sort_values(["_llm", "_q", "k"], kind="stable", na_position="last")
     table = table.drop(columns=["_llm", "_q"]).reset_index(drop=True)
     table["k"] = table["k"].astype("Int64")
-    table.attrs.update({"ci_prob": ci_prob, "ci_kind": ci_kind,
-                        "trials": None if trials is None else int(trials),
-                        "warnings": notes})
     return table
 
 
@@ -540,10 +575,12 @@ def compute_for(model: SkillGraphModel, k: int, level: float, prob: float = 0.5,
 
 def _quiet_forecast(model: SkillGraphModel, rows: list[dict[str, Any]],
                     **kwargs: Any) -> pd.DataFrame:
-    """:func:`forecast` without extrapolation warnings (for plotting grids that span far)."""
+    """:func:`forecast` without extrapolation warnings (for plotting grids that span far), of
+    one benchmark (default the fit's reference)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExtrapolationWarning)
-        return forecast(model, rows, **{"score_at_least": (), "trials": None, **kwargs})
+        return forecast(model, rows, **{"score_at_least": (), "trials": None,
+                                        "benchmark": model.benchmarks[0], **kwargs})
 
 
 def kcurve_table(model: SkillGraphModel, k_max: int = 6, ci_prob: float = CI_PROB) -> pd.DataFrame:

@@ -77,11 +77,11 @@ _FORECAST_LLM_KEYS = {"name", "params", "tokens", "family", "compute", "tokens_p
 
 _SECTIONS: dict[str, set[str] | None] = {
     "model": {"type", "name", "description"},
-    "data": {"dataset", "path", "bundled", *_JOINT_TABLES},
+    "data": {"dataset", "path", "bundled", "composition", *_JOINT_TABLES},
     "model_config": None,  # checked by the model class
     "sampler_config": None,  # checked by the model class
     "output": {"dir", "plots"},
-    "forecast": {"k_max", "ci_prob", "score_at_least", "llms"},  # skill_graph specs only
+    "forecast": {"k_max", "ci_prob", "score_at_least", "llms", "benchmark"},  # skill_graph only
 }
 #: (section, old key) -> new key, for keys renamed in a release (a clear error, not "unknown").
 _RENAMED: dict[tuple[str, str], str] = {("forecast", "hdi_prob"): "ci_prob"}
@@ -163,7 +163,7 @@ class Spec:
 
         kind = MODEL_TYPES[self.model_type][1]
         if kind == "joint":
-            from skillfit.models.skill_graph_data import combine
+            from skillfit.models.skill_graph_data import check_composition, combine
 
             from skillfit.data import SCHEMAS, check_known_llms
             from skillfit.data.io import CSV_FIRST_DATA_LINE
@@ -183,12 +183,17 @@ class Spec:
                                           SCHEMAS[table_kind].key)
                 else:
                     tables[key] = user[key]
-            for key in ("skillmix", "losses"):  # named by file and line, before any fitting
+            composition = None
+            if "composition" in self.data:  # other k-composition benchmarks, added
+                where = str(self._resolve(self.data["composition"]))
+                user["composition"] = composition = read_csv(where, kind="composition")
+                check_composition(composition, where)
+            for key in ("skillmix", "losses", "composition"):  # named by file and line
                 if key in user:
                     check_known_llms(user[key], tables["catalog"],
                                      str(self._resolve(self.data[key])),
                                      line_offset=CSV_FIRST_DATA_LINE)
-            return combine(*(tables[key] for key in _JOINT_TABLES))
+            return combine(*(tables[key] for key in _JOINT_TABLES), composition=composition)
         if "dataset" in self.data:
             return datasets.load(self.data["dataset"])
         return read_csv(self._resolve(self.data["path"]), kind=kind)
@@ -319,7 +324,7 @@ def _check_joint_data(path: Path, data: dict[str, Any]) -> None:
         raise SpecError(
             f"{path}: [data] needs dataset = \"bundled\" or skillmix/catalog/losses CSV paths"
         )
-    for key in _JOINT_TABLES:
+    for key in (*_JOINT_TABLES, "composition"):
         if key in data and (not isinstance(data[key], str) or not data[key].strip()):
             raise SpecError(f"{path}: [data] {key} must be a CSV path (a string)")
     if "bundled" in data:
@@ -330,7 +335,8 @@ def _check_joint_data(path: Path, data: dict[str, Any]) -> None:
             wanted = ", ".join(f"{key} = 'FILE.csv'" for key in missing)
             raise SpecError(f"{path}: [data] bundled = false uses only your tables: give "
                             f"{wanted} too")
-        if data["bundled"] and "dataset" not in data and not set(data) & set(_JOINT_TABLES):
+        if (data["bundled"] and "dataset" not in data
+                and not set(data) & {*_JOINT_TABLES, "composition"}):
             raise SpecError(f"{path}: [data] bundled = true needs dataset = \"bundled\" or "
                             "skillmix/catalog/losses CSV paths")
 
@@ -360,6 +366,13 @@ def _check_forecast(path: Path, section: dict[str, Any]) -> None:
     if not isinstance(levels, list) or not all(
             isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in levels):
         raise SpecError(f"{path}: [forecast] score_at_least must be a list of numbers in [0, 1]")
+    bench = section.get("benchmark", "skillmix")
+    if isinstance(bench, str):
+        bench = [bench]
+    if (not isinstance(bench, list) or not bench
+            or not all(isinstance(b, str) and b.strip() for b in bench)):
+        raise SpecError(f"{path}: [forecast] benchmark must be a benchmark name or a list of "
+                        f"names, got {section['benchmark']!r}")
     llms = section.get("llms", [])
     if not isinstance(llms, list) or not all(isinstance(x, dict) for x in llms):
         raise SpecError(f"{path}: [forecast] llms must be an array of tables ([[forecast.llms]])")

@@ -427,7 +427,7 @@ def test_score_draws_of_a_scaled_llm_use_its_own_gamma(mocked: SkillGraphModel,
     shared = mocked.shared_parameters()
     asked = []
 
-    def own(llm):
+    def own(llm, benchmark=None):
         asked.append(llm)
         return np.full(shared["c"].size, 0.55)
 

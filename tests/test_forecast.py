@@ -43,7 +43,9 @@ def models() -> Iterator[dict[str, SkillGraphModel]]:
 
 def test_table_structure(models) -> None:
     table = forecast(models["threshold"], DEFAULT_HYPOTHETICAL_LLMS, k_max=6)
-    assert list(table.columns) == ["llm", "k", "quantity", "mean", "median", "lower", "upper"]
+    assert list(table.columns) == ["benchmark", "llm", "k", "quantity", "mean", "median",
+                                   "lower", "upper"]
+    assert set(table["benchmark"]) == {"skillmix"}
     names = [d["name"] for d in DEFAULT_HYPOTHETICAL_LLMS]
     assert list(dict.fromkeys(table["llm"])) == names
     assert set(table["quantity"]) == {"pi", "score", "measured", "P(score>=0.5)", "k_max_pi50"}
@@ -462,7 +464,9 @@ def test_kcurve_table_known_answer(fixed_joint: SkillGraphModel) -> None:
 
     table = kcurve_table(fixed_joint, k_max=2, ci_prob=0.5)
     llms = fixed_joint.inputs.llms
-    assert list(table.columns) == ["llm", "k", "quantity", "mean", "median", "lower", "upper"]
+    assert list(table.columns) == ["benchmark", "llm", "k", "quantity", "mean", "median",
+                                   "lower", "upper"]
+    assert set(table["benchmark"]) == {"skillmix"}
     assert (table["quantity"] == "score").all() and table.attrs["ci_prob"] == 0.5
     assert list(table["llm"]) == [m for m in llms for _ in range(6)]
     assert list(table["k"]) == list(range(1, 7)) * len(llms)
@@ -663,6 +667,10 @@ class _LinkStub:
 
     def shared_parameters(self) -> dict[str, np.ndarray]:
         return self._draws
+
+    def benchmark_parameters(self, benchmark: str | None = None) -> dict[str, np.ndarray]:
+        """One benchmark, Skill-Mix's best of 3."""
+        return {**self._draws, "generations": np.full(self._draws["c"].size, 3.0)}
 
 
 def test_pi_and_score_draws_logistic_by_hand_without_warnings() -> None:
@@ -989,6 +997,8 @@ def test_quiet_forecast_hides_only_extrapolation_warnings(monkeypatch) -> None:
     inside forecast() still reaches the caller."""
     import warnings
 
+    from types import SimpleNamespace
+
     import pandas as pd
 
     import skillfit.forecasting as forecasting
@@ -1002,7 +1012,7 @@ def test_quiet_forecast_hides_only_extrapolation_warnings(monkeypatch) -> None:
     monkeypatch.setattr(forecasting, "forecast", noisy)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = forecasting._quiet_forecast(None, [{}, {}])
+        out = forecasting._quiet_forecast(SimpleNamespace(benchmarks=("skillmix",)), [{}, {}])
     assert out["n"].tolist() == [2]
     assert [w.category for w in caught] == [RuntimeWarning]
 

@@ -297,8 +297,8 @@ def test_mutated_spec_loads_or_is_a_spec_error(text, edits) -> None:
 SECTIONS = {"model": SCALING, "data": SCALING, "output": SCALING, "sampler_config": SCALING,
             "model_config": SCALING, "forecast": JOINT}
 ALLOWED = {"model": {"type", "name", "description"}, "data": {"dataset", "path", "skillmix",
-           "catalog", "losses"}, "output": {"dir", "plots"},
-           "forecast": {"k_max", "ci_prob", "score_at_least", "llms"}}
+           "catalog", "losses", "bundled", "composition"}, "output": {"dir", "plots"},
+           "forecast": {"k_max", "ci_prob", "score_at_least", "llms", "benchmark"}}
 
 
 @FUZZ

@@ -113,3 +113,48 @@ def test_bundled_key_checked(tmp_path) -> None:
     assert message("bundled = true\n") == (
         f"{where}: [data] bundled = true needs dataset = \"bundled\" or skillmix/catalog/losses "
         "CSV paths")
+
+
+def test_composition_csv_adds_a_benchmark(tmp_path) -> None:
+    """[data] composition = FILE adds another benchmark's scores (a composition CSV, in
+    percent refused with its fix); [model_config] benchmarks picks the ones to fit; a table the
+    model cannot use is named by its file before any fitting."""
+    from skillfit.errors import DataValidationError
+    from skillfit.models.skill_graph import SkillGraphModel
+
+    rows = "\n".join(f"bench-a,GPT-4,{k},all_met,{v},40" for k, v in ((1, 0.9), (2, 0.7)))
+    (tmp_path / "comp.csv").write_text("benchmark,llm,k,metric,value,trials\n" + rows + "\n")
+    text = '[model]\ntype = "skill_graph"\n[data]\ndataset = "bundled"\ncomposition = "comp.csv"\n'
+    (tmp_path / "s.toml").write_text(text)
+    spec = load_spec(tmp_path / "s.toml")
+    data = spec.load_data()
+    assert (data["table"] == "composition").sum() == 2
+    assert len(data[data["table"] == "skillmix"]) == len(datasets.load("skillmix"))
+    model = spec.make_model()
+    model.build_model(data)
+    assert model.benchmarks == ("skillmix", "bench-a")
+    alone = load_spec(tmp_path / "s.toml")
+    alone.model_config["benchmarks"] = ["bench-a"]
+    one = alone.make_model()
+    one.build_model(data)
+    assert one.benchmarks == ("bench-a",) and one.inputs.llms == ["GPT-4"]
+    assert isinstance(one, SkillGraphModel)
+    # in percent: the file, the lines and the fix
+    (tmp_path / "comp.csv").write_text("benchmark,llm,k,metric,value,trials\n"
+                                       "bench-a,GPT-4,1,all_met,90,40\n"
+                                       "bench-a,GPT-4,2,all_met,70,40\n")
+    with pytest.raises(DataValidationError, match="looks like percent: divide by 100") as exc:
+        spec.load_data()
+    assert str(tmp_path / "comp.csv") in str(exc.value)
+    # no trials: named by file, before any fitting
+    (tmp_path / "comp.csv").write_text("benchmark,llm,k,metric,value\nbench-a,GPT-4,1,all_met,0.9\n")
+    with pytest.raises(DataValidationError) as exc:
+        spec.load_data()
+    assert str(exc.value) == (f"{tmp_path / 'comp.csv'}: benchmark 'bench-a' has no trials for "
+                              "GPT-4 k=1 (the joint model needs the number of items scored "
+                              "behind each value)")
+    # an LLM missing from the catalog: file and line
+    (tmp_path / "comp.csv").write_text("benchmark,llm,k,metric,value,trials\n"
+                                       "bench-a,Nobody,1,all_met,0.9,40\n")
+    with pytest.raises(DataValidationError, match=r"comp\.csv.*line 2.*Nobody"):
+        spec.load_data()

@@ -124,6 +124,18 @@ def format_forecast(table: Any, ci_prob: float, level: float = 0.5) -> str:
     trials = table.attrs["trials"]
     heads = [f"pi [{pct}]", f"expected score [{pct}]", f"measured /{trials} [{pct}]"]
     lines = []
+    benchmarks = list(dict.fromkeys(table["benchmark"])) if "benchmark" in table else [None]
+    for bench in benchmarks:
+        part = table if bench is None else table[table["benchmark"] == bench]
+        if len(benchmarks) > 1:
+            lines.append(f"== benchmark {bench} ==")
+        lines.extend(_format_llms(part, heads, prob_q))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _format_llms(table: Any, heads: list[str], prob_q: str) -> list[str]:
+    """:func:`format_forecast`'s lines of one benchmark."""
+    lines = []
     for name in dict.fromkeys(table["llm"]):
         t = table[table["llm"] == name]
         rows = [t[t["quantity"] == q].set_index("k") for q in ("pi", "score", "measured")]
@@ -142,7 +154,7 @@ def format_forecast(table: Any, ci_prob: float, level: float = 0.5) -> str:
             lines.append(cols.rstrip())
         lines.append(f"  largest k with median pi >= 0.5: {int(kmax) if kmax > 0 else 'none'}")
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return lines
 
 
 # ----------------------------------------------------------------------------- the command
@@ -200,12 +212,22 @@ def _load_run(target: Path) -> tuple[Any, Path]:
     return model, nc.parent
 
 
+def _benchmarks(spec: Any, model: Any) -> list[str] | None:
+    """``[forecast] benchmark`` of the spec (None: every benchmark of the fit)."""
+    named = spec.forecast.get("benchmark")
+    if named is None:
+        return None
+    return [named] if isinstance(named, str) else list(named)
+
+
 def _marked(model: Any, table: Any, rows: list[dict[str, Any]]) -> Any:
     """The asked-for LLMs of known compute as fan-chart marks: median and interval per k of pi
-    and of the measured score (column ``quantity``)."""
+    and of the measured score (column ``quantity``), on the fit's reference benchmark (the
+    fan chart's)."""
     from skillfit.forecasting import hypothetical_compute
 
     compute = hypothetical_compute(model, rows)
+    table = table[table["benchmark"] == model.benchmarks[0]]
     rows_ = table[table["quantity"].isin(["pi", "measured"]) & table["llm"].isin(list(compute))]
     return rows_.assign(compute=rows_["llm"].map(compute))[
         ["llm", "compute", "k", "median", "lower", "upper", "quantity"]]
@@ -261,7 +283,8 @@ def run(args: argparse.Namespace) -> int:
 
     with pywarnings.catch_warnings():
         pywarnings.simplefilter("ignore", ExtrapolationWarning)  # printed below, in words
-        table = forecast(model, rows, k_max=k_max, ci_prob=ci, score_at_least=levels)
+        table = forecast(model, rows, k_max=k_max, ci_prob=ci, score_at_least=levels,
+                         benchmark=_benchmarks(spec, model))
     print()
     print(f"Forecast ({model.link} link): posterior median [{interval_label(ci)}]. pi = chance a "
           "random k-tuple of skills is handled (not observable); expected score = Skill-Mix "

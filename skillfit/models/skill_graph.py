@@ -53,7 +53,13 @@ from skillfit.models.links import (
     skill_fraction_probability,
 )
 from skillfit.models.priors import make_prior, validate_prior
-from skillfit.models.skill_graph_data import JointInputs, assemble, combine, split
+from skillfit.models.skill_graph_data import (
+    JointInputs,
+    assemble,
+    combine,
+    split,
+    split_composition,
+)
 
 #: Allowed range of a number fixed in ``model_config`` (instead of a prior), as
 #: ``((low, open?), (high, open?), words)``: outside it the model has no valid starting point.
@@ -135,6 +141,9 @@ class SkillGraphModel(ModelBuilder):
             "link": "threshold",
             "metric": "ratio_of_full_marks",
             "corpora": "hkust_average",
+            # the benchmarks to fit (None: every one in the data, Skill-Mix first); each other
+            # benchmark gets its own c, gamma and kappa (docs/model.md, "Several benchmarks")
+            "benchmarks": None,
             "law": "epoch",
             # theta = 1 - exp(-c r^eta): c scales the reducible loss (nats/token) to failed text.
             "c": {"dist": "LogNormal", "mu": 1.0, "sigma": 1.0},
@@ -233,6 +242,16 @@ class SkillGraphModel(ModelBuilder):
             if not isinstance(value, bool):
                 raise SpecError(f"model_config {key!r} must be true or false, got {value!r}")
             return value
+        if key == "benchmarks":
+            if value is None:
+                return None
+            if isinstance(value, str):
+                value = [value]
+            if (not isinstance(value, list | tuple) or not value
+                    or not all(isinstance(v, str) and v.strip() for v in value)):
+                raise SpecError("model_config 'benchmarks' must be a benchmark name or a "
+                                f"non-empty list of names, got {value!r}")
+            return list(value)
         if key == "corpora":
             if isinstance(value, str):
                 value = [value]
@@ -278,10 +297,15 @@ class SkillGraphModel(ModelBuilder):
 
     def _validate_data(self, data: pd.DataFrame) -> pd.DataFrame:
         skillmix, catalog, losses = split(data)
-        self._inputs = assemble(skillmix, catalog, losses, metric=self.model_config["metric"],
-                                corpora=self.model_config["corpora"],
-                                all_skills=self.model_config["all_skills"],
-                                skill_fraction=self.model_config["skill_fraction"])
+        cfg = self.model_config
+        self._inputs = assemble(skillmix, catalog, losses, metric=cfg["metric"],
+                                corpora=cfg["corpora"], all_skills=cfg["all_skills"],
+                                skill_fraction=cfg["skill_fraction"],
+                                composition=split_composition(data),
+                                benchmarks=cfg["benchmarks"])
+        if len(self._inputs.benchmarks) > 1 and cfg["gamma_per_llm"]:
+            raise SpecError("model_config 'gamma_per_llm' is for one benchmark; with several "
+                            f"({', '.join(self._inputs.benchmarks)}) each has its own gamma")
         return data.reset_index(drop=True)
 
     @property
@@ -423,9 +447,21 @@ class SkillGraphModel(ModelBuilder):
             c, eta = self._scale_and_exponent()
             theta = pm.Deterministic("theta", ptf.theta_from_reducible(r, c, eta), dims="llm")
 
-            # 4. link
-            if x.cell_fraction_points is None:
-                pi = self._link_expr(theta, log_r, x.cell_llm, x.cell_k)
+            # 4. link (theta of each cell's LLM on each cell's benchmark)
+            n_bench = len(x.benchmarks)
+            bench = x.benchmark_of_cell()
+            if n_bench > 1:
+                model.add_coord("benchmark", list(x.benchmarks))
+                model.add_coord("other_benchmark", list(x.benchmarks[1:]))
+                c_all = pm.Deterministic(
+                    "c_benchmark", pt.concatenate([pt.stack([pt.as_tensor(c)]),
+                                                   self._other_scales(eta)]), dims="benchmark")
+                theta_all = pm.Deterministic(
+                    "theta_benchmark", ptf.theta_from_reducible(r[:, None], c_all[None, :], eta),
+                    dims=("llm", "benchmark"))
+                pi = self._link_expr(theta_all[x.cell_llm, bench], log_r[x.cell_llm], x.cell_k)
+            elif x.cell_fraction_points is None:
+                pi = self._link_expr(theta[x.cell_llm], log_r[x.cell_llm], x.cell_k)
             else:
                 # pi_j of every LLM for j = 1 .. its largest k: the cells' pi and the skill
                 # fractions' terms, each evaluated once (44 on the bundled data, against 34
@@ -438,8 +474,20 @@ class SkillGraphModel(ModelBuilder):
             gamma = self._gamma()
             gamma_cell = gamma[x.cell_llm] if self.model_config["gamma_per_llm"] else gamma
             kappa = self._param("kappa")
+            generations: Any = x.benchmark_generations[0]
+            if n_bench > 1:
+                gamma_cell = pm.Deterministic(
+                    "gamma_benchmark", pt.concatenate([pt.stack([pt.as_tensor(gamma)]),
+                                                       self._other("gamma")]),
+                    dims="benchmark")[bench]
+                kappa = pm.Deterministic(
+                    "kappa_benchmark", pt.concatenate([pt.stack([pt.as_tensor(kappa)]),
+                                                       self._other("kappa")]),
+                    dims="benchmark")[bench]
+                generations = np.asarray(x.benchmark_generations, dtype=float)[bench]
             per_tuple = self._param("per_tuple")
-            p = score_probability(pi, gamma_cell, ptf.PT, per_tuple=per_tuple)
+            p = score_probability(pi, gamma_cell, ptf.PT, generations=generations,
+                                  per_tuple=per_tuple)
             p = pm.Deterministic("score", pt.clip(p, SCORE_EPS, 1.0 - SCORE_EPS), dims="cell")
             successes_obs = pm.Data("successes_observed", x.cell_successes, dims="cell")
             # trials as pm.Data too: a cell set to 0 successes of 0 trials adds exactly 0 to the
@@ -594,18 +642,43 @@ class SkillGraphModel(ModelBuilder):
         pair_k = np.concatenate([np.arange(1, m + 1) for m in largest]).astype(float)
         index = np.full((n_llm, top), len(pair_llm))
         index[pair_llm, pair_k.astype(int) - 1] = np.arange(len(pair_llm))
-        values = self._link_expr(theta, log_r, pair_llm, pair_k)
+        values = self._link_expr(theta[pair_llm], log_r[pair_llm], pair_k)
         table = pt.concatenate([values, pt.zeros((1,))])[index]
         return pt.specify_shape(table, (n_llm, top))
 
-    def _link_expr(self, theta: Any, log_r: Any, cell_llm: np.ndarray, cell_k: np.ndarray) -> Any:
+    def _link_expr(self, theta: Any, log_r: Any, k: np.ndarray) -> Any:
+        """The link's pi at matching ``theta``, ``log r`` and ``k`` (one entry per cell)."""
         from skillfit.models import pytensor_face as ptf
 
         names = {"threshold": ("degree", "tau", "tau_spread", "floor"), "independent": ("degree",),
                  "logistic": ("logistic_intercept", "logistic_slope_r", "logistic_slope_k")}
         params = {name: self._param(name) for name in names[self.link]}
-        return link_probability(self.link, theta[cell_llm], log_r[cell_llm], cell_k, params,
-                                ptf.PT)
+        return link_probability(self.link, theta, log_r, k, params, ptf.PT)
+
+    def _other_scales(self, eta: Any) -> Any:
+        """``c`` of every benchmark but the reference (dimension ``other_benchmark``), each with
+        ``c``'s prior, sampled as :meth:`_scale_and_exponent` samples ``c``."""
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        spec_c = self.model_config["c"]
+        if isinstance(spec_c, float) or isinstance(eta, float) or spec_c["dist"] != "LogNormal":
+            return self._other("c")
+        shift = eta * float(np.log(C_REFERENCE_LOSS))
+        log_c_ref = pm.Normal("log_c_ref_other", mu=spec_c["mu"] + shift, sigma=spec_c["sigma"],
+                              dims="other_benchmark")
+        return pm.Deterministic("c_other", pt.exp(log_c_ref - shift), dims="other_benchmark")
+
+    def _other(self, name: str) -> Any:
+        """``name`` (``c``, ``gamma`` or ``kappa``) of every benchmark but the reference, each
+        with the reference's prior (or its fixed value): ``{name}_other``."""
+        import pytensor.tensor as pt
+
+        spec = self.model_config[name]
+        n_other = len(self._inputs.benchmarks) - 1
+        if isinstance(spec, float):
+            return pt.as_tensor(np.full(n_other, spec))
+        return make_prior(f"{name}_other", spec, dims="other_benchmark")
 
     # ----------------------------------------------------------------- summaries
     def shared_parameters(self) -> Mapping[str, Any]:
@@ -685,12 +758,70 @@ class SkillGraphModel(ModelBuilder):
             values[idx] = 0
         return out
 
-    def llm_gamma(self, llm: str) -> np.ndarray:
-        """Posterior draws of ``gamma`` for the fitted LLM ``llm`` (the shared one unless
-        ``gamma_per_llm``), chain x draw flattened."""
+    @property
+    def benchmarks(self) -> tuple[str, ...]:
+        """The benchmarks of the built model, the reference first.
+
+        Examples
+        --------
+        >>> model = SkillGraphModel()
+        >>> _ = model.build_model()
+        >>> model.benchmarks
+        ('skillmix',)
+        """
+        return tuple(self.inputs.benchmarks)
+
+    def benchmark_parameters(self, benchmark: str | None = None) -> dict[str, np.ndarray]:
+        """:meth:`shared_parameters` with ``c``, ``gamma`` and ``kappa`` of ``benchmark``.
+
+        Parameters
+        ----------
+        benchmark : str, optional
+            A benchmark of the fit (default: the reference, the first of :attr:`benchmarks`).
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            The shared parameters' draws, and ``generations`` (the benchmark's best-of-G,
+            repeated per draw).
+
+        Raises
+        ------
+        SkillfitError
+            If ``benchmark`` is not one of the fit's.
+        """
+        from skillfit.errors import SkillfitError, did_you_mean
+
+        names = self.benchmarks
+        name = names[0] if benchmark is None else benchmark
+        if name not in names:
+            raise SkillfitError(f"benchmark {name!r} is not in the fit"
+                                f"{did_you_mean(str(name), names)}; it has {', '.join(names)}")
+        out = dict(self.shared_parameters())
+        j = names.index(name)
+        if len(names) > 1:
+            post = self.posterior
+            for key in ("c", "gamma", "kappa"):
+                out[key] = post[f"{key}_benchmark"].isel(benchmark=j).values.reshape(-1)
+        out["generations"] = np.full(out["c"].size, float(self.inputs.benchmark_generations[j]))
+        return out
+
+    def cell_kappa(self) -> np.ndarray:
+        """Posterior draws of every observed cell's Beta-Binomial concentration: ``(S, n_cell)``
+        with several benchmarks (one ``kappa`` each), else the shared ``kappa`` as ``(S, 1)``."""
+        if "kappa_benchmark" in self.posterior:
+            kappa = self.posterior["kappa_benchmark"].values
+            kappa = kappa.reshape(-1, kappa.shape[-1])
+            return kappa[:, self.inputs.benchmark_of_cell()]
+        return self.shared_parameters()["kappa"][:, None]
+
+    def llm_gamma(self, llm: str, benchmark: str | None = None) -> np.ndarray:
+        """Posterior draws of ``gamma`` for the fitted LLM ``llm`` on ``benchmark`` (default the
+        reference): its own with ``gamma_per_llm`` (one benchmark), else the benchmark's,
+        chain x draw flattened."""
         if "gamma_llm" in self.posterior:
             return self.posterior["gamma_llm"].sel(llm=llm).values.reshape(-1)
-        return self.shared_parameters()["gamma"]
+        return self.benchmark_parameters(benchmark)["gamma"]
 
     # ----------------------------------------------------------------- posterior checks
     def posterior_predictive_check(self, ci_prob: float = CI_PROB, ci_kind: str = CI_KIND,
@@ -713,8 +844,8 @@ class SkillGraphModel(ModelBuilder):
         Returns
         -------
         pandas.DataFrame
-            Columns ``llm, k, observed, published, median, lower, upper, expected_score,
-            inside``; ``attrs["coverage"]`` is the fraction of cells inside, and
+            Columns ``benchmark, llm, k, observed, published, median, lower, upper,
+            expected_score, inside``; ``attrs["coverage"]`` is the fraction of cells inside, and
             ``attrs["ci_prob"]``/``attrs["ci_kind"]`` the interval used.
 
         Examples
@@ -728,12 +859,13 @@ class SkillGraphModel(ModelBuilder):
         ci_prob, ci_kind = check_ci(ci_prob, ci_kind)
         x = self.inputs
         p = self.cell_scores()
-        kappa = self.shared_parameters()["kappa"][:, None]
+        kappa = self.cell_kappa()
         rng = np.random.default_rng(random_seed)
         sims = simulate_rates(p, kappa, x.cell_n[None, :], rng)
         med, lo, hi = median_and_interval(sims, ci_prob, axis=0, ci_kind=ci_kind)
         observed = x.cell_successes / x.cell_n
         table = pd.DataFrame({
+            "benchmark": np.array(x.benchmarks)[x.benchmark_of_cell()],
             "llm": np.array(x.llms)[x.cell_llm], "k": x.cell_k.astype(int),
             "observed": observed, "published": x.cell_value,
             "median": med, "lower": lo, "upper": hi,

@@ -25,30 +25,47 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from skillfit.data import validate_llm_catalog, validate_llm_losses, validate_skillmix
+from skillfit.data import (
+    validate_composition,
+    validate_llm_catalog,
+    validate_llm_losses,
+    validate_skillmix,
+)
+from skillfit.data.composition import SKILLMIX_BENCHMARK
 from skillfit.errors import DataValidationError
 
-__all__ = ["JointInputs", "assemble", "combine", "split"]
+__all__ = ["JointInputs", "assemble", "check_composition", "combine", "split",
+           "split_composition"]
 
 _TABLES = ("skillmix", "catalog", "losses")
 
+#: Composition metrics the joint model observes for a benchmark other than Skill-Mix, in order
+#: of preference (the first one a benchmark has is used).
+OBSERVED_COMPOSITION_METRICS: tuple[str, ...] = ("all_met", "full_marks")
 
-def combine(skillmix: pd.DataFrame, catalog: pd.DataFrame, losses: pd.DataFrame) -> pd.DataFrame:
-    """Stack the three tables into one long frame with a ``table`` column.
+
+def combine(skillmix: pd.DataFrame, catalog: pd.DataFrame, losses: pd.DataFrame,
+            composition: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Stack the tables into one long frame with a ``table`` column.
 
     Parameters
     ----------
     skillmix, catalog, losses : pandas.DataFrame
         The Skill-Mix, LLM catalog and loss tables.
+    composition : pandas.DataFrame, optional
+        Scores of other k-composition benchmarks (a ``composition`` table).
 
     Returns
     -------
     pandas.DataFrame
-        Their rows, in that order, with ``table`` set to ``"skillmix"``, ``"catalog"`` or
-        ``"losses"`` and the union of their columns.
+        Their rows, in that order, with ``table`` set to ``"skillmix"``, ``"catalog"``,
+        ``"losses"`` or ``"composition"`` and the union of their columns.
     """
     parts = []
-    for name, df in zip(_TABLES, (skillmix, catalog, losses), strict=True):
+    tables = [(name, df) for name, df in zip(_TABLES, (skillmix, catalog, losses), strict=True)]
+    if composition is not None and len(composition):
+        tables.append(("composition", composition))
+    for name, df in tables:
         part = df.copy()
         part.insert(0, "table", name)
         parts.append(part)
@@ -78,6 +95,22 @@ def split(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
     return out[0], out[1], out[2]
 
 
+def split_composition(data: pd.DataFrame) -> pd.DataFrame | None:
+    """The ``composition`` rows of :func:`combine`'s frame (None when it has none).
+
+    Examples
+    --------
+    >>> from skillfit import datasets
+    >>> tables = [datasets.load(n) for n in ("skillmix", "llm_catalog", "llm_losses")]
+    >>> split_composition(combine(*tables)) is None
+    True
+    """
+    if "table" not in data.columns or not (data["table"] == "composition").any():
+        return None
+    part = data[data["table"] == "composition"].drop(columns="table").dropna(axis=1, how="all")
+    return part.reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class JointInputs:
     """Index arrays and values for the joint model (all numpy), made by :func:`assemble`."""
@@ -105,6 +138,20 @@ class JointInputs:
     #: (n_cell,) skill points of skill_fraction in the same cells (``round(value n k)``: the
     #: skills shown, summed over the n texts), when :func:`assemble` is asked for them; else None
     cell_fraction_points: np.ndarray | None = None
+    #: benchmarks of the cells, the first the reference (Skill-Mix when it is fitted)
+    benchmarks: tuple[str, ...] = (SKILLMIX_BENCHMARK,)
+    #: (n_cell,) index into ``benchmarks``; None: every cell is the first benchmark's
+    cell_benchmark: np.ndarray | None = None
+    #: generations per item (best kept) of each benchmark, aligned with ``benchmarks``
+    benchmark_generations: tuple[int, ...] = (3,)
+    #: composition metric observed of each benchmark (Skill-Mix: its ``metric``)
+    benchmark_metrics: tuple[str, ...] = ("ratio_of_full_marks",)
+
+    def benchmark_of_cell(self) -> np.ndarray:
+        """(n_cell,) index into ``benchmarks`` of every cell."""
+        if self.cell_benchmark is None:
+            return np.zeros(len(self.cell_k), dtype=int)
+        return self.cell_benchmark
 
 
 def _column(df: pd.DataFrame, name: str) -> np.ndarray:
@@ -142,6 +189,8 @@ def assemble(
     corpora: list[str] | None = None,
     all_skills: bool = False,
     skill_fraction: bool = False,
+    composition: pd.DataFrame | None = None,
+    benchmarks: list[str] | None = None,
 ) -> JointInputs:
     """Validate the tables and build :class:`JointInputs`.
 
@@ -165,6 +214,13 @@ def assemble(
     skill_fraction : bool, default False
         Also read the ``skill_fraction`` of every cell (``metric`` must be
         ``ratio_of_full_marks``), as skill points ``round(value n k)`` out of ``n k``.
+    composition : pandas.DataFrame, optional
+        Scores of other k-composition benchmarks (a ``composition`` table; Skill-Mix itself
+        goes in ``skillmix``). Each benchmark's ``all_met`` rows are observed, else its
+        ``full_marks`` rows, as ``round(value trials)`` successes out of ``trials``.
+    benchmarks : list of str, optional
+        The benchmarks to fit (default: every one in the data, Skill-Mix first). The first is
+        the reference: its parameters are the model's ``c``, ``gamma`` and ``kappa``.
 
     Returns
     -------
@@ -177,17 +233,36 @@ def assemble(
         ``trials``, an LLM missing from the catalog, or an unknown corpus; with
         ``all_skills``, a cell without its all-skills row, with other trials, or with fewer
         all-skills successes than full marks; with ``skill_fraction``, a cell without its
-        skill-fraction row, with other trials, or with a skill fraction below its full marks.
+        skill-fraction row, with other trials, or with a skill fraction below its full marks;
+        for a composition table, Skill-Mix rows in it, an unknown benchmark in
+        ``benchmarks``, a benchmark without ``all_met`` or ``full_marks`` rows, rows without
+        ``trials``, or more than one ``generations`` value in a benchmark.
     """
     sm = validate_skillmix(skillmix, source="skillmix data")
     every_metric = sm
     cat = validate_llm_catalog(catalog, source="catalog")
     lo = validate_llm_losses(losses, source="losses")
-    sm = sm[sm["metric"] == metric].reset_index(drop=True)
-    if sm.empty:
-        raise DataValidationError(f"skillmix data: no rows with metric {metric!r}")
+    if composition is not None and len(composition):
+        composition = validate_composition(composition, source="composition data")
+        others = list(dict.fromkeys(composition["benchmark"]))
+    else:
+        composition, others = None, []
+    chosen = _chosen_benchmarks([SKILLMIX_BENCHMARK] * (len(sm) > 0) + others, benchmarks)
+    comp = _composition_cells(composition, chosen)
+    if SKILLMIX_BENCHMARK in chosen:
+        sm = sm[sm["metric"] == metric].reset_index(drop=True)
+        if sm.empty:
+            raise DataValidationError(f"skillmix data: no rows with metric {metric!r}")
+    else:
+        sm = sm.iloc[:0]
+    if len(comp) and (all_skills or skill_fraction):
+        raise DataValidationError(
+            "composition data: all_skills and skill_fraction read Skill-Mix's other metrics "
+            "and are for Skill-Mix alone; set them to false to fit several benchmarks"
+        )
     known = set(cat["llm"])
-    for source, names in (("skillmix data", sm["llm"]), ("losses", lo["llm"])):
+    for source, names in (("skillmix data", sm["llm"]), ("composition data", comp["llm"]),
+                          ("losses", lo["llm"])):
         missing = sorted(set(names) - known)
         if missing:
             raise DataValidationError(
@@ -203,7 +278,7 @@ def assemble(
             )
         lo = lo[lo["corpus"].isin(corpora)]
     cat = cat.set_index("llm")
-    llms = list(dict.fromkeys(sm["llm"]))
+    llms = list(dict.fromkeys([*sm["llm"], *comp["llm"]]))
     base_name = {m: (cat.at[m, "base_model"] if pd.notna(cat.at[m, "base_model"]) else m) for m in llms}
     loss_models = list(dict.fromkeys(lo["llm"]))
     bases = list(dict.fromkeys([base_name[m] for m in llms] + loss_models))
@@ -217,6 +292,20 @@ def assemble(
                      if all_skills else None)
     fraction_points = (_skill_fraction_points(every_metric, sm, n_cell, metric)
                        if skill_fraction else None)
+    bench_index = {b: i for i, b in enumerate(chosen)}
+    generations = tuple(3 if b == SKILLMIX_BENCHMARK else
+                        int(comp.loc[comp["benchmark"] == b, "generations"].iloc[0])
+                        for b in chosen)
+    observed = tuple(metric if b == SKILLMIX_BENCHMARK else
+                     str(comp.loc[comp["benchmark"] == b, "metric"].iloc[0]) for b in chosen)
+    cells = pd.concat([sm[["llm", "k", "value"]], comp[["llm", "k", "value"]]],
+                      ignore_index=True)
+    comp_n = comp["trials"].to_numpy(int)
+    n_cell = np.concatenate([n_cell, comp_n]).astype(int)
+    successes = np.concatenate(
+        [successes, np.rint(comp["value"].to_numpy(float) * comp_n)]).astype(int)
+    cell_benchmark = np.array([bench_index.get(SKILLMIX_BENCHMARK, -1)] * len(sm)
+                              + [bench_index[b] for b in comp["benchmark"]], dtype=int)
     return JointInputs(
         llms=llms,
         bases=bases,
@@ -227,17 +316,104 @@ def assemble(
         family_of_base=np.array([families.index(str(cat.at[b, "family"])) for b in bases]),
         log_params=np.log(params),
         log_tokens=np.log(tokens),
-        cell_llm=np.array([llms.index(m) for m in sm["llm"]]),
-        cell_k=sm["k"].to_numpy(float),
+        cell_llm=np.array([llms.index(m) for m in cells["llm"]]),
+        cell_k=cells["k"].to_numpy(float),
         cell_n=n_cell,
         cell_successes=successes,
-        cell_value=sm["value"].to_numpy(float),
+        cell_value=cells["value"].to_numpy(float),
         loss_base=np.array([bidx[m] for m in lo["llm"]]),
         loss_corpus=np.array([corpus_names.index(c) for c in lo["corpus"]]),
         loss_value=lo["value"].to_numpy(float),
         cell_all_successes=all_successes,
         cell_fraction_points=fraction_points,
+        benchmarks=tuple(chosen),
+        cell_benchmark=None if len(chosen) == 1 else cell_benchmark,
+        benchmark_generations=generations,
+        benchmark_metrics=observed,
     )
+
+
+def check_composition(composition: pd.DataFrame, source: str = "composition data") -> None:
+    """Raise what :func:`assemble` would raise about a composition table, naming ``source``.
+
+    Every benchmark needs ``all_met`` or ``full_marks`` rows with ``trials``, one
+    ``generations`` value, and a name other than ``skillmix``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"benchmark": "mine", "llm": "GPT-4", "k": [1, 2],
+    ...                       "metric": "all_met", "value": [0.9, 0.7]})
+    >>> check_composition(table, "mine.csv")
+    Traceback (most recent call last):
+    ...
+    skillfit.errors.DataValidationError: mine.csv: benchmark 'mine' has no trials for GPT-4 k=1, GPT-4 k=2 (the joint model needs the number of items scored behind each value)
+    """
+    comp = validate_composition(composition, source=source)
+    _composition_cells(comp, list(dict.fromkeys(comp["benchmark"])), source)
+
+
+def _composition_cells(comp: pd.DataFrame | None, benchmarks: list[str],
+                       source: str = "composition data") -> pd.DataFrame:
+    """The observed rows of a validated composition table's ``benchmarks``: per benchmark, its
+    ``all_met`` rows (else its ``full_marks`` rows), with ``trials`` and ``generations`` (1
+    where empty) checked."""
+    columns = ["benchmark", "llm", "k", "metric", "value", "trials", "generations"]
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    if comp is None:
+        return empty
+    if (comp["benchmark"] == SKILLMIX_BENCHMARK).any():
+        raise DataValidationError(
+            f"{source}: rows of benchmark {SKILLMIX_BENCHMARK!r}: Skill-Mix scores go "
+            "in the skillmix table (skillfit.data.composition.to_skillmix converts them), or "
+            "name the benchmark otherwise"
+        )
+    comp = comp[comp["benchmark"].isin(benchmarks)]
+    parts = []
+    for name, rows in comp.groupby("benchmark", sort=False):
+        for metric in OBSERVED_COMPOSITION_METRICS:
+            if (rows["metric"] == metric).any():
+                rows = rows[rows["metric"] == metric]
+                break
+        else:
+            raise DataValidationError(
+                f"{source}: benchmark {name!r} has only {', '.join(sorted(set(rows['metric'])))} "
+                f"rows; the joint model observes {' or '.join(OBSERVED_COMPOSITION_METRICS)}"
+            )
+        if "trials" not in rows or rows["trials"].isna().any():
+            missing = rows if "trials" not in rows else rows[rows["trials"].isna()]
+            cells = ", ".join(f"{m} k={int(k)}" for m, k in zip(missing["llm"][:5],
+                                                                 missing["k"][:5], strict=True))
+            raise DataValidationError(
+                f"{source}: benchmark {name!r} has no trials for {cells}"
+                f"{' and more' if len(missing) > 5 else ''} (the joint model needs the number "
+                "of items scored behind each value)"
+            )
+        gens = (rows["generations"].fillna(1) if "generations" in rows
+                else pd.Series(1, index=rows.index))
+        if gens.nunique() > 1:
+            raise DataValidationError(
+                f"{source}: benchmark {name!r} has several generations values "
+                f"({', '.join(str(int(g)) for g in sorted(set(gens)))}); one per benchmark"
+            )
+        part = rows.assign(generations=gens.astype(int))
+        parts.append(part[columns])
+    return pd.concat(parts, ignore_index=True) if parts else empty
+
+
+def _chosen_benchmarks(present: list[str], benchmarks: list[str] | None) -> list[str]:
+    """``benchmarks`` checked against the ones in the data (default: all of them)."""
+    if benchmarks is None:
+        return present
+    if not benchmarks:
+        raise DataValidationError("benchmarks: name at least one benchmark to fit")
+    unknown = [b for b in benchmarks if b not in present]
+    if unknown:
+        raise DataValidationError(
+            f"benchmarks: no scores of {', '.join(map(repr, unknown))} in the data; "
+            f"it has {', '.join(map(repr, present)) or 'none'}"
+        )
+    return list(dict.fromkeys(benchmarks))
 
 
 def _rows_of_each_cell(every_metric: pd.DataFrame, cells: pd.DataFrame, n_cell: np.ndarray,

@@ -37,7 +37,8 @@ def test_default_forecast_writes_run_folder(run_dir: Path) -> None:
     for name in FILES:
         assert (run_dir / name).is_file() and (run_dir / name).stat().st_size > 0, name
     table = pd.read_csv(run_dir / "forecast.csv")
-    assert list(table.columns) == ["llm", "k", "quantity", "mean", "median", "lower", "upper"]
+    assert list(table.columns) == ["benchmark", "llm", "k", "quantity", "mean", "median",
+                                   "lower", "upper"]
     assert list(dict.fromkeys(table["llm"])) == [
         "LLaMA-2-70B-Chat x10 compute", "LLaMA-2-70B-Chat x100 compute",
         "405B params, 15T tokens", "GPT-4 x10 compute"]

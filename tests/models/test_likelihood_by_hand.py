@@ -33,6 +33,8 @@ R_REF = 0.16
 
 #: Values of the joint model's shared parameters at which the log-density is checked.
 SHARED = {"c": 1.5, "eta": 1.3, "degree": 7.0, "floor": 0.04, "gamma": 0.75, "kappa": 35.0,
+          "c_other": np.array([0.6, 4.0]), "gamma_other": np.array([0.55, 0.9]),
+          "kappa_other": np.array([12.0, 80.0]),
           "per_tuple": 0.35, "gamma_logit_mu": 1.1, "gamma_logit_sigma": 0.7, "tau_spread": 0.6,
           "sigma_family": 0.25, "sigma_tune": 0.4, "partial_weight": 0.3, "kappa_fraction": 45.0,
           "logistic_intercept": 0.3, "logistic_slope_r": -2.5, "logistic_slope_k": -0.8}
@@ -70,8 +72,9 @@ def joint_values(pm_model: Any, link: str) -> dict[str, np.ndarray]:
                       .shape) if rv.name != "family_offset_raw" else None
         if rv.name in SHARED:
             values[rv.name] = np.asarray(SHARED[rv.name])
-        elif rv.name == "log_c_ref":  # c sampled at the reference loss: c r_ref^eta
-            values[rv.name] = np.asarray(np.log(SHARED["c"]) + SHARED["eta"] * np.log(R_REF))
+        elif rv.name in ("log_c_ref", "log_c_ref_other"):  # c sampled at the reference loss
+            c = SHARED["c" if rv.name == "log_c_ref" else "c_other"]
+            values[rv.name] = np.asarray(np.log(c) + SHARED["eta"] * np.log(R_REF))
         elif rv.name == "family_offset_raw":
             n = len(pm_model.coords["family"])
             u = rng.normal(size=n)
@@ -125,8 +128,13 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
     tune = np.where(x.own_loss_llm, 0.0, v["sigma_tune"] * v["tune_offset_raw"])
     log_r = log_r_base[x.base_of_llm] + tune
     theta = 1.0 - np.exp(-v["c"] * np.exp(v["eta"] * log_r))
-    # 4. link, per cell
-    th, k, lr = theta[x.cell_llm], x.cell_k, log_r[x.cell_llm]
+    # 4. link, per cell; with several benchmarks, theta of the cell's benchmark: its own c
+    #    (Skill-Mix, the reference, has c; the others c_other in their order)
+    bench = [BENCHMARKS.index(b) for b in np.array(x.benchmarks)[x.benchmark_of_cell()]]
+    several = len(x.benchmarks) > 1
+    c_cell = np.r_[v["c"], v["c_other"]][bench] if several else v["c"]
+    th = 1.0 - np.exp(-c_cell * np.exp(v["eta"] * log_r[x.cell_llm]))
+    k, lr = x.cell_k, log_r[x.cell_llm]
     spread = cfg["tau_spread"] if isinstance(cfg["tau_spread"], float) else v["tau_spread"]
     floor = cfg["floor"] if isinstance(cfg["floor"], float) else v["floor"]
     if model.link == "threshold":
@@ -149,10 +157,13 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
                                       + v["gamma_logit_sigma"] * v["gamma_llm_raw"])))
         gamma = gamma[x.cell_llm]
     else:
-        gamma = v["gamma"]
-    p_full = ((1.0 - w) * (1.0 - (1.0 - gamma * pi) ** 3)
-              + w * pi * (1.0 - (1.0 - gamma) ** 3))
+        gamma = np.r_[v["gamma"], v["gamma_other"]][bench] if several else v["gamma"]
+    # best of G generations: Skill-Mix 3, the made-up benchmarks 1 and 2 (GENERATIONS)
+    big_g = np.array([GENERATIONS[b] for b in np.array(BENCHMARKS)[bench]])
+    p_full = ((1.0 - w) * (1.0 - (1.0 - gamma * pi) ** big_g)
+              + w * pi * (1.0 - (1.0 - gamma) ** big_g))
     p_full = np.clip(p_full, 1e-6, 1 - 1e-6)
+    kappa = np.r_[v["kappa"], v["kappa_other"]][bench] if several else v["kappa"]
     if cfg["all_skills"]:
         # every skill shown: the same form with gamma = 1; texts split three ways (full marks,
         # all skills only, not all skills), Dirichlet-multinomial with concentration kappa
@@ -165,7 +176,7 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
                                        1.0 - p_all[i]]), n[i])
             for i in range(len(f))])
     else:
-        a, b = p_full * v["kappa"], (1.0 - p_full) * v["kappa"]
+        a, b = p_full * kappa, (1.0 - p_full) * kappa
         successes = stats.betabinom.logpmf(x.cell_successes, x.cell_n, a, b)
     fraction = None
     if cfg["skill_fraction"]:
@@ -205,6 +216,11 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
         # log c ~ Normal(1, 1) sampled as log c_ref = log c + eta log r_ref (a shear, Jacobian 1)
         "log_c_ref": stats.norm.logpdf(np.log(v["c"]) + v["eta"] * np.log(R_REF),
                                        1.0 + v["eta"] * np.log(R_REF), 1.0),
+        # every other benchmark's c, gamma and kappa with the reference's prior
+        "log_c_ref_other": stats.norm.logpdf(np.log(v["c_other"]) + v["eta"] * np.log(R_REF),
+                                             1.0 + v["eta"] * np.log(R_REF), 1.0),
+        "gamma_other": stats.beta.logpdf(v["gamma_other"], 8.0, 2.0),
+        "kappa_other": stats.lognorm.logpdf(v["kappa_other"], s=1.0, scale=np.exp(3.5)),
         "eta": stats.lognorm.logpdf(v["eta"], s=0.3, scale=1.0),
         "law_z": stats.norm.logpdf(v["law_z"]) if "law_z" in v else 0.0,
         "gamma_logit_mu": stats.norm.logpdf(v["gamma_logit_mu"], 1.4, 1.0),
@@ -227,6 +243,12 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
     # deterministics kept for forecasts: the score (the clipped P), a new LLM's gamma and the
     # fitted LLMs' (per LLM), the posterior law's constants
     det = {"score": p_full}
+    if several:
+        det.update(c_benchmark=np.r_[v["c"], v["c_other"]],
+                   gamma_benchmark=np.r_[v["gamma"], v["gamma_other"]],
+                   kappa_benchmark=np.r_[v["kappa"], v["kappa_other"]],
+                   theta_benchmark=1.0 - np.exp(-np.r_[v["c"], v["c_other"]][None, :]
+                                                * np.exp(v["eta"] * log_r)[:, None]))
     if cfg["gamma_per_llm"]:
         det["gamma"] = 1.0 / (1.0 + np.exp(-(v["gamma_logit_mu"]
                                              + v["gamma_logit_sigma"] * v["gamma_new_raw"])))
@@ -258,13 +280,45 @@ JOINT_CONFIGS = {"threshold": {"link": "threshold"}, "independent": {"link": "in
                                 "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}},
                  "skill_fraction": {"link": "threshold", "all_skills": True, "gamma_per_llm": True,
                                     "skill_fraction": True,
-                                    "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}}}
+                                    "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}},
+                 "benchmarks": {"link": "threshold",
+                                "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}}}
+
+#: The benchmarks of the "benchmarks" configuration, in the model's order (Skill-Mix, the
+#: reference, first), and the generations each keeps the best of.
+BENCHMARKS = ["skillmix", "bench-a", "bench-b"]
+GENERATIONS = {"skillmix": 3, "bench-a": 1, "bench-b": 2}
+
+
+def made_up_benchmarks() -> Any:
+    """Two made-up k-composition benchmarks (a composition table): bench-a (best of 1, 40
+    items per cell) and bench-b (best of 2, 25 items), on Skill-Mix LLMs and on base models
+    that have no Skill-Mix scores."""
+    import pandas as pd
+
+    rows = []
+    for name, llms, trials in (("bench-a", ["LLaMA-2-7B-Chat", "GPT-4", "Llama-2-70B"], 40),
+                               ("bench-b", ["LLaMA-2-70B-Chat", "Qwen-14B", "GPT-4"], 25)):
+        for i, llm in enumerate(llms):
+            for k in (1, 2, 3):
+                rows.append({"benchmark": name, "llm": llm, "k": k, "metric": "all_met",
+                             "value": round((9 - 2 * k - i) / 10, 2), "trials": trials,
+                             "generations": GENERATIONS[name]})
+    return pd.DataFrame(rows)
+
+
+def joint_data(name: str) -> Any:
+    """The data of configuration ``name``: the bundled tables (and the made-up benchmarks)."""
+    from skillfit.models.skill_graph_data import combine
+
+    tables = [datasets.load(n) for n in ("skillmix", "llm_catalog", "llm_losses")]
+    return combine(*tables, composition=made_up_benchmarks() if name == "benchmarks" else None)
 
 
 @pytest.fixture(scope="module", params=list(JOINT_CONFIGS))
 def joint(request) -> tuple[SkillGraphModel, dict[str, np.ndarray], dict[str, np.ndarray]]:
     model = SkillGraphModel(JOINT_CONFIGS[request.param])
-    pm_model = model.build_model()
+    pm_model = model.build_model(joint_data(request.param))
     values = joint_values(pm_model, request.param)
     point = transformed_point(pm_model, values)
     got = term_logps(pm_model, point)
@@ -272,6 +326,8 @@ def joint(request) -> tuple[SkillGraphModel, dict[str, np.ndarray], dict[str, np
     # the deterministics this configuration must have, by name (JOINT_CONFIGS, not the model)
     config = JOINT_CONFIGS[request.param]
     kept = ["score", *(["gamma", "gamma_llm"] if config.get("gamma_per_llm") else []),
+            *(["c_benchmark", "gamma_benchmark", "kappa_benchmark", "theta_benchmark"]
+              if request.param == "benchmarks" else []),
             *(["skill_fraction"] if config.get("skill_fraction") else []),
             *(["law_A", "law_B", "law_alpha", "law_beta"] if config.get("law") == "posterior"
               else [])]

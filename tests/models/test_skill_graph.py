@@ -786,8 +786,9 @@ def test_posterior_predictive_check_by_hand(mocked):
     q = rng.beta(clipped * kappa, (1 - clipped) * kappa)
     rates = rng.binomial(np.broadcast_to(x.cell_n, q.shape), q) / x.cell_n
     table = mocked.posterior_predictive_check(random_seed=4)
-    assert list(table.columns) == ["llm", "k", "observed", "published", "median", "lower",
-                                   "upper", "expected_score", "inside"]
+    assert list(table.columns) == ["benchmark", "llm", "k", "observed", "published", "median",
+                                   "lower", "upper", "expected_score", "inside"]
+    assert set(table["benchmark"]) == {"skillmix"}
     assert list(table["llm"]) == [x.llms[i] for i in x.cell_llm]
     assert table["k"].dtype == np.int64 and list(table["k"]) == [int(k) for k in x.cell_k]
     np.testing.assert_allclose(table["observed"], x.cell_successes / x.cell_n, rtol=1e-15)
