@@ -15,7 +15,7 @@ posterior draws. If the inference is calibrated the ranks are uniform; a chi-squ
   observed losses, the catalogue's N and D): simulated successes and losses (and the
   all-skills counts and skill points when the spec observes them), refit with nutpie
   on the model compiled once per worker (``compiled.with_data``), 2 chains at the spec's
-  ``target_accept``. Ranked: every shared parameter the spec samples (``c``, ``eta``,
+  ``target_accept`` and the model's mass-matrix adaptation (``--adaptation``). Ranked: every shared parameter the spec samples (``c``, ``eta``,
   ``degree``, ``gamma``, ``kappa``, ``sigma_family``, ``sigma_tune``, and ``floor``,
   ``tau_spread``, ... when they have a prior), ``theta`` of GPT-4 and LLaMA-2-70B-Chat, and
   the forecast ``pi`` at k = 4 for GPT-4 with 10x its compute (``pi4[GPT-4 x10]``, computed
@@ -153,12 +153,16 @@ def simulated_data(sims) -> dict[str, np.ndarray]:
     return out
 
 
-def replicate_joint(seed: int, draws: int = 400, spec: str = "skillmix") -> dict[str, int]:
+def replicate_joint(seed: int, draws: int = 400, spec: str = "skillmix",
+                    adaptation: str | None = None) -> dict[str, int]:
     """Ranks of the joint model's shared parameters, two LLMs' theta and one forecast pi for
     one simulated data set (and the number of divergent transitions, under
-    ``"divergences"``)."""
+    ``"divergences"``); ``adaptation`` is nutpie's mass-matrix adaptation (default the
+    model's, :data:`skillfit.models.skill_graph.NUTPIE_ADAPTATION`)."""
     import nutpie
     import pymc as pm
+
+    from skillfit.models.skill_graph import NUTPIE_ADAPTATION
 
     m, model, compiled, params, target = _joint(spec)
     with model:
@@ -166,7 +170,8 @@ def replicate_joint(seed: int, draws: int = 400, spec: str = "skillmix") -> dict
     sims = prior["prior_predictive"]
     fitted = compiled.with_data(**simulated_data(sims))
     idata = nutpie.sample(fitted, draws=draws, tune=500, chains=2, cores=1, seed=seed,
-                          progress_bar=False, target_accept=target)
+                          progress_bar=False, target_accept=target,
+                          adaptation=adaptation or NUTPIE_ADAPTATION)
     truth, post = {}, {}
     for p in params:
         truth[p] = float(prior["prior"][p].values.ravel()[0])
@@ -196,13 +201,15 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None,
                     help="local Dask workers (default: available cores)")
     ap.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
+    ap.add_argument("--adaptation", default=None, choices=("diag", "low_rank"),
+                    help="joint model: nutpie's mass-matrix adaptation (default: the model's)")
     a = ap.parse_args()
     t0 = time.perf_counter()
     seeds = list(range(1, a.reps + 1))
     if a.model == "scaling":
         fn, params, name = partial(replicate, draws=a.draws), PARAMS, "ScalingLawModel"
     else:
-        fn = partial(replicate_joint, draws=a.draws, spec=a.spec)
+        fn = partial(replicate_joint, draws=a.draws, spec=a.spec, adaptation=a.adaptation)
         params, name = joint_params(a.spec), f"SkillGraphModel (spec {a.spec})"
     from skillfit.runner import Runner
 

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from skillfit.errors import SkillfitError
-from skillfit.models.skill_graph import SHARED_PARAMETERS
+from skillfit.models.skill_graph import NUTPIE_ADAPTATION, SHARED_PARAMETERS
 
 __all__ = ["MIN_LOGISTIC_CELLS", "NULLS", "PSENSE_VARS", "SCHEMES", "UNKNOWN_TOKENS",
            "VARIANTS", "Fold", "cell_table", "crossval", "crps_discrete",
@@ -489,9 +489,10 @@ def fit_fold_task(task: Mapping[str, Any]) -> dict[str, Any]:
     if compiled is not None:
         import nutpie
 
+        adaptation = (cfg.get("nuts") or {}).get("adaptation", NUTPIE_ADAPTATION)
         idata = nutpie.sample(compiled.with_data(**data),
                               draws=draws, tune=tune, chains=chains, cores=1, seed=seed,
-                              progress_bar=False, target_accept=target)
+                              progress_bar=False, target_accept=target, adaptation=adaptation)
     else:
         from skillfit.models.pytensor_face import compile_mode_for_theory, theory_mode
 

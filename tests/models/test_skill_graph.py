@@ -603,6 +603,21 @@ def test_sample_kwargs_give_pymc_the_theory_mode():
     assert "compile_kwargs" not in nutpie and nutpie["random_seed"] == 8
 
 
+def test_sample_kwargs_give_nutpie_the_low_rank_mass_matrix():
+    """nutpie adapts a low-rank mass matrix (NUTPIE_ADAPTATION) unless the sampler config's
+    nuts table says otherwise; other NUTS settings are kept beside it; PyMC's NUTS gets none."""
+    from skillfit.models.skill_graph import NUTPIE_ADAPTATION
+
+    assert NUTPIE_ADAPTATION == "low_rank"
+    model = SkillGraphModel(sampler_config={"nuts_sampler": "nutpie"})
+    assert model._sample_kwargs(1, None, {})["nuts"] == {"adaptation": "low_rank",
+                                                          "target_accept": 0.95}
+    mine = model._sample_kwargs(1, None, {"nuts": {"adaptation": "diag"}})
+    assert mine["nuts"]["adaptation"] == "diag"
+    pymc = SkillGraphModel(sampler_config={"nuts_sampler": "pymc"})._sample_kwargs(1, None, {})
+    assert "adaptation" not in pymc.get("nuts", {})
+
+
 def _with(tables, **changes):
     sm, cat, lo = (t.copy() for t in tables)
     for key, fn in changes.items():
