@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["COMPUTE_SPAN_WARN", "DEFAULT_HYPOTHETICAL_LLMS", "FORECAST_QUANTITIES",
            "K_MAX_LIMIT", "NEW_EVALUATION_TRIALS", "TOKENS_PER_PARAM_RANGE", "check_llms",
-           "compute_for", "extrapolation_warnings", "fan_table", "forecast", "gamma_draws",
+           "compute_for", "extrapolation_warnings", "fan_table", "forecast", "forecast_by_k",
+           "gamma_draws",
            "hypothetical_compute", "kcurve_table", "llm_aliases", "observed_compute",
            "observed_points", "observed_rates", "pi_and_score_draws", "resolve_llm_name",
            "resolve_llms"]
@@ -470,6 +471,64 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
                         "trials": None if trials is None else int(trials),
                         "warnings": notes})
     return table
+
+
+def forecast_by_k(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`forecast`'s table with one row per (benchmark, LLM, k): what ``forecast.csv`` holds.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table of :func:`forecast` with its ``measured`` rows (``trials`` not None).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``benchmark, llm, k``, then ``score_median, score_lower, score_upper`` (the
+        score a new evaluation of ``attrs["trials"]`` items would *measure*: the ``measured``
+        rows), ``expected_score_mean, _median, _lower, _upper`` (the expected score),
+        ``pi_mean, _median, _lower, _upper``, one ``P(expected_score>=x)`` column per level
+        and ``k_max_pi50`` (the LLM's largest k with median pi >= 0.5, repeated on its rows).
+        ``attrs`` are the table's.
+
+    Raises
+    ------
+    SkillfitError
+        If ``table`` has no ``measured`` rows.
+
+    Examples
+    --------
+    >>> from skillfit.models.skill_graph import SkillGraphModel
+    >>> model = SkillGraphModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})
+    >>> _ = model.fit(random_seed=1, predictive=False)
+    >>> wide = forecast_by_k(forecast(model, [{"name": "big", "params": 7e10,
+    ...                                         "tokens": 2e12}], k_max=2))
+    >>> list(wide.columns[:6]), len(wide)
+    (['benchmark', 'llm', 'k', 'score_median', 'score_lower', 'score_upper'], 2)
+    """
+    if not (table["quantity"] == "measured").any():
+        raise SkillfitError("forecast_by_k needs the measured rows: forecast with trials")
+    keys = ["benchmark", "llm", "k"]
+    cells = table[table["quantity"] == "pi"][keys].reset_index(drop=True)
+    out = cells.copy()
+    for quantity, prefix, stats in (("measured", "score", ("median", "lower", "upper")),
+                                    ("score", "expected_score", ("mean", "median", "lower",
+                                                                 "upper")),
+                                    ("pi", "pi", ("mean", "median", "lower", "upper"))):
+        part = table[table["quantity"] == quantity][keys + list(stats)]
+        part = part.rename(columns={s: f"{prefix}_{s}" for s in stats})
+        out = out.merge(part, on=keys, how="left", validate="one_to_one")
+    for quantity in dict.fromkeys(table["quantity"]):
+        if str(quantity).startswith("P(score>="):
+            level = str(quantity)[len("P(score>="):-1]
+            part = table[table["quantity"] == quantity][keys + ["mean"]]
+            out = out.merge(part.rename(columns={"mean": f"P(expected_score>={level})"}),
+                            on=keys, how="left", validate="one_to_one")
+    k50 = table[table["quantity"] == "k_max_pi50"][["benchmark", "llm", "median"]]
+    out = out.merge(k50.rename(columns={"median": "k_max_pi50"}), on=["benchmark", "llm"],
+                    how="left", validate="many_to_one")
+    out.attrs.update(table.attrs)
+    return out
 
 
 def _forecast_benchmark(model: SkillGraphModel, llms: Any, names: list[str], log_r: np.ndarray,

@@ -139,7 +139,8 @@ def write_run(model: Any, out: str | os.PathLike[str], *, spec: Any = None,
     report : mapping, optional
         ``diagnostics.json`` (default :func:`fit_report`).
     forecast : pandas.DataFrame, optional
-        A forecast table, written as ``forecast.csv`` (with the fan charts of
+        A forecast table, written as ``forecast.csv`` one row per (benchmark, LLM, k)
+        (:func:`skillfit.forecasting.forecast_by_k`; with the fan charts of
         :func:`write_forecast_plots` if ``plots``).
     marked : pandas.DataFrame, optional
         LLMs to mark on the fan chart.
@@ -171,7 +172,9 @@ def write_run(model: Any, out: str | os.PathLike[str], *, spec: Any = None,
         write_text(stage / "diagnostics.json", json.dumps(report, indent=2, default=str) + "\n")
         written.append("diagnostics.json")
         if forecast is not None:
-            forecast.to_csv(stage / "forecast.csv", index=False)
+            from skillfit.forecasting import forecast_by_k
+
+            forecast_by_k(forecast).to_csv(stage / "forecast.csv", index=False)
             written.append("forecast.csv")
         if plots:
             if posterior:

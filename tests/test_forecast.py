@@ -1126,3 +1126,29 @@ def test_scaled_llm_keeps_its_gamma_new_llm_draws_one(posterior_law) -> None:
     for i, name in enumerate(["g", "new"]):
         np.testing.assert_allclose(got.loc[name].to_numpy(), np.median(score[i], axis=-1),
                                    rtol=1e-12)
+
+
+def test_forecast_by_k_is_the_long_table_pivoted(fixed_joint: SkillGraphModel) -> None:
+    """One row per (benchmark, LLM, k) holding the long table's numbers unchanged: score_* are
+    the measured rows, expected_score_* the score rows, pi_* the pi rows; P(score>=x) and
+    k_max_pi50 are spread over the LLM's rows. Without measured rows it refuses."""
+    from skillfit.forecasting import forecast_by_k
+
+    llms = [{"name": "a", "params": 7e10, "tokens": 2e12}, {"name": "b", "of": "GPT-4",
+                                                            "factor": 3.0}]
+    long = forecast(fixed_joint, llms, k_max=3, score_at_least=(0.2, 0.5))
+    wide = forecast_by_k(long)
+    assert len(wide) == 2 * 3 and wide.attrs == long.attrs
+    for _, row in wide.iterrows():
+        mine = long[(long["llm"] == row["llm"]) & (long["k"] == row["k"])].set_index("quantity")
+        assert row["score_median"] == mine.loc["measured", "median"]
+        assert row["score_upper"] == mine.loc["measured", "upper"]
+        assert row["expected_score_lower"] == mine.loc["score", "lower"]
+        assert row["pi_mean"] == mine.loc["pi", "mean"]
+        assert row["P(expected_score>=0.2)"] == mine.loc["P(score>=0.2)", "mean"]
+        k50 = long[(long["llm"] == row["llm"]) & (long["quantity"] == "k_max_pi50")]["median"]
+        assert row["k_max_pi50"] == k50.iloc[0]
+    assert list(wide.columns[-3:]) == ["P(expected_score>=0.2)", "P(expected_score>=0.5)",
+                                       "k_max_pi50"]
+    with pytest.raises(SkillfitError, match="needs the measured rows"):
+        forecast_by_k(forecast(fixed_joint, llms, k_max=2, trials=None))

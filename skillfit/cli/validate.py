@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Read FILE as a table of the given kind and check every column, value and key. "
             "Prints one OK line and exits 0, or prints the first problem (file, column, line) "
-            "and exits 1. Line numbers are 1-based, the header being line 1."
+            "and exits 1. Line numbers are 1-based, the header being line 1. A composition "
+            "table the joint model cannot fit as it is (e.g. without trials) gets a note."
         ),
     )
     p.add_argument("file", metavar="FILE", help="CSV file (comma-separated, one header line)")
@@ -24,6 +25,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from skillfit.errors import DataValidationError
+
     df = read_csv(args.file, args.kind)
     print(f"OK: {args.file} is a valid {args.kind} table ({len(df)} rows)")
+    if args.kind == "composition":
+        from skillfit.models.skill_graph_data import check_composition
+
+        try:
+            check_composition(df, args.file)
+        except DataValidationError as exc:
+            print(f"skillfit validate: note: the joint model cannot fit it as it is: {exc}",
+                  file=sys.stderr)
     return 0

@@ -126,3 +126,20 @@ def test_validate_composition_table_in_percent_says_divide_by_100(
                  "followbench,A,5,all_met,0.385\n")
     assert main(["validate", str(f), "--as", "composition"]) == 0
     assert capsys.readouterr().out == f"OK: {f} is a valid composition table (2 rows)\n"
+
+
+def test_validate_composition_notes_what_the_model_cannot_fit(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A valid composition table without trials passes, with a note naming the benchmark and
+    cells the joint model cannot use; with trials, no note."""
+    f = tmp_path / "mine.csv"
+    f.write_text("benchmark,llm,k,metric,value\nmine,GPT-4,1,all_met,0.9\n")
+    assert main(["validate", str(f), "--as", "composition"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"OK: {f} is a valid composition table (1 rows)\n"
+    assert captured.err == (f"skillfit validate: note: the joint model cannot fit it as it is: "
+                            f"{f}: benchmark 'mine' has no trials for GPT-4 k=1 (the joint "
+                            "model needs the number of items scored behind each value)\n")
+    f.write_text("benchmark,llm,k,metric,value,trials\nmine,GPT-4,1,all_met,0.9,40\n")
+    assert main(["validate", str(f), "--as", "composition"]) == 0
+    assert capsys.readouterr().err == ""

@@ -37,8 +37,16 @@ def test_default_forecast_writes_run_folder(run_dir: Path) -> None:
     for name in FILES:
         assert (run_dir / name).is_file() and (run_dir / name).stat().st_size > 0, name
     table = pd.read_csv(run_dir / "forecast.csv")
-    assert list(table.columns) == ["benchmark", "llm", "k", "quantity", "mean", "median",
-                                   "lower", "upper"]
+    # one row per (benchmark, LLM, k): the measured score first, then the expected score, pi,
+    # P(expected score >= 0.5) and the largest k with median pi >= 0.5
+    assert list(table.columns) == [
+        "benchmark", "llm", "k", "score_median", "score_lower", "score_upper",
+        "expected_score_mean", "expected_score_median", "expected_score_lower",
+        "expected_score_upper", "pi_mean", "pi_median", "pi_lower", "pi_upper",
+        "P(expected_score>=0.5)", "k_max_pi50"]
+    assert len(table) == 4 * 8 and set(table["benchmark"]) == {"skillmix"}
+    assert (table["score_lower"] <= table["score_median"]).all()
+    assert (table["score_median"] <= table["score_upper"]).all()
     assert list(dict.fromkeys(table["llm"])) == [
         "LLaMA-2-70B-Chat x10 compute", "LLaMA-2-70B-Chat x100 compute",
         "405B params, 15T tokens", "GPT-4 x10 compute"]
@@ -134,9 +142,10 @@ def test_scale_accepts_catalog_aliases(run_dir: Path, tmp_path: Path) -> None:
     by_alias = pd.read_csv(out / "forecast.csv")
     canonical = pd.read_csv(run_dir / "forecast.csv")
     canonical = canonical[canonical["llm"] == "LLaMA-2-70B-Chat x10 compute"]
-    np_alias = by_alias[["k", "quantity", "median", "lower", "upper"]].reset_index(drop=True)
-    pd.testing.assert_frame_equal(np_alias, canonical[["k", "quantity", "median", "lower",
-                                                       "upper"]].reset_index(drop=True))
+    columns = ["k", "score_median", "score_lower", "score_upper", "pi_median", "pi_lower",
+               "pi_upper"]
+    pd.testing.assert_frame_equal(by_alias[columns].reset_index(drop=True),
+                                  canonical[columns].reset_index(drop=True))
 
 
 def test_from_run_writes_a_new_folder_and_leaves_the_run_alone(run_dir: Path) -> None:
