@@ -565,8 +565,15 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
     ['logistic', 'per-k logistic', 'per-k mean']
     """
     from skillfit.models.skill_graph import SkillGraphModel
+    from skillfit.models.skill_graph_data import split_composition
     from skillfit.runner import Runner
 
+    if split_composition(data) is not None:
+        raise SkillfitError(
+            "crossval: the folds are Skill-Mix cells; cross-validation with other benchmarks' "
+            "scores (a composition table) is not built yet: fit Skill-Mix alone, or use "
+            "skillfit backtest (it keeps the other benchmarks in every fit)"
+        )
     say = report or (lambda _line: None)
     model_config = {k: v for k, v in dict(model_config or {}).items() if k != "link"}
     sampler = SkillGraphModel(sampler_config=sampler_config).sampler_config

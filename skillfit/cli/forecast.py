@@ -171,7 +171,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "largest k with median pi_k >= 0.5. Writes a new run folder: posterior.nc, "
             "summary.csv, ppc.csv, forecast.csv, diagnostics.json, run.json and plots. "
             "Hypothetical LLMs come from --llm/--compute/--scale, else the spec's [forecast] "
-            "section. The default fit (4 chains x 1500 draws) takes under 3 minutes on 2 cores. "
+            "section. The default fit (4 chains x 1500 draws) takes about 2 minutes on 2 cores. "
             "With --from-run RUN the saved posterior is used instead and forecast.csv, "
             "diagnostics.json and the fan chart go to a new folder (default RUN-forecast)."
         ),
