@@ -114,8 +114,9 @@ def simulate_benchmark(model: SkillGraphModel, name: str, *, c: float, gamma: fl
     r = np.array([r_all[fitted.index(m)] for m in names])
     params = {key: value[s] for key, value in shared.items()}
     theta = scaling.theta_expr(r, c, np, params["eta"])
-    pi = link_probability(model.link, theta[:, None], np.log(r)[:, None], k_values[None, :],
-                          params, np)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # as forecasts do
+        pi = link_probability(model.link, theta[:, None], np.log(r)[:, None],
+                              k_values[None, :], params, np)
     p = score_probability(pi, gamma, np, generations=int(generations),
                           per_tuple=params["per_tuple"])
     rates = simulate_rates(p, kappa, int(trials), rng)

@@ -286,9 +286,12 @@ def run(args: argparse.Namespace) -> int:
         table = forecast(model, rows, k_max=k_max, ci_prob=ci, score_at_least=levels,
                          benchmark=_benchmarks(spec, model))
     print()
+    several = len(model.benchmarks) > 1
+    score_words = ("the benchmark's score (Skill-Mix: ratio of full marks)" if several
+                   else "Skill-Mix ratio of full marks")
     print(f"Forecast ({model.link} link): posterior median [{interval_label(ci)}]. pi = chance a "
-          "random k-tuple of skills is handled (not observable); expected score = Skill-Mix "
-          "ratio of full marks averaged over infinitely many combinations; measured /"
+          f"random k-tuple of skills is handled (not observable); expected score = {score_words} "
+          "averaged over infinitely many combinations; measured /"
           f"{table.attrs['trials']} = the ratio a new evaluation of {table.attrs['trials']} "
           "combinations would measure (the expected score plus its grading scatter: compare "
           "published rates with this one)")
@@ -303,12 +306,14 @@ def run(args: argparse.Namespace) -> int:
         where = f"{flop:.3g} FLOP" if math.isfinite(flop) else "not reached below 1e31 FLOP"
         print(f"compute for P(pi_{k} >= {level:g}) >= {prob:g} (new compute-optimal LLM): {where}")
     ppc = model.posterior_predictive_check(ci, random_seed=0)
-    missed = ppc.loc[~ppc["inside"], ["llm", "k", "observed", "lower", "upper"]]
+    missed = ppc.loc[~ppc["inside"], ["benchmark", "llm", "k", "observed", "lower", "upper"]]
     print()
+    cells = (f"cells ({', '.join(model.benchmarks)})" if several else "Skill-Mix cells")
     print(f"posterior predictive check: {ppc.attrs['coverage']:.0%} of the {len(ppc)} observed "
-          f"Skill-Mix cells lie inside their {interval_label(ci)} of the measured rate"
+          f"{cells} lie inside their {interval_label(ci)} of the measured rate"
           + ("" if missed.empty else "; outside: " + ", ".join(
-              f"{r.llm} k={r.k} ({r.observed:.2f} vs [{r.lower:.2f}, {r.upper:.2f}])"
+              f"{r.llm} k={r.k}{' (' + r.benchmark + ')' if several else ''} "
+              f"({r.observed:.2f} vs [{r.lower:.2f}, {r.upper:.2f}])"
               for r in missed.itertuples())))
     report = fit_report(model, {
         "link": model.link, "spec": str(spec.path), "ppc_coverage": ppc.attrs["coverage"],

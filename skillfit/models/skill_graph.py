@@ -29,6 +29,10 @@ Generative story (every assumption and its reason is in ``docs/model.md``):
    two metrics too: the all-skills counts (``all_skills``; the three outcomes of a text are
    Dirichlet-multinomial) and the skill fraction (``skill_fraction``; the skill points out of
    ``n_k k`` are Beta-Binomial around :func:`~skillfit.models.links.skill_fraction_probability`).
+6. **Several benchmarks** (a ``composition`` table beside Skill-Mix): each benchmark ``b`` has
+   its own ``c_b`` (``theta_ib = 1 - exp(-c_b r_i^eta)``), ``gamma_b``, ``kappa_b`` and best of
+   ``G_b``; the LLMs' losses, ``eta`` and the link are shared. The first benchmark (Skill-Mix
+   when fitted) keeps the names ``c``, ``gamma``, ``kappa``.
 """
 
 from __future__ import annotations
@@ -85,8 +89,8 @@ C_REFERENCE_LOSS = 0.16
 #: {adaptation = ...}`` overrides it): a diagonal plus low-rank mass matrix learned from the
 #: draws and gradients, which takes in the posterior's correlated directions (c with the
 #: fine-tuning offsets, the loss intercept with its scale). On the bundled data it cut the
-#: leapfrog steps per draw from 56 to 23 and the default fit's wall time from 209 s to 121-125 s
-#: (docs/model.md, "Computation").
+#: leapfrog steps per draw from 56 to 23 and the default fit's wall time from 214 s to 121 s
+#: (docs/model.md, "Speed of the default fit").
 NUTPIE_ADAPTATION = "low_rank"
 
 #: The scaling laws ``model_config["law"]`` may name: a published fit, fixed
@@ -387,7 +391,10 @@ class SkillGraphModel(ModelBuilder):
         pymc.Model
             Observed variables ``successes`` (dimension ``cell``; ``cell`` x ``outcome`` with
             ``all_skills``), ``loss`` (``loss_obs``) and, with ``skill_fraction``,
-            ``skill_points`` (``cell``).
+            ``skill_points`` (``cell``). With several benchmarks the cells are every
+            benchmark's (Skill-Mix's first), and ``c_benchmark``, ``gamma_benchmark``,
+            ``kappa_benchmark`` (``benchmark``) and ``theta_benchmark`` (``llm`` x
+            ``benchmark``) are kept.
 
         Examples
         --------

@@ -210,3 +210,32 @@ def test_failure_after_sampling_leaves_the_previous_run_untouched(run_dir: Path,
     assert main(["forecast", "--out", str(old), "--force", *FAST, "--k-max", "2"]) == 0
     assert not (old / "stale_extra.txt").exists()
     assert pd.read_csv(old / "forecast.csv")["k"].max() == 2
+
+
+def test_forecast_of_a_spec_with_another_benchmark(tmp_path: Path, capsys) -> None:
+    """A spec with [data] composition: one printed block per benchmark, forecast.csv rows of
+    both, the predictive check over every benchmark's cells; [forecast] benchmark picks one."""
+    rows = "\n".join(f"bench-a,{m},{k},all_met,{v},40" for m, vs in (
+        ("GPT-4", (0.9, 0.7)), ("LLaMA-2-7B-Chat", (0.5, 0.1))) for k, v in zip((1, 2), vs,
+                                                                               strict=True))
+    (tmp_path / "a.csv").write_text("benchmark,llm,k,metric,value,trials\n" + rows + "\n")
+    spec = tmp_path / "s.toml"
+    spec.write_text('[model]\ntype = "skill_graph"\nname = "two"\n[data]\ndataset = "bundled"\n'
+                    'composition = "a.csv"\n[[forecast.llms]]\nname = "big"\nparams = 7e10\n'
+                    'tokens = 2e12\n')
+    out = tmp_path / "run"
+    assert main(["forecast", str(spec), "--out", str(out), *FAST, "--no-plots",
+                 "--k-max", "2"]) == 0
+    stdout = capsys.readouterr().out
+    assert "== benchmark skillmix ==" in stdout and "== benchmark bench-a ==" in stdout
+    assert "expected score = the benchmark's score (Skill-Mix: ratio of full marks)" in stdout
+    assert "of the 38 observed cells (skillmix, bench-a) lie inside" in stdout
+    table = pd.read_csv(out / "forecast.csv")
+    assert table[["benchmark", "k"]].values.tolist() == [["skillmix", 1], ["skillmix", 2],
+                                                         ["bench-a", 1], ["bench-a", 2]]
+    spec.write_text(spec.read_text().replace("[[forecast.llms]]",
+                                             '[forecast]\nbenchmark = "bench-a"\n[[forecast.llms]]'))
+    assert main(["forecast", str(spec), "--out", str(tmp_path / "one"), *FAST, "--no-plots",
+                 "--k-max", "2"]) == 0
+    assert "==" not in capsys.readouterr().out
+    assert set(pd.read_csv(tmp_path / "one" / "forecast.csv")["benchmark"]) == {"bench-a"}
