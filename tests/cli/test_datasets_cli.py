@@ -143,3 +143,23 @@ def test_validate_composition_notes_what_the_model_cannot_fit(
     f.write_text("benchmark,llm,k,metric,value,trials\nmine,GPT-4,1,all_met,0.9,40\n")
     assert main(["validate", str(f), "--as", "composition"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_readme_example_benchmark_walk_through(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's made-up benchmark: refused as percent with the fix, then valid with no note
+    once divided by 100, and it says it is made up."""
+    import pandas as pd
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "made_up_benchmark.csv"
+    assert main(["validate", str(example), "--as", "composition"]) != 0
+    assert "looks like percent: divide by 100" in capsys.readouterr().err
+    table = pd.read_csv(example)
+    assert table["source"].str.startswith("made up").all()
+    table["value"] /= 100
+    mine = tmp_path / "my_benchmark.csv"
+    table.to_csv(mine, index=False)
+    assert main(["validate", str(mine), "--as", "composition"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"OK: {mine} is a valid composition table (24 rows)\n"
+    assert captured.err == ""
