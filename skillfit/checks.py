@@ -34,14 +34,15 @@ __all__ = ["fitted_cells", "prior_predictive_cells", "prior_sensitivity", "scali
 
 def _cells_frame(model: SkillGraphModel) -> pd.DataFrame:
     x = model.inputs
-    return pd.DataFrame({"llm": np.array(x.llms)[x.cell_llm], "k": x.cell_k.astype(int),
+    return pd.DataFrame({"benchmark": np.array(x.benchmarks)[x.benchmark_of_cell()],
+                         "llm": np.array(x.llms)[x.cell_llm], "k": x.cell_k.astype(int),
                          "observed": x.cell_successes / x.cell_n, "published": x.cell_value})
 
 
 def fitted_cells(model: SkillGraphModel, ci_prob: float = CI_PROB) -> pd.DataFrame:
     """Posterior of the expected score of every observed Skill-Mix cell.
 
-    Columns ``llm, k, observed`` (successes / n), ``published`` (the table's value),
+    Columns ``benchmark, llm, k, observed`` (successes / n), ``published`` (the table's value),
     ``median, lower, upper`` (equal-tailed ``ci_prob``) of the expected score
     (the model's ``score``, :func:`skillfit.models.links.score_probability`: ``pi (1 - (1 -
     gamma)^3)`` by default, with each cell's LLM's ``gamma``).
@@ -65,8 +66,8 @@ def prior_predictive_cells(model: SkillGraphModel, draws: int = 500,
     Returns
     -------
     pandas.DataFrame
-        Columns ``llm, k, observed, published, median, lower_0.5, upper_0.5, lower_0.89,
-        upper_0.89`` (equal-tailed) and ``inside`` (observed within the 89% band);
+        Columns ``benchmark, llm, k, observed, published, median, lower_0.5, upper_0.5,
+        lower_0.89, upper_0.89`` (equal-tailed) and ``inside`` (observed within the 89% band);
         ``attrs["draws"]`` and ``attrs["link"]``.
     """
     if getattr(model, "model", None) is None:

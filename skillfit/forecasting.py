@@ -642,16 +642,25 @@ def _quiet_forecast(model: SkillGraphModel, rows: list[dict[str, Any]],
                                         "benchmark": model.benchmarks[0], **kwargs})
 
 
-def kcurve_table(model: SkillGraphModel, k_max: int = 6, ci_prob: float = CI_PROB) -> pd.DataFrame:
-    """Expected score of every Skill-Mix LLM *as itself* at k = 1..k_max (the fitted k-curves).
+def kcurve_table(model: SkillGraphModel, k_max: int = 6, ci_prob: float = CI_PROB,
+                 benchmark: str | None = None) -> pd.DataFrame:
+    """Expected score of every LLM scored on ``benchmark`` *as itself* at k = 1..k_max (the
+    fitted k-curves; default the fit's reference benchmark).
 
     Rows of :func:`forecast` with ``quantity == "score"`` for ``{"of": llm, "factor": 1}``;
-    ``k_max`` is raised to the largest observed k.
+    ``k_max`` is raised to the largest k observed on the benchmark.
     """
     x = model.inputs
-    k_max = max(int(k_max), int(np.max(x.cell_k)))
-    table = _quiet_forecast(model, [{"name": m, "of": m, "factor": 1.0} for m in x.llms],
-                            k_max=k_max, ci_prob=ci_prob)
+    name = model.benchmarks[0] if benchmark is None else benchmark
+    on = x.benchmark_of_cell() == (model.benchmarks.index(name) if name in model.benchmarks
+                                   else -1)
+    if not on.any():
+        raise SkillfitError(f"benchmark {name!r} is not in the fit; it has "
+                            f"{', '.join(model.benchmarks)}")
+    llms = [m for i, m in enumerate(x.llms) if (on & (x.cell_llm == i)).any()]
+    k_max = max(int(k_max), int(np.max(x.cell_k[on])))
+    table = _quiet_forecast(model, [{"name": m, "of": m, "factor": 1.0} for m in llms],
+                            k_max=k_max, ci_prob=ci_prob, benchmark=name)
     out = table[table["quantity"] == "score"].reset_index(drop=True)
     out.attrs.update(table.attrs)
     return out

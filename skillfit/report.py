@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -85,13 +86,25 @@ def write_plots(model: Any, folder: str | os.PathLike[str], var_names: Sequence[
         from skillfit.forecasting import kcurve_table
         from skillfit.plots.skillmix import kcurves_figure, prior_predictive_figure
 
-        _save(prior_predictive_figure(checks.prior_predictive_cells(model)),
-              folder / "prior_predictive.png")
-        _save(kcurves_figure(kcurve_table(model, ci_prob=ci_prob),
-                             checks.fitted_cells(model, ci_prob), model.link),
-              folder / "skillmix_kcurves.png")
-        written += ["prior_predictive.png", "skillmix_kcurves.png"]
+        prior = checks.prior_predictive_cells(model)
+        fitted = checks.fitted_cells(model, ci_prob)
+        for i, bench in enumerate(model.benchmarks):  # one pair of figures per benchmark
+            tag = "" if i == 0 else f"_{_file_tag(bench)}"
+            kname = ("skillmix" if bench == "skillmix" else _file_tag(bench)) + "_kcurves.png"
+            cells = prior[prior["benchmark"] == bench]
+            cells.attrs.update(prior.attrs)
+            _save(prior_predictive_figure(cells, benchmark=bench),
+                  folder / f"prior_predictive{tag}.png")
+            _save(kcurves_figure(kcurve_table(model, ci_prob=ci_prob, benchmark=bench),
+                                 fitted[fitted["benchmark"] == bench], model.link,
+                                 benchmark=bench), folder / kname)
+            written += [f"prior_predictive{tag}.png", kname]
     return written
+
+
+def _file_tag(name: str) -> str:
+    """A benchmark name as part of a file name (letters, digits, ``-`` and ``_``)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "benchmark"
 
 
 def write_forecast_plots(model: Any, folder: str | os.PathLike[str],

@@ -49,8 +49,9 @@ def _finish_grid(fig: Figure, axes: np.ndarray, n: int, ncols: int, xlabel: str,
 
 
 def kcurves_figure(curves: pd.DataFrame, cells: pd.DataFrame, link: str = "",
-                   ncols: int = 5) -> Figure:
-    """Observed Skill-Mix ratio of full marks vs k per LLM, with the posterior expected score.
+                   ncols: int = 5, benchmark: str = "skillmix") -> Figure:
+    """Observed score vs k per LLM, with the posterior expected score, on one benchmark
+    (Skill-Mix's ratio of full marks by default).
 
     Parameters
     ----------
@@ -65,7 +66,10 @@ def kcurves_figure(curves: pd.DataFrame, cells: pd.DataFrame, link: str = "",
         Named in the title.
     ncols : int
         Panels per row.
+    benchmark : str
+        The benchmark the cells are of (named in the title and legend).
     """
+    skillmix = benchmark == "skillmix"
     llms = list(dict.fromkeys(cells["llm"]))
     band = interval_label(curves.attrs.get("ci_prob", 0.89))
     k_max = int(max(curves["k"].max(), cells["k"].max()))
@@ -82,15 +86,19 @@ def kcurves_figure(curves: pd.DataFrame, cells: pd.DataFrame, link: str = "",
                     fmt="s", ms=3.5, color="C1", lw=1.2, capsize=2,
                     label="fitted cell: median and interval")
         shown = c["published"] if "published" in c else c["observed"]
-        ax.plot(kk - 0.08, shown, "o", color="k", ms=4.5, label="observed (Skill-Mix)")
+        ax.plot(kk - 0.08, shown, "o", color="k", ms=4.5,
+                label=f"observed ({'Skill-Mix' if skillmix else benchmark})")
         ax.set_title(name, fontsize=9)
         ax.set_ylim(-0.03, 1.03)
         ax.set_xticks(np.arange(1, k_max + 1))
         ax.grid(alpha=0.3, lw=0.4)
         ax.tick_params(labelsize=8)
-    _finish_grid(fig, axes, len(llms), ncols, "k (skills per task)", "ratio of full marks")
-    fig.suptitle("Skill-Mix k-curves: observed vs posterior expected score "
-                 f"({link + ' link, ' if link else ''}best of 3 generations)", fontsize=11)
+    _finish_grid(fig, axes, len(llms), ncols, "k (skills per task)",
+                 "ratio of full marks" if skillmix else "score")
+    notes = [f"{link} link"] if link else []
+    notes += ["best of 3 generations"] if skillmix else []
+    fig.suptitle(f"{'Skill-Mix' if skillmix else benchmark} k-curves: observed vs posterior "
+                 f"expected score" + (f" ({', '.join(notes)})" if notes else ""), fontsize=11)
     return fig
 
 
@@ -170,8 +178,10 @@ def fan_chart_figure(fan: pd.DataFrame, points: pd.DataFrame | None = None,
     return fig
 
 
-def prior_predictive_figure(cells: pd.DataFrame, ncols: int = 5) -> Figure:
-    """Prior predictive check of the Skill-Mix observations, one panel per LLM.
+def prior_predictive_figure(cells: pd.DataFrame, ncols: int = 5,
+                            benchmark: str = "skillmix") -> Figure:
+    """Prior predictive check of one benchmark's observations (Skill-Mix by default), one
+    panel per LLM.
 
     ``cells`` is :func:`skillfit.checks.prior_predictive_cells`: per observed cell (LLM, k) the
     median and equal-tailed 50% and 89% bands of the measured rate simulated from the priors,
@@ -200,13 +210,17 @@ def prior_predictive_figure(cells: pd.DataFrame, ncols: int = 5) -> Figure:
         ax.set_xticks(np.arange(k_lo, k_hi + 1))
         ax.grid(alpha=0.3, lw=0.4)
         ax.tick_params(labelsize=8)
-    _finish_grid(fig, axes, len(llms), ncols, "k (skills per task)", "ratio of full marks")
+    skillmix = benchmark == "skillmix"
+    _finish_grid(fig, axes, len(llms), ncols, "k (skills per task)",
+                 "ratio of full marks" if skillmix else "score")
     link = cells.attrs.get("link")
     draws = cells.attrs.get("draws")
     inside = cells["inside"] if "inside" in cells else (
         (cells["observed"] >= cells["lower_0.89"]) & (cells["observed"] <= cells["upper_0.89"]))
     fig.suptitle(
-        "Prior predictive check: Skill-Mix ratio of full marks simulated from the priors alone"
+        "Prior predictive check: "
+        + ("Skill-Mix ratio of full marks" if skillmix else f"{benchmark} score")
+        + " simulated from the priors alone"
         + (f" ({link} link" if link else " (") + (f", {draws} draws)" if draws else ")")
         + f"\n{int(inside.sum())} of {len(cells)} observed cells lie inside their 89% prior "
         "predictive interval (equal-tailed)", fontsize=11)

@@ -224,9 +224,12 @@ def test_forecast_of_a_spec_with_another_benchmark(tmp_path: Path, capsys) -> No
                     'composition = "a.csv"\n[[forecast.llms]]\nname = "big"\nparams = 7e10\n'
                     'tokens = 2e12\n')
     out = tmp_path / "run"
-    assert main(["forecast", str(spec), "--out", str(out), *FAST, "--no-plots",
-                 "--k-max", "2"]) == 0
+    assert main(["forecast", str(spec), "--out", str(out), *FAST, "--k-max", "2"]) == 0
     stdout = capsys.readouterr().out
+    # the k-curves and prior predictive check of each benchmark; the fan charts Skill-Mix's
+    for name in ("skillmix_kcurves.png", "bench-a_kcurves.png", "prior_predictive.png",
+                 "prior_predictive_bench-a.png", "forecast_fan.png"):
+        assert (out / name).stat().st_size > 0, name
     assert "== benchmark skillmix ==" in stdout and "== benchmark bench-a ==" in stdout
     assert "expected score = the benchmark's score (Skill-Mix: ratio of full marks)" in stdout
     assert "of the 38 observed cells (skillmix, bench-a) lie inside" in stdout
