@@ -141,19 +141,23 @@ def test_skillmix_through_the_composition_path_is_the_same_model() -> None:
         assert f_copy(point) == pytest.approx(f_plain(point), rel=1e-12)
 
 
-@pytest.fixture(scope="module")
-def two() -> SkillGraphModel:
+def mocked_fit(config: dict, draws: int, chains: int, seed: int) -> SkillGraphModel:
     """Skill-Mix and bench-a 'fitted' with prior draws (pm.sample mocked while fitting)."""
     import pymc as pm
 
     original = pm.sample
     pm.sample = mock_sample
     try:
-        model = SkillGraphModel(sampler_config={"draws": 50, "chains": 2})
-        model.fit(combine(*tables(), composition=made_up()), random_seed=5)
+        model = SkillGraphModel(config, sampler_config={"draws": draws, "chains": chains})
+        model.fit(combine(*tables(), composition=made_up()), random_seed=seed)
     finally:
         pm.sample = original
     return model
+
+
+@pytest.fixture(scope="module")
+def two() -> SkillGraphModel:
+    return mocked_fit({}, draws=50, chains=2, seed=5)
 
 
 def test_fit_has_each_benchmarks_parameters(two) -> None:
@@ -222,17 +226,9 @@ def test_printed_forecast_has_a_block_per_benchmark(two) -> None:
 def test_forecast_score_uses_the_benchmarks_generations() -> None:
     """With every parameter fixed, a benchmark kept as best of 1 forecasts score = gamma pi,
     Skill-Mix (best of 3, per tuple) pi (1 - (1 - gamma)^3), from the same pi."""
-    import pymc as pm
-
     fixed = {"c": 1.5, "eta": 0.9, "degree": 12.0, "tau_spread": 0.0, "gamma": 0.8,
              "kappa": 30.0, "sigma_family": 0.0, "sigma_tune": 0.0}
-    original = pm.sample
-    pm.sample = mock_sample
-    try:
-        model = SkillGraphModel(fixed, sampler_config={"draws": 10, "chains": 1})
-        model.fit(combine(*tables(), composition=made_up()), random_seed=2)
-    finally:
-        pm.sample = original
+    model = mocked_fit(fixed, draws=10, chains=1, seed=2)
     llms = [{"name": "big", "params": 7e10, "tokens": 2e12}]
     table = forecast(model, llms, k_max=3, trials=None, score_at_least=())
     get = {(b, q): table[(table["benchmark"] == b) & (table["quantity"] == q)]["median"]
