@@ -212,7 +212,7 @@ def _load_run(target: Path) -> tuple[Any, Path]:
     return model, nc.parent
 
 
-def _benchmarks(spec: Any, model: Any) -> list[str] | None:
+def _benchmarks(spec: Any) -> list[str] | None:
     """``[forecast] benchmark`` of the spec (None: every benchmark of the fit)."""
     named = spec.forecast.get("benchmark")
     if named is None:
@@ -284,7 +284,7 @@ def run(args: argparse.Namespace) -> int:
     with pywarnings.catch_warnings():
         pywarnings.simplefilter("ignore", ExtrapolationWarning)  # printed below, in words
         table = forecast(model, rows, k_max=k_max, ci_prob=ci, score_at_least=levels,
-                         benchmark=_benchmarks(spec, model))
+                         benchmark=_benchmarks(spec))
     print()
     several = len(model.benchmarks) > 1
     score_words = ("the benchmark's score (Skill-Mix: ratio of full marks)" if several
