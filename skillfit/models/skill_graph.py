@@ -470,9 +470,7 @@ class SkillGraphModel(ModelBuilder):
             if n_bench > 1:
                 model.add_coord("benchmark", list(x.benchmarks))
                 model.add_coord("other_benchmark", list(x.benchmarks[1:]))
-                c_all = pm.Deterministic(
-                    "c_benchmark", pt.concatenate([pt.stack([pt.as_tensor(c)]),
-                                                   self._other_scales(eta)]), dims="benchmark")
+                c_all = self._per_benchmark("c", c, self._other_scales(eta))
                 theta_all = pm.Deterministic(
                     "theta_benchmark", ptf.theta_from_reducible(r[:, None], c_all[None, :], eta),
                     dims=("llm", "benchmark"))
@@ -493,14 +491,8 @@ class SkillGraphModel(ModelBuilder):
             kappa = self._param("kappa")
             generations: Any = x.benchmark_generations[0]
             if n_bench > 1:
-                gamma_cell = pm.Deterministic(
-                    "gamma_benchmark", pt.concatenate([pt.stack([pt.as_tensor(gamma)]),
-                                                       self._other("gamma")]),
-                    dims="benchmark")[bench]
-                kappa = pm.Deterministic(
-                    "kappa_benchmark", pt.concatenate([pt.stack([pt.as_tensor(kappa)]),
-                                                       self._other("kappa")]),
-                    dims="benchmark")[bench]
+                gamma_cell = self._per_benchmark("gamma", gamma, self._other("gamma"))[bench]
+                kappa = self._per_benchmark("kappa", kappa, self._other("kappa"))[bench]
                 generations = np.asarray(x.benchmark_generations, dtype=float)[bench]
             per_tuple = self._param("per_tuple")
             p = score_probability(pi, gamma_cell, ptf.PT, generations=generations,
@@ -635,16 +627,23 @@ class SkillGraphModel(ModelBuilder):
         with Jacobian 1, so the prior and the posterior are the same as sampling ``c``
         directly; ``c`` is kept as a deterministic.
         """
+        eta = self._param("eta")
+        return self._c_at_reference("c", "log_c_ref", eta, self._param), eta
+
+    def _c_at_reference(self, name: str, ref_name: str, eta: Any, plain: Any,
+                        **dims: Any) -> Any:
+        """``c`` (``name``) with ``c``'s prior, sampled as ``ref_name`` = log c + eta log r_ref
+        when the prior is LogNormal and ``eta`` is sampled (see :meth:`_scale_and_exponent`);
+        else ``plain(name)``."""
         import pymc as pm
         import pytensor.tensor as pt
 
         spec_c = self.model_config["c"]
-        eta = self._param("eta")
         if isinstance(spec_c, float) or isinstance(eta, float) or spec_c["dist"] != "LogNormal":
-            return self._param("c"), eta
+            return plain(name)
         shift = eta * float(np.log(C_REFERENCE_LOSS))
-        log_c_ref = pm.Normal("log_c_ref", mu=spec_c["mu"] + shift, sigma=spec_c["sigma"])
-        return pm.Deterministic("c", pt.exp(log_c_ref - shift)), eta
+        log_c_ref = pm.Normal(ref_name, mu=spec_c["mu"] + shift, sigma=spec_c["sigma"], **dims)
+        return pm.Deterministic(name, pt.exp(log_c_ref - shift), **dims)
 
     def _pi_levels(self, theta: Any, log_r: Any) -> Any:
         """``pi_j`` of each LLM for ``j = 1`` to its largest observed k, as an (LLM, j) table
@@ -675,16 +674,19 @@ class SkillGraphModel(ModelBuilder):
     def _other_scales(self, eta: Any) -> Any:
         """``c`` of every benchmark but the reference (dimension ``other_benchmark``), each with
         ``c``'s prior, sampled as :meth:`_scale_and_exponent` samples ``c``."""
+        return self._c_at_reference("c_other", "log_c_ref_other", eta,
+                                    lambda _name: self._other("c"), dims="other_benchmark")
+
+    @staticmethod
+    def _per_benchmark(name: str, reference: Any, others: Any) -> Any:
+        """``{name}_benchmark`` (dimension ``benchmark``): the reference's value, then the other
+        benchmarks' ``others``."""
         import pymc as pm
         import pytensor.tensor as pt
 
-        spec_c = self.model_config["c"]
-        if isinstance(spec_c, float) or isinstance(eta, float) or spec_c["dist"] != "LogNormal":
-            return self._other("c")
-        shift = eta * float(np.log(C_REFERENCE_LOSS))
-        log_c_ref = pm.Normal("log_c_ref_other", mu=spec_c["mu"] + shift, sigma=spec_c["sigma"],
-                              dims="other_benchmark")
-        return pm.Deterministic("c_other", pt.exp(log_c_ref - shift), dims="other_benchmark")
+        return pm.Deterministic(f"{name}_benchmark",
+                                pt.concatenate([pt.stack([pt.as_tensor(reference)]), others]),
+                                dims="benchmark")
 
     def _other(self, name: str) -> Any:
         """``name`` (``c``, ``gamma`` or ``kappa``) of every benchmark but the reference, each

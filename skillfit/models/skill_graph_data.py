@@ -417,10 +417,17 @@ def _chosen_benchmarks(present: list[str], benchmarks: list[str] | None) -> list
 
 
 def _rows_of_each_cell(every_metric: pd.DataFrame, cells: pd.DataFrame, n_cell: np.ndarray,
-                       metric: str, option: str, without: str) -> tuple[pd.DataFrame, np.ndarray]:
+                       observed: str, metric: str, option: str, why: str,
+                       without: str) -> tuple[pd.DataFrame, np.ndarray]:
     """The rows of ``metric`` and, per full-marks cell, the position of its row (same LLM and
-    k), refusing a cell without one (``option`` needs it; ``without`` says what setting it to
+    k). Refuses an ``observed`` metric other than the full marks (``option`` needs them,
+    ``why``), a cell without a row of ``metric`` (``without`` says what setting ``option`` to
     false does) or with other trials: the metrics of a cell count the same graded texts."""
+    if observed != "ratio_of_full_marks":
+        raise DataValidationError(
+            f"skillmix data: {option} needs metric 'ratio_of_full_marks' ({why}), "
+            f"got {observed!r}"
+        )
     rows = every_metric[every_metric["metric"] == metric].reset_index(drop=True)
     n_rows = _cell_counts(rows)[0] if len(rows) else np.array([], int)
     where = {(str(m), int(k)): i for i, (m, k) in enumerate(zip(rows["llm"], rows["k"], strict=True))}
@@ -445,13 +452,9 @@ def _rows_of_each_cell(every_metric: pd.DataFrame, cells: pd.DataFrame, n_cell: 
 def _all_skills_counts(every_metric: pd.DataFrame, cells: pd.DataFrame, n_cell: np.ndarray,
                        successes: np.ndarray, metric: str) -> np.ndarray:
     """``ratio_of_all_skills`` successes of each full-marks cell (same LLM and k)."""
-    if metric != "ratio_of_full_marks":
-        raise DataValidationError(
-            f"skillmix data: all_skills needs metric 'ratio_of_full_marks' (the full marks are the "
-            f"subset of the all-skills texts), got {metric!r}"
-        )
-    rows, index = _rows_of_each_cell(every_metric, cells, n_cell, "ratio_of_all_skills",
-                                     "all_skills", "fit the full marks alone")
+    rows, index = _rows_of_each_cell(
+        every_metric, cells, n_cell, metric, "ratio_of_all_skills", "all_skills",
+        "the full marks are the subset of the all-skills texts", "fit the full marks alone")
     out = _cell_counts(rows)[1][index]
     for i, (m, k) in enumerate(zip(cells["llm"], cells["k"], strict=True)):
         if out[i] < successes[i]:
@@ -465,13 +468,9 @@ def _all_skills_counts(every_metric: pd.DataFrame, cells: pd.DataFrame, n_cell: 
 def _skill_fraction_points(every_metric: pd.DataFrame, cells: pd.DataFrame, n_cell: np.ndarray,
                            metric: str) -> np.ndarray:
     """Skill points ``round(value n k)`` of each full-marks cell's ``skill_fraction`` row."""
-    if metric != "ratio_of_full_marks":
-        raise DataValidationError(
-            f"skillmix data: skill_fraction needs metric 'ratio_of_full_marks' (the model "
-            f"predicts both from the same handled tuples), got {metric!r}"
-        )
-    rows, index = _rows_of_each_cell(every_metric, cells, n_cell, "skill_fraction",
-                                     "skill_fraction", "fit without it")
+    rows, index = _rows_of_each_cell(
+        every_metric, cells, n_cell, metric, "skill_fraction", "skill_fraction",
+        "the model predicts both from the same handled tuples", "fit without it")
     values = rows["value"].to_numpy(float)[index]
     for m, k, full, value in zip(cells["llm"], cells["k"], cells["value"], values, strict=True):
         if value < float(full) - 0.005:  # a text with full marks shows every skill
