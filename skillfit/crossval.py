@@ -577,7 +577,8 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
     say = report or (lambda _line: None)
     model_config = {k: v for k, v in dict(model_config or {}).items() if k != "link"}
     sampler = SkillGraphModel(sampler_config=sampler_config).sampler_config
-    sampler = {k: sampler[k] for k in ("draws", "tune", "chains", "target_accept", "nuts_sampler")
+    sampler = {k: sampler[k] for k in ("draws", "tune", "chains", "target_accept", "nuts_sampler",
+                                       "nuts")
                if k in sampler}
     metric = model_config.get("metric", "ratio_of_full_marks")
     cells = cell_table(data, metric)
@@ -899,7 +900,8 @@ def sensitivity(data: pd.DataFrame, model_config: Mapping[str, Any] | None = Non
 
     base_cfg = dict(model_config or {})
     sampler = SkillGraphModel(sampler_config=sampler_config).sampler_config
-    sampler = {k: sampler[k] for k in ("draws", "tune", "chains", "target_accept", "nuts_sampler")
+    sampler = {k: sampler[k] for k in ("draws", "tune", "chains", "target_accept", "nuts_sampler",
+                                       "nuts")
                if k in sampler}
     tasks = [{"name": "default", "data": data, "model_config": base_cfg,
               "sampler_config": sampler, "seed": seed, "psense": True}]

@@ -352,3 +352,40 @@ def test_dask_equals_serial_on_tiny_real_fits(data: pd.DataFrame) -> None:
     for a, b in zip(serial, dask, strict=True):
         np.testing.assert_array_equal(a["score"], b["score"])
         np.testing.assert_array_equal(a["kappa"], b["kappa"])
+
+
+def test_refits_adapt_the_models_mass_matrix_or_the_configs(data: pd.DataFrame,
+                                                            monkeypatch) -> None:
+    """nutpie refits adapt the joint model's mass matrix (NUTPIE_ADAPTATION) unless the sampler
+    config's nuts table names another, which crossval passes on to the tasks."""
+    import nutpie
+
+    from skillfit.models.skill_graph import NUTPIE_ADAPTATION
+
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("adaptation"))
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(nutpie, "sample", spy)
+    task = {"link": "logistic", "data": data, "model_config": {}, "heldout": (0,), "seed": 1,
+            "sampler_config": {"draws": 5, "tune": 5, "chains": 1, "nuts_sampler": "nutpie"}}
+    for nuts in (None, {"adaptation": "diag"}):
+        if nuts is not None:
+            task["sampler_config"]["nuts"] = nuts
+        with pytest.raises(RuntimeError, match="stop"):
+            cv.fit_fold_task(task)
+    assert seen == [NUTPIE_ADAPTATION, "diag"]
+
+    class Seen(Exception):
+        pass
+
+    def task_spy(t):
+        raise Seen(t["sampler_config"])
+
+    monkeypatch.setattr(cv, "fit_fold_task", task_spy)
+    with pytest.raises(Seen) as info:
+        cv.crossval(data, ["top-k"], ["logistic"],
+                    sampler_config={"nuts_sampler": "nutpie", "nuts": {"adaptation": "diag"}})
+    assert info.value.args[0]["nuts"] == {"adaptation": "diag"}
