@@ -239,6 +239,31 @@ def test_forecast_score_uses_the_benchmarks_generations() -> None:
                                (1 - 0.2 ** 3) * get["skillmix", "pi"], rtol=1e-9)
 
 
+def test_simulate_benchmark_from_the_fits_draw_and_its_messages(two) -> None:
+    """The made-up table is a valid composition table whose rates are whole counts of the
+    trials; the truth is the chosen draw's r; bad arguments are named."""
+    from skillfit.benchmark_simulation import simulate_benchmark
+    from skillfit.models.skill_graph_data import check_composition
+
+    table = simulate_benchmark(two, "sim", c=2.0, gamma=0.9, trials=30, generations=2,
+                               ks=(1, 3), llms=["GPT-4", "Llama-2-70B"], random_seed=4)
+    check_composition(table, "simulated")
+    assert table[["llm", "k"]].values.tolist() == [["GPT-4", 1], ["GPT-4", 3],
+                                                   ["Llama-2-70B", 1], ["Llama-2-70B", 3]]
+    np.testing.assert_allclose(table["value"] * 30, np.rint(table["value"] * 30), atol=1e-9)
+    assert set(table["generations"]) == {2} and table["source"].str.startswith("made up").all()
+    truth = table.attrs["truth"]
+    r = two.posterior["r"].values.reshape(-1, len(two.inputs.llms))[truth["draw"]]
+    assert truth["r"]["GPT-4"] == r[two.inputs.llms.index("GPT-4")]
+    for kwargs, message in (({"name": "skillmix"}, "name must be a benchmark name other than"),
+                            ({"gamma": 1.5}, "gamma must be positive and at most 1"),
+                            ({"trials": 0}, "trials must be a whole number >= 1"),
+                            ({"llms": ["Nobody"]}, "llms: not in the fit: Nobody")):
+        args = {"name": "sim", "c": 2.0, "gamma": 0.9, **kwargs}
+        with pytest.raises(SkillfitError, match=message):
+            simulate_benchmark(two, args.pop("name"), **args)
+
+
 def test_crossval_refuses_other_benchmarks() -> None:
     """Cross-validation's folds are Skill-Mix cells: with a composition table it says so."""
     from skillfit.crossval import crossval
