@@ -30,7 +30,12 @@ import pandas as pd
 
 from skillfit import scaling
 from skillfit.errors import SkillfitError
-from skillfit.models.links import link_probability, score_probability, simulate_rates
+from skillfit.models.links import (
+    link_probability,
+    score_probability,
+    simulate_published_rates,
+    simulate_rates,
+)
 
 if TYPE_CHECKING:
     from skillfit.models.skill_graph import SkillGraphModel
@@ -50,7 +55,7 @@ def _positive(value: Any, name: str, upper: float | None = None) -> float:
 
 
 def simulate_benchmark(model: SkillGraphModel, name: str, *, c: float, gamma: float,
-                       kappa: float = 30.0, trials: int = 100, generations: int = 1,
+                       kappa: float = 30.0, trials: int | None = 100, generations: int = 1,
                        ks: Sequence[int] = (1, 2, 3, 4, 5), llms: Sequence[str] | None = None,
                        random_seed: int | None = 0) -> pd.DataFrame:
     """Scores of a made-up benchmark drawn from one posterior draw of ``model``.
@@ -59,7 +64,8 @@ def simulate_benchmark(model: SkillGraphModel, name: str, *, c: float, gamma: fl
     link's parameters are the draw's; the benchmark's ``theta = 1 - exp(-c r^eta)``, its
     ``pi_k`` by the model's link, its expected score ``P`` best of ``generations`` (the
     draw's ``per_tuple``) with ``gamma``, and ``successes ~ BetaBinomial(trials, P kappa,
-    (1 - P) kappa)``.
+    (1 - P) kappa)``; with ``trials=None``, rates published without trials, ``Beta(P kappa,
+    (1 - P) kappa)`` rounded to 2 decimals.
 
     Parameters
     ----------
@@ -70,8 +76,11 @@ def simulate_benchmark(model: SkillGraphModel, name: str, *, c: float, gamma: fl
     c, gamma, kappa : float
         The benchmark's scale from loss to failed text, grader strictness (in (0, 1]) and
         Beta-Binomial concentration.
-    trials, generations : int
-        Items scored per (LLM, k) and generations per item (best kept).
+    trials : int or None
+        Items scored per (LLM, k); None: rates without trials (``kappa`` is then their
+        precision).
+    generations : int
+        Generations per item (best kept).
     ks : sequence of int
         The k values scored.
     llms : sequence of str, optional
@@ -95,8 +104,11 @@ def simulate_benchmark(model: SkillGraphModel, name: str, *, c: float, gamma: fl
     c, kappa = _positive(c, "c"), _positive(kappa, "kappa")
     gamma = _positive(gamma, "gamma", upper=1.0)
     for label, value in (("trials", trials), ("generations", generations)):
+        if label == "trials" and value is None:
+            continue
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise SkillfitError(f"{label} must be a whole number >= 1, got {value!r}")
+            extra = " or None (rates without trials)" if label == "trials" else ""
+            raise SkillfitError(f"{label} must be a whole number >= 1{extra}, got {value!r}")
     k_values = np.asarray([int(k) for k in ks], dtype=float)
     if not len(k_values) or np.any(k_values < 1):
         raise SkillfitError(f"ks must be whole numbers >= 1, got {list(ks)!r}")
@@ -119,14 +131,17 @@ def simulate_benchmark(model: SkillGraphModel, name: str, *, c: float, gamma: fl
                               k_values[None, :], params, np)
     p = score_probability(pi, gamma, np, generations=int(generations),
                           per_tuple=params["per_tuple"])
-    rates = simulate_rates(p, kappa, int(trials), rng)
+    if trials is None:
+        rates = simulate_published_rates(p, kappa, 0.005, rng)
+    else:
+        rates = simulate_rates(p, kappa, int(trials), rng)
     table = pd.DataFrame({
         "benchmark": name,
         "llm": np.repeat(names, len(k_values)),
         "k": np.tile(k_values.astype(int), len(names)),
         "metric": "all_met",
         "value": rates.ravel(),
-        "trials": int(trials),
+        "trials": None if trials is None else int(trials),
         "generations": int(generations),
         "grader": "simulated",
         "source": f"made up: simulated by skillfit.benchmark_simulation (c={c:g}, "

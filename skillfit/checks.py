@@ -36,7 +36,7 @@ def _cells_frame(model: SkillGraphModel) -> pd.DataFrame:
     x = model.inputs
     return pd.DataFrame({"benchmark": np.array(x.benchmarks)[x.benchmark_of_cell()],
                          "llm": np.array(x.llms)[x.cell_llm], "k": x.cell_k.astype(int),
-                         "observed": x.cell_successes / x.cell_n, "published": x.cell_value})
+                         "observed": x.observed_rates(), "published": x.cell_value})
 
 
 def fitted_cells(model: SkillGraphModel, ci_prob: float = CI_PROB) -> pd.DataFrame:
@@ -56,7 +56,8 @@ def fitted_cells(model: SkillGraphModel, ci_prob: float = CI_PROB) -> pd.DataFra
 
 def prior_predictive_cells(model: SkillGraphModel, draws: int = 500,
                            random_seed: Any = 0) -> pd.DataFrame:
-    """Prior predictive of every observed cell's measured rate ``successes / n``.
+    """Prior predictive of every observed cell's measured rate ``successes / n`` (a rate
+    published without trials: the rate itself).
 
     Simulated from the model's priors alone (the data enter only through the cells' ``n`` and
     the LLMs' sizes) with :meth:`~skillfit.models.base.ModelBuilder.sample_prior_predictive`, so
@@ -79,7 +80,12 @@ def prior_predictive_cells(model: SkillGraphModel, draws: int = 500,
         successes = successes.isel(outcome=0)
     n_cell = successes.sizes["cell"]
     sims = np.asarray(successes.transpose(..., "cell").values, float).reshape(-1, n_cell)
-    rates = (sims / model.inputs.cell_n[None, :]).T  # (cell, S)
+    x = model.inputs
+    rates = (sims / np.maximum(x.cell_n, 1)[None, :]).T  # (cell, S)
+    rated = x.rate_cells()
+    if rated.size:  # rates published without trials are observed as rates
+        drawn = prior["prior_predictive"]["rate"].transpose(..., "rate_cell").values
+        rates[rated] = np.asarray(drawn, float).reshape(-1, rated.size).T
     out = _cells_frame(model)
     med, lo89, hi89 = median_and_interval(rates, 0.89)
     _, lo50, hi50 = median_and_interval(rates, 0.5)

@@ -146,13 +146,19 @@ def test_composition_csv_adds_a_benchmark(tmp_path) -> None:
     with pytest.raises(DataValidationError, match="looks like percent: divide by 100") as exc:
         spec.load_data()
     assert str(tmp_path / "comp.csv") in str(exc.value)
-    # no trials: named by file, before any fitting
-    (tmp_path / "comp.csv").write_text("benchmark,llm,k,metric,value\nbench-a,GPT-4,1,all_met,0.9\n")
+    # trials in some rows only: named by file, before any fitting
+    (tmp_path / "comp.csv").write_text("benchmark,llm,k,metric,value,trials\n"
+                                       "bench-a,GPT-4,1,all_met,0.9,\n"
+                                       "bench-a,GPT-4,2,all_met,0.7,40\n")
     with pytest.raises(DataValidationError) as exc:
         spec.load_data()
-    assert str(exc.value) == (f"{tmp_path / 'comp.csv'}: benchmark 'bench-a' has no trials for "
-                              "GPT-4 k=1 (the joint model needs the number of items scored "
-                              "behind each value)")
+    assert str(exc.value) == (f"{tmp_path / 'comp.csv'}: benchmark 'bench-a' has trials for "
+                              "some of its all_met rows but not for GPT-4 k=1: give them for "
+                              "every row, or for none (its rates are then fitted with a "
+                              "precision the model estimates)")
+    # no trials at all: loads
+    (tmp_path / "comp.csv").write_text("benchmark,llm,k,metric,value\nbench-a,GPT-4,1,all_met,0.9\n")
+    assert len(spec.load_data()) > 0
     # an LLM missing from the catalog: file and line
     (tmp_path / "comp.csv").write_text("benchmark,llm,k,metric,value,trials\n"
                                        "bench-a,Nobody,1,all_met,0.9,40\n")

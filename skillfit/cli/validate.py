@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Read FILE as a table of the given kind and check every column, value and key. "
             "Prints one OK line and exits 0, or prints the first problem (file, column, line) "
             "and exits 1. Line numbers are 1-based, the header being line 1. A composition "
-            "table the joint model cannot fit as it is (e.g. without trials) gets a note."
+            "table the joint model cannot fit as it is (e.g. trials in some of a benchmark's "
+            "rows only), or one without trials, gets a note."
         ),
     )
     p.add_argument("file", metavar="FILE", help="CSV file (comma-separated, one header line)")
@@ -35,8 +36,13 @@ def run(args: argparse.Namespace) -> int:
         from skillfit.models.skill_graph_data import check_composition
 
         try:
-            check_composition(df, args.file)
+            without = check_composition(df, args.file)
         except DataValidationError as exc:
             print(f"skillfit validate: note: the joint model cannot fit it as it is: {exc}",
                   file=sys.stderr)
+        else:
+            for name in without:
+                print(f"skillfit validate: note: benchmark {name!r} gives no trials: the joint "
+                      "model fits its rates with a precision it estimates (trials, where "
+                      "known, say more)", file=sys.stderr)
     return 0

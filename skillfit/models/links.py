@@ -23,8 +23,8 @@ import numpy as np
 from skillfit.theory import kernels
 
 __all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "SCORE_EPS", "TAU_NODES", "TAU_WEIGHTS",
-           "link_probability", "score_probability", "simulate_rates",
-           "skill_fraction_probability"]
+           "link_probability", "rate_log_likelihood", "rate_resolution", "score_probability",
+           "simulate_published_rates", "simulate_rates", "skill_fraction_probability"]
 
 #: The links from theta to pi, the chance a k-tuple is handled (``threshold`` is the default).
 LINKS = ("threshold", "independent", "logistic")
@@ -206,9 +206,157 @@ def skill_fraction_probability(pi_levels: Any, k: Any, gamma: Any, partial_weigh
     return terms.sum(axis=-1) / k
 
 
+def rate_resolution(values: Any) -> float:
+    """Half the last decimal place the rates are given to: ``0.5 10^-d``, d their most decimals.
+
+    A published rate of 0 stands for any rate below this, 1 for any above ``1 -`` it
+    (:func:`rate_log_likelihood`).
+
+    Examples
+    --------
+    >>> rate_resolution([0.0, 0.25, 0.9])
+    0.005
+    >>> rate_resolution([0.0, 1.0])
+    0.5
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    for places in range(13):
+        if np.all(np.abs(np.round(v, places) - v) < 1e-12):
+            return 0.5 * 10.0 ** -places
+    return 0.5e-12
+
+
+#: Terms of the series of the Beta distribution's lower tail (:func:`_log_lower_tail`): exact to
+#: 1e-10 in log for ``b x`` up to 20 (e.g. a precision of 400 with rates given to one decimal).
+TAIL_TERMS = 200
+
+
+def _log_gamma(xp: Any) -> Any:
+    """Log-gamma in namespace ``xp`` (NumPy via SciPy)."""
+    if xp is np:
+        from scipy import special
+
+        return special.gammaln
+    import pytensor.tensor as pt
+
+    return pt.gammaln
+
+
+def _cumsum_last(x: Any, xp: Any) -> Any:
+    if xp is np:
+        return np.cumsum(x, axis=-1)
+    import pytensor.tensor as pt
+
+    return pt.cumsum(x, axis=-1)
+
+
+def _log_lower_tail(a: Any, b: Any, x: Any, log_beta: Any, xp: Any) -> Any:
+    """``log P(X <= x)`` for ``X ~ Beta(a, b)`` and small ``x``, i.e. ``log I_x(a, b)``, from its
+    series of positive terms (DLMF 8.17.8 with 15.2.1):
+
+        I_x(a, b) = x^a (1 - x)^b / (a B(a, b)) sum_n (a + b)_n / (a + 1)_n x^n,
+
+    summed to :data:`TAIL_TERMS` terms in log space: finite where ``I_x`` underflows, and with
+    a gradient everywhere (PyTensor's ``betainc`` gradient is NaN for small ``a`` and large
+    ``b``, the case of a published 0 with a small expected score)."""
+    def column(v: Any) -> Any:
+        return v[..., None] if getattr(v, "ndim", 0) else v
+
+    n = np.arange(TAIL_TERMS - 1, dtype=float)
+    a_, b_, x_ = column(a), column(b), column(x)
+    log_ratio = xp.log(a_ + b_ + n) + xp.log(x_) - xp.log(a_ + 1.0 + n)
+    log_terms = _cumsum_last(log_ratio, xp)  # log of terms 1 .. TAIL_TERMS - 1 (term 0 is 1)
+    series = xp.log1p(xp.exp(log_terms).sum(axis=-1))
+    return a * xp.log(x) + b * xp.log1p(-x) - xp.log(a) - log_beta + series
+
+
+def rate_log_likelihood(value: Any, score: Any, kappa: Any, half: Any, xp: Any) -> Any:
+    """Log-likelihood of rates published without the number of items behind them.
+
+    A rate is ``Beta(score kappa, (1 - score) kappa)``: the latent rate of the Beta-Binomial
+    that a rate with trials follows, observed directly, so ``kappa`` is the rates' precision
+    (the scatter of items and of grading together). A rate is given to some decimals; 0 stands
+    for any rate below ``half`` (:func:`rate_resolution`) and 1 for any above ``1 - half``, so
+    those two get the Beta's tail probability (censored, :func:`_log_lower_tail`) and every
+    other value its density.
+
+    Parameters
+    ----------
+    value : array_like
+        Published rates in [0, 1], a concrete 1-d array (which of them are 0 or 1 decides
+        which term each gets).
+    score, kappa : array_like
+        Expected score and precision: scalars or 1-d, aligned with ``value``.
+    half : float or array_like
+        Half the last decimal place of the rates (a scalar, or one per value).
+    xp : module
+        Array namespace (NumPy, or :data:`skillfit.models.pytensor_face.PT`).
+
+    Returns
+    -------
+    array
+        One log-likelihood per value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> got = rate_log_likelihood([0.0, 0.3, 1.0], 0.4, 20.0, 0.005, np)
+    >>> want = [stats.beta.logcdf(0.005, 8, 12), stats.beta.logpdf(0.3, 8, 12),
+    ...         stats.beta.logsf(0.995, 8, 12)]
+    >>> bool(np.allclose(got, want))
+    True
+    """
+    gammaln = _log_gamma(xp)
+    value = np.asarray(value, dtype=float).ravel()
+    half = np.broadcast_to(np.asarray(half, dtype=float), value.shape)
+    groups = [np.flatnonzero(value <= 0.0), np.flatnonzero(value >= 1.0),
+              np.flatnonzero((value > 0.0) & (value < 1.0))]
+
+    def take(x: Any, idx: np.ndarray) -> Any:
+        return x if getattr(x, "ndim", np.ndim(x)) == 0 else x[idx]
+
+    parts = []
+    for j, idx in enumerate(groups):
+        if not idx.size:
+            continue
+        s, k, h = take(score, idx), take(kappa, idx), half[idx]
+        a, b = s * k, (1.0 - s) * k
+        log_beta = gammaln(a) + gammaln(b) - gammaln(a + b)
+        if j == 0:
+            part = _log_lower_tail(a, b, h, log_beta, xp)
+        elif j == 1:  # P(X >= 1 - h) = P(Beta(b, a) <= h)
+            part = _log_lower_tail(b, a, h, log_beta, xp)
+        else:
+            v = np.clip(value[idx], h, 1.0 - h)
+            part = (a - 1.0) * np.log(v) + (b - 1.0) * np.log1p(-v) - log_beta
+        parts.append(part + np.zeros(idx.size))  # a scalar score and kappa: one per value
+    order = np.argsort(np.concatenate(groups), kind="stable")
+    joined = np.concatenate(parts) if xp is np else _pt_concatenate(parts)
+    return joined[order]
+
+
+def _pt_concatenate(parts: list[Any]) -> Any:
+    import pytensor.tensor as pt
+
+    return pt.concatenate(parts)
+
+
+def simulate_published_rates(score: Any, kappa: Any, half: Any, rng: np.random.Generator,
+                             size: Any = None) -> np.ndarray:
+    """Rates published without trials, drawn from :func:`rate_log_likelihood`'s model:
+    ``Beta(score kappa, (1 - score) kappa)`` rounded to the rates' decimals (a multiple of
+    ``2 half``), so that 0 and 1 occur as in the data."""
+    p = np.clip(np.asarray(score, dtype=float), SCORE_EPS, 1.0 - SCORE_EPS)
+    q = rng.beta(p * kappa, (1.0 - p) * kappa, size=size)
+    step = 2.0 * np.asarray(half, dtype=float)
+    return np.clip(np.round(q / step) * step, 0.0, 1.0)
+
+
 def simulate_rates(score: Any, kappa: Any, n: Any, rng: np.random.Generator) -> np.ndarray:
-    """Observed Skill-Mix rates drawn from the observation model: ``successes / n`` with
-    ``successes ~ BetaBinomial(n, score kappa, (1 - score) kappa)``.
+    """Observed rates drawn from the observation model: ``successes / n`` with
+    ``successes ~ BetaBinomial(n, score kappa, (1 - score) kappa)``; where ``n`` is 0 (a rate
+    published without trials, :func:`rate_log_likelihood`), the Beta draw itself.
 
     ``score`` (the expected ratio of full marks), ``kappa`` and ``n`` broadcast; ``score`` is
     clipped to [SCORE_EPS, 1 - SCORE_EPS] as in the model. This is what a *measured* score scatters by:
@@ -217,4 +365,7 @@ def simulate_rates(score: Any, kappa: Any, n: Any, rng: np.random.Generator) -> 
     p = np.clip(np.asarray(score, dtype=float), SCORE_EPS, 1.0 - SCORE_EPS)
     q = rng.beta(p * kappa, (1.0 - p) * kappa)
     n = np.broadcast_to(np.asarray(n), q.shape)
-    return rng.binomial(n, q) / n
+    if not (n == 0).any():
+        return rng.binomial(n, q) / n
+    counted = rng.binomial(np.maximum(n, 1), q) / np.maximum(n, 1)
+    return np.where(n > 0, counted, q)

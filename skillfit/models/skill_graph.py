@@ -32,7 +32,10 @@ Generative story (every assumption and its reason is in ``docs/model.md``):
 6. **Several benchmarks** (a ``composition`` table beside Skill-Mix): each benchmark ``b`` has
    its own ``c_b`` (``theta_ib = 1 - exp(-c_b r_i^eta)``), ``gamma_b``, ``kappa_b`` and best of
    ``G_b``; the LLMs' losses, ``eta`` and the link are shared. The first benchmark (Skill-Mix
-   when fitted) keeps the names ``c``, ``gamma``, ``kappa``.
+   when fitted) keeps the names ``c``, ``gamma``, ``kappa``. A benchmark whose rates come
+   without trials has them observed as ``Beta(P kappa_b, (1 - P) kappa_b)``, censored at
+   their rounding (:func:`~skillfit.models.links.rate_log_likelihood`): ``kappa_b`` is then
+   their estimated precision.
 """
 
 from __future__ import annotations
@@ -52,7 +55,9 @@ from skillfit.models.links import (
     LINKS,
     SCORE_EPS,
     link_probability,
+    rate_log_likelihood,
     score_probability,
+    simulate_published_rates,
     simulate_rates,
     skill_fraction_probability,
 )
@@ -391,7 +396,8 @@ class SkillGraphModel(ModelBuilder):
         pymc.Model
             Observed variables ``successes`` (dimension ``cell``; ``cell`` x ``outcome`` with
             ``all_skills``), ``loss`` (``loss_obs``) and, with ``skill_fraction``,
-            ``skill_points`` (``cell``). With several benchmarks the cells are every
+            ``skill_points`` (``cell``), and with a benchmark whose rates come without trials
+            ``rate`` (``rate_cell``). With several benchmarks the cells are every
             benchmark's (Skill-Mix's first), and ``c_benchmark``, ``gamma_benchmark``,
             ``kappa_benchmark`` (``benchmark``) and ``theta_benchmark`` (``llm`` x
             ``benchmark``) are kept.
@@ -520,6 +526,9 @@ class SkillGraphModel(ModelBuilder):
                 shares = pt.stack([p, pt.maximum(p_all - p, SCORE_EPS), 1.0 - p_all], axis=1)
                 pm.DirichletMultinomial("successes", n=trials, a=kappa * shares,
                                         observed=counts, dims=("cell", "outcome"))
+            rated = x.rate_cells()
+            if rated.size:
+                self._rate_observation(model, p, kappa, rated)
             if x.cell_fraction_points is not None:
                 # the skill points shown, sum of s over the n texts, out of n k: their mean
                 # share is the skill fraction (docs/model.md, section 5)
@@ -536,6 +545,31 @@ class SkillGraphModel(ModelBuilder):
                                 beta=(1.0 - frac) * kappa_f, observed=points, dims="cell")
         self.model = model
         return model
+
+    def _rate_observation(self, model: Any, p: Any, kappa: Any, rated: np.ndarray) -> None:
+        """``rate`` (dimension ``rate_cell``): the rates of benchmarks published without
+        trials, ``Beta(P kappa_b, (1 - P) kappa_b)`` censored at their rounding
+        (:func:`~skillfit.models.links.rate_log_likelihood`; the Beta-Binomial gets 0 of 0
+        for these cells). The rates are constants of the graph, not ``pm.Data``: which of them
+        are 0 or 1 decides the term each gets."""
+        import pymc as pm
+
+        from skillfit.models import pytensor_face as ptf
+
+        x = self._inputs
+        half = x.cell_half()[rated]
+        values = x.cell_value[rated]
+        model.add_coord("rate_cell", rated)
+        kappa_rated = kappa[rated] if getattr(kappa, "ndim", 0) else kappa
+
+        def logp(value: Any, score: Any, conc: Any, h: Any) -> Any:
+            return rate_log_likelihood(values, score, conc, half, ptf.PT)
+
+        def random(score: Any, conc: Any, h: Any, rng: Any = None, size: Any = None) -> Any:
+            return simulate_published_rates(score, conc, h, rng, size)
+
+        pm.CustomDist("rate", p[rated], kappa_rated, half, logp=logp, random=random,
+                      observed=values, dims="rate_cell")
 
     def _gamma(self) -> Any:
         """``gamma``: one shared value, or (``gamma_per_llm``) one per LLM.
@@ -825,6 +859,47 @@ class SkillGraphModel(ModelBuilder):
         out["generations"] = np.full(out["c"].size, float(self.inputs.benchmark_generations[j]))
         return out
 
+    def rates_without_trials(self, ci_prob: float = CI_PROB) -> pd.DataFrame:
+        """The benchmarks whose rates were published without trials, and their precision.
+
+        Such rates are observed as ``Beta(score kappa_b, (1 - score) kappa_b)``, censored at
+        their rounding (:func:`~skillfit.models.links.rate_log_likelihood`): ``kappa_b``, which
+        the fit estimates, is how closely a published rate follows the expected score.
+
+        Parameters
+        ----------
+        ci_prob : float
+            Mass of the equal-tailed interval of ``kappa_b``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per such benchmark: ``benchmark, half`` (a rate of 0 stands for any below
+            ``half``, 1 for any above ``1 - half``), ``cells``, ``kappa_median``,
+            ``kappa_lower``, ``kappa_upper``. Empty when every benchmark has trials.
+
+        Examples
+        --------
+        >>> model = SkillGraphModel(sampler_config={"draws": 20, "tune": 20, "chains": 2})
+        >>> _ = model.fit(random_seed=1, predictive=False)
+        >>> len(model.rates_without_trials())
+        0
+        """
+        ci_prob, _ = check_ci(ci_prob, "eti")
+        x = self.inputs
+        rows = []
+        bench = x.benchmark_of_cell()
+        for j, (name, half) in enumerate(zip(x.benchmarks, x.benchmark_half, strict=True)):
+            if half is None:
+                continue
+            kappa = self.benchmark_parameters(name)["kappa"]
+            med, lo, hi = median_and_interval(kappa, ci_prob)
+            rows.append({"benchmark": name, "half": half, "cells": int((bench == j).sum()),
+                         "kappa_median": float(med), "kappa_lower": float(lo),
+                         "kappa_upper": float(hi)})
+        columns = ["benchmark", "half", "cells", "kappa_median", "kappa_lower", "kappa_upper"]
+        return pd.DataFrame(rows, columns=columns)
+
     def cell_kappa(self) -> np.ndarray:
         """Posterior draws of every observed cell's Beta-Binomial concentration: ``(S, n_cell)``
         with several benchmarks (one ``kappa`` each), else the shared ``kappa`` as ``(S, 1)``."""
@@ -841,6 +916,38 @@ class SkillGraphModel(ModelBuilder):
         if "gamma_llm" in self.posterior:
             return self.posterior["gamma_llm"].sel(llm=llm).values.reshape(-1)
         return self.benchmark_parameters(benchmark)["gamma"]
+
+    def simulate_cell_rates(self, score: np.ndarray, kappa: np.ndarray,
+                            rng: np.random.Generator) -> np.ndarray:
+        """Rates of every observed cell drawn from the observation model, ``(S, n_cell)``.
+
+        A cell with trials: successes out of its trials
+        (:func:`~skillfit.models.links.simulate_rates`); a rate published without trials: the
+        Beta draw rounded to its benchmark's decimals
+        (:func:`~skillfit.models.links.simulate_published_rates`).
+
+        Parameters
+        ----------
+        score : numpy.ndarray
+            ``(S, n_cell)`` expected scores.
+        kappa : numpy.ndarray
+            ``(S, n_cell)`` or ``(S, 1)`` concentrations (:meth:`cell_kappa`).
+        rng : numpy.random.Generator
+            Random stream.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(S, n_cell)`` simulated rates.
+        """
+        x = self.inputs
+        sims = simulate_rates(score, kappa, x.cell_n[None, :], rng)
+        rated = x.rate_cells()
+        if rated.size:
+            conc = kappa[:, rated] if kappa.shape[1] > 1 else kappa
+            sims[:, rated] = simulate_published_rates(score[:, rated], conc,
+                                                      x.cell_half()[rated], rng)
+        return sims
 
     # ----------------------------------------------------------------- posterior checks
     def posterior_predictive_check(self, ci_prob: float = CI_PROB, ci_kind: str = CI_KIND,
@@ -878,11 +985,9 @@ class SkillGraphModel(ModelBuilder):
         ci_prob, ci_kind = check_ci(ci_prob, ci_kind)
         x = self.inputs
         p = self.cell_scores()
-        kappa = self.cell_kappa()
-        rng = np.random.default_rng(random_seed)
-        sims = simulate_rates(p, kappa, x.cell_n[None, :], rng)
+        sims = self.simulate_cell_rates(p, self.cell_kappa(), np.random.default_rng(random_seed))
         med, lo, hi = median_and_interval(sims, ci_prob, axis=0, ci_kind=ci_kind)
-        observed = x.cell_successes / x.cell_n
+        observed = x.observed_rates()
         table = pd.DataFrame({
             "benchmark": np.array(x.benchmarks)[x.benchmark_of_cell()],
             "llm": np.array(x.llms)[x.cell_llm], "k": x.cell_k.astype(int),

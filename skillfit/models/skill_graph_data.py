@@ -33,6 +33,7 @@ from skillfit.data import (
 )
 from skillfit.data.composition import SKILLMIX_BENCHMARK
 from skillfit.errors import DataValidationError
+from skillfit.models.links import rate_resolution
 
 __all__ = ["JointInputs", "assemble", "check_composition", "combine", "split",
            "split_composition"]
@@ -146,12 +147,30 @@ class JointInputs:
     benchmark_generations: tuple[int, ...] = (3,)
     #: composition metric observed of each benchmark (Skill-Mix: its ``metric``)
     benchmark_metrics: tuple[str, ...] = ("ratio_of_full_marks",)
+    #: per benchmark, None where its rates come with trials, else half the last decimal place
+    #: of its rates (published without trials; their cells have ``cell_n`` 0)
+    benchmark_half: tuple[float | None, ...] = (None,)
 
     def benchmark_of_cell(self) -> np.ndarray:
         """(n_cell,) index into ``benchmarks`` of every cell."""
         if self.cell_benchmark is None:
             return np.zeros(len(self.cell_k), dtype=int)
         return self.cell_benchmark
+
+    def rate_cells(self) -> np.ndarray:
+        """Indices of the cells whose rate was published without trials (``cell_n`` 0)."""
+        return np.flatnonzero(np.isfinite(self.cell_half()))
+
+    def cell_half(self) -> np.ndarray:
+        """(n_cell,) half the last decimal place of each cell's rate where it was published
+        without trials, NaN where it has trials."""
+        half = np.array([np.nan if h is None else h for h in self.benchmark_half])
+        return half[self.benchmark_of_cell()]
+
+    def observed_rates(self) -> np.ndarray:
+        """(n_cell,) observed rate of every cell: successes / trials, else the published rate."""
+        n = self.cell_n
+        return np.where(n > 0, self.cell_successes / np.maximum(n, 1), self.cell_value)
 
 
 def _column(df: pd.DataFrame, name: str) -> np.ndarray:
@@ -217,7 +236,8 @@ def assemble(
     composition : pandas.DataFrame, optional
         Scores of other k-composition benchmarks (a ``composition`` table; Skill-Mix itself
         goes in ``skillmix``). Each benchmark's ``all_met`` rows are observed, else its
-        ``full_marks`` rows, as ``round(value trials)`` successes out of ``trials``.
+        ``full_marks`` rows, as ``round(value trials)`` successes out of ``trials``; a
+        benchmark without trials, as rates (``benchmark_half``).
     benchmarks : list of str, optional
         The benchmarks to fit (default: every one in the data, Skill-Mix first). The first is
         the reference: its parameters are the model's ``c``, ``gamma`` and ``kappa``.
@@ -235,8 +255,8 @@ def assemble(
         all-skills successes than full marks; with ``skill_fraction``, a cell without its
         skill-fraction row, with other trials, or with a skill fraction below its full marks;
         for a composition table, Skill-Mix rows in it, an unknown benchmark in
-        ``benchmarks``, a benchmark without ``all_met`` or ``full_marks`` rows, rows without
-        ``trials``, or more than one ``generations`` value in a benchmark.
+        ``benchmarks``, a benchmark without ``all_met`` or ``full_marks`` rows, with ``trials``
+        in some of those rows only, or more than one ``generations`` value in a benchmark.
     """
     sm = validate_skillmix(skillmix, source="skillmix data")
     every_metric = sm
@@ -300,7 +320,13 @@ def assemble(
                      str(comp.loc[comp["benchmark"] == b, "metric"].iloc[0]) for b in chosen)
     cells = pd.concat([sm[["llm", "k", "value"]], comp[["llm", "k", "value"]]],
                       ignore_index=True)
-    comp_n = comp["trials"].to_numpy(int)
+    # a benchmark's rates without trials: 0 of 0 in the Beta-Binomial (which adds 0), and
+    # observed as rates (rate_log_likelihood) at their rounding
+    comp_n = comp["trials"].astype("float64").fillna(0.0).to_numpy(int)
+    half = tuple(None if b == SKILLMIX_BENCHMARK or comp.loc[comp["benchmark"] == b,
+                                                             "trials"].notna().all()
+                 else rate_resolution(comp.loc[comp["benchmark"] == b, "value"])
+                 for b in chosen)
     n_cell = np.concatenate([n_cell, comp_n]).astype(int)
     successes = np.concatenate(
         [successes, np.rint(comp["value"].to_numpy(float) * comp_n)]).astype(int)
@@ -330,14 +356,22 @@ def assemble(
         cell_benchmark=None if len(chosen) == 1 else cell_benchmark,
         benchmark_generations=generations,
         benchmark_metrics=observed,
+        benchmark_half=half,
     )
 
 
-def check_composition(composition: pd.DataFrame, source: str = "composition data") -> None:
-    """Raise what :func:`assemble` would raise about a composition table, naming ``source``.
+def check_composition(composition: pd.DataFrame, source: str = "composition data") -> list[str]:
+    """Raise what :func:`assemble` would raise about a composition table, naming ``source``;
+    return the benchmarks whose rates come without trials.
 
-    Every benchmark needs ``all_met`` or ``full_marks`` rows with ``trials``, one
+    Every benchmark needs ``all_met`` or ``full_marks`` rows, with ``trials`` in all of them
+    or in none (rates without trials are fitted with a precision the model estimates), one
     ``generations`` value, and a name other than ``skillmix``.
+
+    Returns
+    -------
+    list of str
+        Benchmarks without ``trials``.
 
     Examples
     --------
@@ -345,12 +379,15 @@ def check_composition(composition: pd.DataFrame, source: str = "composition data
     >>> table = pd.DataFrame({"benchmark": "mine", "llm": "GPT-4", "k": [1, 2],
     ...                       "metric": "all_met", "value": [0.9, 0.7]})
     >>> check_composition(table, "mine.csv")
+    ['mine']
+    >>> check_composition(table.assign(trials=[50, None]), "mine.csv")
     Traceback (most recent call last):
     ...
-    skillfit.errors.DataValidationError: mine.csv: benchmark 'mine' has no trials for GPT-4 k=1, GPT-4 k=2 (the joint model needs the number of items scored behind each value)
+    skillfit.errors.DataValidationError: mine.csv: benchmark 'mine' has trials for some of its all_met rows but not for GPT-4 k=2: give them for every row, or for none (its rates are then fitted with a precision the model estimates)
     """
     comp = validate_composition(composition, source=source)
-    _composition_cells(comp, list(dict.fromkeys(comp["benchmark"])), source)
+    cells = _composition_cells(comp, list(dict.fromkeys(comp["benchmark"])), source)
+    return list(dict.fromkeys(cells.loc[cells["trials"].isna(), "benchmark"]))
 
 
 def _composition_cells(comp: pd.DataFrame | None, benchmarks: list[str],
@@ -380,14 +417,17 @@ def _composition_cells(comp: pd.DataFrame | None, benchmarks: list[str],
                 f"{source}: benchmark {name!r} has only {', '.join(sorted(set(rows['metric'])))} "
                 f"rows; the joint model observes {' or '.join(OBSERVED_COMPOSITION_METRICS)}"
             )
-        if "trials" not in rows or rows["trials"].isna().any():
-            missing = rows if "trials" not in rows else rows[rows["trials"].isna()]
+        if "trials" not in rows:
+            rows = rows.assign(trials=np.nan)
+        missing = rows[rows["trials"].isna()]
+        if 0 < len(missing) < len(rows):
             cells = ", ".join(f"{m} k={int(k)}" for m, k in zip(missing["llm"][:5],
                                                                  missing["k"][:5], strict=True))
             raise DataValidationError(
-                f"{source}: benchmark {name!r} has no trials for {cells}"
-                f"{' and more' if len(missing) > 5 else ''} (the joint model needs the number "
-                "of items scored behind each value)"
+                f"{source}: benchmark {name!r} has trials for some of its {metric} rows but "
+                f"not for {cells}{' and more' if len(missing) > 5 else ''}: give them for "
+                "every row, or for none (its rates are then fitted with a precision the model "
+                "estimates)"
             )
         gens = (rows["generations"].fillna(1) if "generations" in rows
                 else pd.Series(1, index=rows.index))

@@ -130,16 +130,24 @@ def test_validate_composition_table_in_percent_says_divide_by_100(
 
 def test_validate_composition_notes_what_the_model_cannot_fit(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A valid composition table without trials passes, with a note naming the benchmark and
-    cells the joint model cannot use; with trials, no note."""
+    """A valid composition table with trials in some of a benchmark's rows only passes, with a
+    note naming the benchmark and cells the joint model cannot use; without trials, a note that
+    the model estimates their precision; with trials, no note."""
     f = tmp_path / "mine.csv"
-    f.write_text("benchmark,llm,k,metric,value\nmine,GPT-4,1,all_met,0.9\n")
+    f.write_text("benchmark,llm,k,metric,value,trials\nmine,GPT-4,1,all_met,0.9,40\n"
+                 "mine,GPT-4,2,all_met,0.7,\n")
     assert main(["validate", str(f), "--as", "composition"]) == 0
     captured = capsys.readouterr()
-    assert captured.out == f"OK: {f} is a valid composition table (1 rows)\n"
+    assert captured.out == f"OK: {f} is a valid composition table (2 rows)\n"
     assert captured.err == (f"skillfit validate: note: the joint model cannot fit it as it is: "
-                            f"{f}: benchmark 'mine' has no trials for GPT-4 k=1 (the joint "
-                            "model needs the number of items scored behind each value)\n")
+                            f"{f}: benchmark 'mine' has trials for some of its all_met rows but "
+                            "not for GPT-4 k=2: give them for every row, or for none (its rates "
+                            "are then fitted with a precision the model estimates)\n")
+    f.write_text("benchmark,llm,k,metric,value\nmine,GPT-4,1,all_met,0.9\n")
+    assert main(["validate", str(f), "--as", "composition"]) == 0
+    assert capsys.readouterr().err == (
+        "skillfit validate: note: benchmark 'mine' gives no trials: the joint model fits its "
+        "rates with a precision it estimates (trials, where known, say more)\n")
     f.write_text("benchmark,llm,k,metric,value,trials\nmine,GPT-4,1,all_met,0.9,40\n")
     assert main(["validate", str(f), "--as", "composition"]) == 0
     assert capsys.readouterr().err == ""

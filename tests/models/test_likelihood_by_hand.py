@@ -178,6 +178,17 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
     else:
         a, b = p_full * kappa, (1.0 - p_full) * kappa
         successes = stats.betabinom.logpmf(x.cell_successes, x.cell_n, a, b)
+    rate = None
+    rated = np.array([b == "bench-b" for b in np.array(BENCHMARKS)[bench]]) if several else None
+    if rated is not None and x.benchmark_half[BENCHMARKS.index("bench-b")] is not None:
+        # bench-b published without trials (configuration "rates"): its cells add 0 to the
+        # Beta-Binomial (0 of 0) and each rate is Beta(P kappa_b, (1 - P) kappa_b), a rate of 0
+        # meaning below half the last decimal place (0.005) and 1 above 1 - 0.005
+        assert (x.cell_n[rated] == 0).all() and (successes[rated] == 0).all()
+        a, b, value = p_full[rated] * kappa[rated], (1 - p_full[rated]) * kappa[rated], x.cell_value[rated]
+        rate = np.where(value == 0.0, stats.beta.logcdf(0.005, a, b),
+                        np.where(value == 1.0, stats.beta.logsf(0.995, a, b),
+                                 stats.beta.logpdf(np.clip(value, 0.005, 0.995), a, b)))
     fraction = None
     if cfg["skill_fraction"]:
         # skill points ~ BetaBinomial(n k, F kappa_f, (1 - F) kappa_f): F = (1/k) sum_j S(rho_j),
@@ -259,7 +270,8 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
     if fraction is not None:
         det["skill_fraction"] = fraction
     return {"loss": loss, "successes": successes, "pi": pi, "log_r": log_r, "det": det,
-            **({"skill_points": skill_points} if fraction is not None else {}), **priors}
+            **({"skill_points": skill_points} if fraction is not None else {}),
+            **({"rate": rate} if rate is not None else {}), **priors}
 
 
 #: The model configurations checked: each link with the defaults (the threshold link's: a
@@ -268,7 +280,8 @@ def joint_by_hand(model: SkillGraphModel, v: dict[str, np.ndarray]) -> dict[str,
 #: 2026-11-28), with the best-of-3 weight per_tuple given a prior (its default is a fixed 1),
 #: and with the law drawn from the Chinchilla posterior instead of fixed at Epoch's fit, and
 #: the all-skills counts observed beside the full marks with one gamma per LLM, without and
-#: with the skill fraction's points.
+#: with the skill fraction's points; two made-up benchmarks beside Skill-Mix, with trials
+#: ("benchmarks") and one of them published without ("rates").
 JOINT_CONFIGS = {"threshold": {"link": "threshold"}, "independent": {"link": "independent"},
                  "logistic": {"link": "logistic"},
                  "floor": {"link": "threshold", "tau_spread": 0.0,
@@ -282,7 +295,8 @@ JOINT_CONFIGS = {"threshold": {"link": "threshold"}, "independent": {"link": "in
                                     "skill_fraction": True,
                                     "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}},
                  "benchmarks": {"link": "threshold",
-                                "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}}}
+                                "per_tuple": {"dist": "Beta", "alpha": 2.0, "beta": 2.0}},
+                 "rates": {"link": "threshold"}}
 
 #: The benchmarks of the "benchmarks" configuration, in the model's order (Skill-Mix, the
 #: reference, first), and the generations each keeps the best of.
@@ -290,10 +304,11 @@ BENCHMARKS = ["skillmix", "bench-a", "bench-b"]
 GENERATIONS = {"skillmix": 3, "bench-a": 1, "bench-b": 2}
 
 
-def made_up_benchmarks() -> Any:
+def made_up_benchmarks(rates: bool = False) -> Any:
     """Two made-up k-composition benchmarks (a composition table): bench-a (best of 1, 40
     items per cell) and bench-b (best of 2, 25 items), on Skill-Mix LLMs and on base models
-    that have no Skill-Mix scores."""
+    that have no Skill-Mix scores. ``rates``: bench-b without trials, with a 0 and a 1 among
+    its rates (given to 2 decimals)."""
     import pandas as pd
 
     rows = []
@@ -304,7 +319,14 @@ def made_up_benchmarks() -> Any:
                 rows.append({"benchmark": name, "llm": llm, "k": k, "metric": "all_met",
                              "value": round((9 - 2 * k - i) / 10, 2), "trials": trials,
                              "generations": GENERATIONS[name]})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if rates:
+        b = table["benchmark"] == "bench-b"
+        table.loc[b, "trials"] = None
+        table.loc[b & (table["llm"] == "Qwen-14B") & (table["k"] == 3), "value"] = 0.0
+        table.loc[b & (table["llm"] == "GPT-4") & (table["k"] == 1), "value"] = 1.0
+        table.loc[b & (table["llm"] == "GPT-4") & (table["k"] == 2), "value"] = 0.63
+    return table
 
 
 def joint_data(name: str) -> Any:
@@ -312,7 +334,9 @@ def joint_data(name: str) -> Any:
     from skillfit.models.skill_graph_data import combine
 
     tables = [datasets.load(n) for n in ("skillmix", "llm_catalog", "llm_losses")]
-    return combine(*tables, composition=made_up_benchmarks() if name == "benchmarks" else None)
+    comp = (made_up_benchmarks(rates=name == "rates") if name in ("benchmarks", "rates")
+            else None)
+    return combine(*tables, composition=comp)
 
 
 @pytest.fixture(scope="module", params=list(JOINT_CONFIGS))
@@ -327,7 +351,7 @@ def joint(request) -> tuple[SkillGraphModel, dict[str, np.ndarray], dict[str, np
     config = JOINT_CONFIGS[request.param]
     kept = ["score", *(["gamma", "gamma_llm"] if config.get("gamma_per_llm") else []),
             *(["c_benchmark", "gamma_benchmark", "kappa_benchmark", "theta_benchmark"]
-              if request.param == "benchmarks" else []),
+              if request.param in ("benchmarks", "rates") else []),
             *(["skill_fraction"] if config.get("skill_fraction") else []),
             *(["law_A", "law_B", "law_alpha", "law_beta"] if config.get("law") == "posterior"
               else [])]
@@ -395,6 +419,18 @@ def test_joint_skill_points_observation_by_hand(joint) -> None:
                                    atol=1e-8)
 
 
+def test_joint_rate_observation_by_hand(joint) -> None:
+    """A benchmark published without trials (configuration "rates"): each rate is Beta(P
+    kappa_b, (1 - P) kappa_b), its 0 and 1 censored at the rounding; without one, no such
+    term."""
+    model, values, got = joint
+    want = joint_by_hand(model, values)
+    assert ("rate" in got) is ("rate" in want)
+    if "rate" in want:
+        assert got["rate"].shape == (9,) and np.isfinite(got["rate"]).all()
+        np.testing.assert_allclose(got["rate"], want["rate"], rtol=1e-7, atol=1e-8)
+
+
 def test_joint_loss_observation_by_hand(joint) -> None:
     """loss ~ Normal(entropy + scale * r_base, sigma) per corpus."""
     model, values, got = joint
@@ -407,7 +443,8 @@ def test_joint_priors_by_hand(joint) -> None:
     model, values, got = joint
     want = joint_by_hand(model, values)
     priors = [name for name in got
-              if name not in ("loss", "successes", "skill_points", "pi", "log_r", "det")]
+              if name not in ("loss", "successes", "skill_points", "rate", "pi", "log_r",
+                              "det")]
     per_llm = model.model_config["gamma_per_llm"]
     gammas = ({"gamma_logit_mu", "gamma_logit_sigma", "gamma_llm_raw", "gamma_new_raw"}
               if per_llm else {"gamma"})
