@@ -31,7 +31,12 @@ import pandas as pd
 from skillfit import scaling
 from skillfit.errors import ExtrapolationWarning, SkillfitError, did_you_mean
 from skillfit.intervals import CI_KIND, CI_PROB, check_ci, median_and_interval
-from skillfit.models.links import link_probability, score_probability, simulate_rates
+from skillfit.models.links import (
+    link_probability,
+    score_probability,
+    simulate_published_rates,
+    simulate_rates,
+)
 
 if TYPE_CHECKING:
     from skillfit.models.skill_graph import SkillGraphModel
@@ -138,10 +143,11 @@ def check_llms(llms: Iterable[Mapping[str, Any]] | pd.DataFrame) -> list[dict[st
 
 
 def llm_aliases(data: pd.DataFrame) -> dict[str, str]:
-    """Every name that refers to a Skill-Mix LLM of a combined joint table, lower-cased.
+    """Every name that refers to an LLM scored in a combined joint table, lower-cased.
 
     Maps the LLM's own name and the catalog's ``aliases`` (``;``-separated, e.g.
-    ``llama2-70b-chat``) to the LLM's name in the Skill-Mix table.
+    ``llama2-70b-chat``) to the LLM's name in the Skill-Mix table (or in the composition
+    table, for an LLM scored only on another benchmark).
 
     Examples
     --------
@@ -149,7 +155,8 @@ def llm_aliases(data: pd.DataFrame) -> dict[str, str]:
     >>> llm_aliases(SkillGraphModel.bundled_data())["llama2-70b-chat"]
     'LLaMA-2-70B-Chat'
     """
-    llms = list(dict.fromkeys(data.loc[data["table"] == "skillmix", "llm"].astype(str)))
+    llms = list(dict.fromkeys(data.loc[data["table"].isin(["skillmix", "composition"]), "llm"]
+                              .astype(str)))
     out = {name.casefold(): name for name in llms}
     if "aliases" in data.columns:
         cat = data[(data["table"] == "catalog") & data["llm"].isin(llms)]
@@ -161,20 +168,22 @@ def llm_aliases(data: pd.DataFrame) -> dict[str, str]:
 
 
 def resolve_llm_name(name: Any, data: pd.DataFrame, what: str = "'of'") -> str:
-    """The Skill-Mix LLM that ``name`` (its name or a catalog alias, any case) refers to.
+    """The scored LLM that ``name`` (its name or a catalog alias, any case) refers to.
 
     Raises
     ------
     SkillfitError
-        If no Skill-Mix LLM of ``data`` has that name or alias; the message suggests the
+        If no LLM scored in ``data`` has that name or alias; the message suggests the
         closest name.
     """
     aliases = llm_aliases(data)
     hit = aliases.get(str(name).strip().casefold())
     if hit is None:
         known = list(dict.fromkeys(aliases.values()))
+        which = ("Skill-Mix LLMs" if not (data["table"] == "composition").any()
+                 else "scored LLMs")
         raise SkillfitError(f"{what}: unknown LLM {name!r}{did_you_mean(name, known)}; "
-                            f"Skill-Mix LLMs: {', '.join(known)}")
+                            f"{which}: {', '.join(known)}")
     return hit
 
 
@@ -199,6 +208,10 @@ def resolve_llms(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.
         keys = _given(row)
         if "of" in keys:
             base = resolve_llm_name(row["of"], model.fit_data, what=f"forecast {name!r}: 'of'")
+            if base not in x.llms:  # scored only on a benchmark this fit left out
+                raise SkillfitError(f"forecast {name!r}: 'of': {base!r} is not in the fit (it "
+                                    f"is scored only on benchmarks it left out); it has "
+                                    f"{', '.join(x.llms)}")
             factor = float(row["factor"]) if "factor" in keys else 1.0
             j = x.llms.index(base)
             b = x.base_of_llm[j]
@@ -424,12 +437,16 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
           would *measure*: the expected score plus the Beta-Binomial scatter of its
           ``trials`` graded texts (one simulated evaluation per posterior draw). This is the
           quantity to hold a published rate against; its interval is wider than ``score``'s.
-          Its median and interval are whole counts out of ``trials`` (ends rounded outward);
+          Its median and interval are whole counts out of ``trials`` (ends rounded outward).
+          On a benchmark whose rates were published without trials (``attrs["without_trials"]``)
+          it is a new published rate instead: the expected score's Beta scatter with the
+          benchmark's precision, rounded to its decimals (so are its median and interval);
         - ``P(score>=x)``: posterior probability that the expected score is at least x (in
           ``mean``; interval columns NaN);
         - one ``k_max_pi50`` row per LLM: largest k whose median pi is at least 0.5 (``k`` NaN).
 
-        ``table.attrs`` holds ``ci_prob``, ``ci_kind``, ``trials`` and ``warnings`` (see
+        ``table.attrs`` holds ``ci_prob``, ``ci_kind``, ``trials``, ``without_trials`` and
+        ``warnings`` (see
         :func:`extrapolation_warnings`; each is also issued as an
         :class:`~skillfit.errors.ExtrapolationWarning`).
     """
@@ -467,8 +484,11 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         table.insert(0, "benchmark", name)
         tables.append(table)
     table = pd.concat(tables, ignore_index=True)
+    x = model.inputs
     table.attrs.update({"ci_prob": ci_prob, "ci_kind": ci_kind,
                         "trials": None if trials is None else int(trials),
+                        "without_trials": [b for b in chosen
+                                           if x.benchmark_half[fitted.index(b)] is not None],
                         "warnings": notes})
     return table
 
@@ -541,6 +561,8 @@ def _forecast_benchmark(model: SkillGraphModel, llms: Any, names: list[str], log
     # k_max_pi50.
     quantities = FORECAST_QUANTITIES if trials is not None else ("pi", "score")
     stats = {q: np.empty((n, K, 4)) for q in quantities}
+    # a benchmark published without trials: a new published rate, rounded as its rates are
+    half = model.inputs.benchmark_half[model.benchmarks.index(benchmark)]
     if trials is not None:
         kappa = _shared(model, benchmark)["kappa"]
     prob = np.empty((n, len(levels), K))
@@ -551,7 +573,11 @@ def _forecast_benchmark(model: SkillGraphModel, llms: Any, names: list[str], log
         sl = slice(lo, min(n, lo + step))
         pi, score = pi_and_score_draws(model, log_r[sl], ks, gamma[sl], benchmark)
         draws = [pi, score]
-        if trials is not None:
+        if trials is not None and half is not None:
+            draws.append(np.stack([simulate_published_rates(score[i], kappa, half,
+                                                             np.random.default_rng(seq))
+                                   for i, seq in enumerate(streams[sl])]))
+        elif trials is not None:
             draws.append(np.stack([simulate_rates(score[i], kappa, trials,
                                                   np.random.default_rng(seq))
                                    for i, seq in enumerate(streams[sl])]))
@@ -559,14 +585,16 @@ def _forecast_benchmark(model: SkillGraphModel, llms: Any, names: list[str], log
             stats[q][sl, :, 0] = arr.mean(axis=-1)
             stats[q][sl, :, 1:] = np.stack(median_and_interval(arr, ci_prob, -1, ci_kind), axis=-1)
         if trials is not None:
-            # a measured rate is a whole count out of the trials: the median rounded to one
-            # (half up), the interval's ends rounded outward (its mass is then >= ci_prob)
-            counts = stats["measured"][sl, :, 1:] * trials
+            # a measured rate is a whole count out of the trials (a published rate: a whole
+            # number of its last decimal place): the median rounded to one (half up), the
+            # interval's ends rounded outward (its mass is then >= ci_prob)
+            units = trials if half is None else round(0.5 / half)
+            counts = stats["measured"][sl, :, 1:] * units
             counts[..., 0] = np.floor(counts[..., 0] + 0.5)
             counts[..., 1] = np.floor(counts[..., 1] + 1e-9)
             # + 0.0: ceil(-1e-9) is -0.0, which tables print as '-0.00'
             counts[..., 2] = np.ceil(counts[..., 2] - 1e-9) + 0.0
-            stats["measured"][sl, :, 1:] = counts / trials
+            stats["measured"][sl, :, 1:] = counts / units
         for j, x in enumerate(levels):
             prob[sl, j] = (score >= x).mean(axis=-1)
         above = stats["pi"][sl, :, 1] >= 0.5  # median pi
@@ -668,9 +696,10 @@ def kcurve_table(model: SkillGraphModel, k_max: int = 6, ci_prob: float = CI_PRO
 
 def fan_table(model: SkillGraphModel, ks: Sequence[int] = (2, 3, 4, 5),
               compute_grid: Any = None, quantity: str = "pi",
-              ci_probs: Sequence[float] = (0.5, 0.89)) -> pd.DataFrame:
+              ci_probs: Sequence[float] = (0.5, 0.89),
+              benchmark: str | None = None) -> pd.DataFrame:
     """Forecast ``pi_k`` (or ``score``, or ``measured``; see :func:`forecast`) of a new
-    compute-optimal LLM along a compute grid.
+    compute-optimal LLM along a compute grid, on ``benchmark`` (default the fit's reference).
 
     Returns
     -------
@@ -678,8 +707,11 @@ def fan_table(model: SkillGraphModel, ks: Sequence[int] = (2, 3, 4, 5),
         Columns ``compute, k, median`` and ``lower_P``/``upper_P`` for each mass P of
         ``ci_probs`` (e.g. ``lower_0.5``), equal-tailed. The new LLM has a typical family and
         fine-tuning offset (their posterior spread is in the bands); common random numbers make
-        the curves smooth in compute.
+        the curves smooth in compute. ``attrs``: ``quantity``, ``ci_probs``, ``link``,
+        ``benchmark`` and ``trials`` (None for a benchmark published without trials, whose
+        measured score is a new published rate).
     """
+    name = model.benchmarks[0] if benchmark is None else benchmark
     if quantity not in FORECAST_QUANTITIES:
         raise SkillfitError(f"quantity must be one of {', '.join(map(repr, FORECAST_QUANTITIES))}, "
                             f"got {quantity!r}")
@@ -688,7 +720,7 @@ def fan_table(model: SkillGraphModel, ks: Sequence[int] = (2, 3, 4, 5),
     rows = [{"name": f"C={c:.6g}", "compute": float(c)} for c in grid]
     out = None
     for prob in ci_probs:
-        t = _quiet_forecast(model, rows, k_max=max(ks), ci_prob=prob,
+        t = _quiet_forecast(model, rows, k_max=max(ks), ci_prob=prob, benchmark=name,
                             trials=NEW_EVALUATION_TRIALS if quantity == "measured" else None)
         t = t[(t["quantity"] == quantity) & t["k"].isin(ks)]
         t = t.assign(compute=t["llm"].map(dict(zip([r["name"] for r in rows], grid,
@@ -699,29 +731,48 @@ def fan_table(model: SkillGraphModel, ks: Sequence[int] = (2, 3, 4, 5),
     assert out is not None
     out = out.sort_values(["k", "compute"], kind="stable").reset_index(drop=True)
     out["k"] = out["k"].astype(int)
+    rated = model.inputs.benchmark_half[model.benchmarks.index(name)] is not None
     out.attrs.update({"quantity": quantity, "ci_probs": tuple(float(p) for p in ci_probs),
-                      "link": model.link, "trials": NEW_EVALUATION_TRIALS})
+                      "link": model.link, "benchmark": name,
+                      "trials": None if rated else NEW_EVALUATION_TRIALS})
     return out
 
 
+def _scored_on(model: SkillGraphModel, benchmark: str | None) -> np.ndarray:
+    """(n_cell,) whether each cell is ``benchmark``'s (default the reference's)."""
+    name = model.benchmarks[0] if benchmark is None else benchmark
+    if name not in model.benchmarks:
+        raise SkillfitError(f"benchmark {name!r} is not in the fit"
+                            f"{did_you_mean(str(name), model.benchmarks)}; it has "
+                            f"{', '.join(model.benchmarks)}")
+    return model.inputs.benchmark_of_cell() == model.benchmarks.index(name)
+
+
 def observed_points(model: SkillGraphModel, ks: Sequence[int],
-                    quantity: str = "pi") -> pd.DataFrame:
-    """The observed open LLMs at their 6ND compute with their own posterior median ``quantity``.
+                    quantity: str = "pi", benchmark: str | None = None) -> pd.DataFrame:
+    """The observed open LLMs scored on ``benchmark`` (default the reference) at their 6ND
+    compute, with their own posterior median ``quantity`` on it.
 
     Columns ``llm, compute, k, median``; closed LLMs and LLMs of unknown size are left out.
     """
-    placed = observed_compute(model)
+    on = _scored_on(model, benchmark)
+    x = model.inputs
+    scored = {x.llms[i] for i in np.unique(x.cell_llm[on])}
+    placed = {m: c for m, c in observed_compute(model).items() if m in scored}
     if not placed:
         return pd.DataFrame(columns=["llm", "compute", "k", "median"])
     t = _quiet_forecast(model, [{"name": m, "of": m, "factor": 1.0} for m in placed],
-                        k_max=max(int(k) for k in ks))
+                        k_max=max(int(k) for k in ks),
+                        benchmark=model.benchmarks[0] if benchmark is None else benchmark)
     t = t[(t["quantity"] == quantity) & t["k"].isin([int(k) for k in ks])]
     return pd.DataFrame({"llm": t["llm"].to_numpy(), "compute": t["llm"].map(placed).to_numpy(),
                          "k": t["k"].astype(int).to_numpy(), "median": t["median"].to_numpy()})
 
 
-def observed_rates(model: SkillGraphModel, ks: Sequence[int]) -> pd.DataFrame:
-    """The published rates (successes / trials) of the observed open LLMs at their 6ND compute.
+def observed_rates(model: SkillGraphModel, ks: Sequence[int],
+                   benchmark: str | None = None) -> pd.DataFrame:
+    """The published rates (successes / trials, or the rates given without trials) on
+    ``benchmark`` (default the reference) of the observed open LLMs at their 6ND compute.
 
     Columns ``llm, compute, k, median`` (``median`` holds the rate, so that the table can be
     drawn like :func:`observed_points`); only the fitted cells at ``ks``, closed LLMs and LLMs
@@ -730,7 +781,8 @@ def observed_rates(model: SkillGraphModel, ks: Sequence[int]) -> pd.DataFrame:
     placed = observed_compute(model)
     x = model.inputs
     names = np.asarray(x.llms)[x.cell_llm]
-    keep = np.isin(names, list(placed)) & np.isin(x.cell_k, [int(k) for k in ks]) & (x.cell_n > 0)
+    keep = (np.isin(names, list(placed)) & np.isin(x.cell_k, [int(k) for k in ks])
+            & _scored_on(model, benchmark))
     return pd.DataFrame({"llm": names[keep], "compute": [placed[m] for m in names[keep]],
                          "k": x.cell_k[keep].astype(int),
-                         "median": x.cell_successes[keep] / x.cell_n[keep]})
+                         "median": x.observed_rates()[keep]})

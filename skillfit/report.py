@@ -32,12 +32,17 @@ __all__ = ["fit_report", "write_forecast_plots", "write_plots", "write_run"]
 
 def fit_report(model: Any, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Diagnostics (see :meth:`~skillfit.models.base.ModelBuilder.diagnostics`) with plain-words
-    ``warnings``, ``random_seed``, ``nuts_sampler`` and ``extra`` merged in."""
+    ``warnings``, ``random_seed``, ``nuts_sampler``, for a joint fit with benchmarks published
+    without trials their estimated precision (``rates_without_trials``), and ``extra`` merged
+    in."""
     diag = model.diagnostics()
     report = dict(diag)
     report.update({"warnings": model.warnings(diag),
                    "random_seed": int(model.idata.attrs.get("random_seed", -1)),
                    "nuts_sampler": model.idata.attrs.get("nuts_sampler")})
+    without = getattr(model, "rates_without_trials", None)
+    if without is not None and len(table := without()):
+        report["rates_without_trials"] = table.to_dict("records")
     report.update(dict(extra or {}))
     return report
 
@@ -109,30 +114,45 @@ def _file_tag(name: str) -> str:
 
 def write_forecast_plots(model: Any, folder: str | os.PathLike[str],
                          marked: pd.DataFrame | None = None) -> list[str]:
-    """The fan charts of a new compute-optimal LLM along training compute.
+    """The fan charts of a new compute-optimal LLM along training compute, per benchmark.
 
     ``forecast_fan.png`` draws pi_k with the observed open LLMs' posterior medians;
-    ``forecast_fan_measured.png`` the ratio of full marks a new evaluation would measure, with
-    the published rates of the observed open LLMs. ``marked`` LLMs (``llm, compute, k,
-    median, lower, upper`` and ``quantity``, ``pi`` or ``measured``) are drawn on the chart of
-    their quantity (all on the pi chart when there is no ``quantity`` column).
+    ``forecast_fan_measured.png`` the score a new evaluation would measure, with the published
+    rates of the observed open LLMs. Those two are the fit's reference benchmark's; every other
+    benchmark gets ``forecast_fan_NAME.png`` and ``forecast_fan_measured_NAME.png``. ``marked``
+    LLMs (``llm, compute, k, median, lower, upper`` and ``quantity``, ``pi`` or ``measured``;
+    optionally ``benchmark``, else the reference's) are drawn on the chart of their quantity
+    (all on the pi chart when there is no ``quantity`` column).
     """
     from skillfit.forecasting import fan_table, observed_points, observed_rates
     from skillfit.plots.skillmix import fan_chart_figure
 
     ks = (2, 3, 4, 5)
 
-    def of(quantity: str) -> pd.DataFrame | None:
-        if marked is None or "quantity" not in marked:
-            return marked if quantity == "pi" else None
-        return marked[marked["quantity"] == quantity].drop(columns="quantity")
+    def of(quantity: str, bench: str) -> pd.DataFrame | None:
+        if marked is None:
+            return None
+        rows = marked
+        if "benchmark" in rows:
+            rows = rows[rows["benchmark"] == bench].drop(columns="benchmark")
+        elif bench != model.benchmarks[0]:
+            return None
+        if "quantity" not in rows:
+            return rows if quantity == "pi" else None
+        return rows[rows["quantity"] == quantity].drop(columns="quantity")
 
-    _save(fan_chart_figure(fan_table(model, ks), observed_points(model, ks), of("pi")),
-          Path(folder) / "forecast_fan.png")
-    _save(fan_chart_figure(fan_table(model, ks, quantity="measured"), observed_rates(model, ks),
-                           of("measured"), points_label="published"),
-          Path(folder) / "forecast_fan_measured.png")
-    return ["forecast_fan.png", "forecast_fan_measured.png"]
+    written = []
+    for i, bench in enumerate(model.benchmarks):
+        tag = "" if i == 0 else f"_{_file_tag(bench)}"
+        _save(fan_chart_figure(fan_table(model, ks, benchmark=bench),
+                               observed_points(model, ks, benchmark=bench), of("pi", bench)),
+              Path(folder) / f"forecast_fan{tag}.png")
+        _save(fan_chart_figure(fan_table(model, ks, quantity="measured", benchmark=bench),
+                               observed_rates(model, ks, benchmark=bench), of("measured", bench),
+                               points_label="published"),
+              Path(folder) / f"forecast_fan_measured{tag}.png")
+        written += [f"forecast_fan{tag}.png", f"forecast_fan_measured{tag}.png"]
+    return written
 
 
 def write_run(model: Any, out: str | os.PathLike[str], *, spec: Any = None,

@@ -508,7 +508,7 @@ def test_fan_table_known_answer(fixed_joint: SkillGraphModel) -> None:
             want = float(pi if quantity == "pi" else score_by_hand(pi))
             np.testing.assert_allclose(row[2:], want, rtol=1e-9)
         assert t.attrs == {"quantity": quantity, "ci_probs": (0.5, 0.89), "link": "threshold",
-                           "trials": 100}
+                           "benchmark": "skillmix", "trials": 100}
     t = fan_table(fixed_joint, ks=(10,), compute_grid=[1e25], ci_probs=(0.5,))  # k beyond 8
     assert list(t["k"]) == [10]
     assert t.at[0, "median"] == pytest.approx(float(pi_by_hand(log_r_law(*_optimal(1e25)), 10.0)),
@@ -742,7 +742,8 @@ def test_forecast_summaries_are_the_draws(models) -> None:
     table = forecast(model, [row])
     ks = np.arange(1.0, 9.0)
     pi, score = _draws_by_hand(model, row, 0, ks)
-    assert table.attrs == {"ci_prob": 0.89, "ci_kind": "eti", "trials": 100, "warnings": []}
+    assert table.attrs == {"ci_prob": 0.89, "ci_kind": "eti", "trials": 100, "without_trials": [],
+                           "warnings": []}
     assert str(table["k"].dtype) == "Int64"  # whole k, and <NA> on the k_max_pi50 row
     for q, arr in (("pi", pi), ("score", score)):
         sub = table[table["quantity"] == q]

@@ -122,13 +122,16 @@ def format_forecast(table: Any, ci_prob: float, level: float = 0.5) -> str:
     pct = f"{ci_prob:.0%}"
     prob_q = f"P(score>={level:g})"
     trials = table.attrs["trials"]
-    heads = [f"pi [{pct}]", f"expected score [{pct}]", f"measured /{trials} [{pct}]"]
     lines = []
     benchmarks = list(dict.fromkeys(table["benchmark"])) if "benchmark" in table else [None]
     for bench in benchmarks:
         part = table if bench is None else table[table["benchmark"] == bench]
         if len(benchmarks) > 1:
             lines.append(f"== benchmark {bench} ==")
+        # a benchmark published without trials: a new published rate, not a count out of n
+        measured = ("measured rate" if bench in table.attrs.get("without_trials", ())
+                    else f"measured /{trials}")
+        heads = [f"pi [{pct}]", f"expected score [{pct}]", f"{measured} [{pct}]"]
         lines.extend(_format_llms(part, heads, prob_q))
     return "\n".join(lines).rstrip() + "\n"
 
@@ -222,15 +225,13 @@ def _benchmarks(spec: Any) -> list[str] | None:
 
 def _marked(model: Any, table: Any, rows: list[dict[str, Any]]) -> Any:
     """The asked-for LLMs of known compute as fan-chart marks: median and interval per k of pi
-    and of the measured score (column ``quantity``), on the fit's reference benchmark (the
-    fan chart's)."""
+    and of the measured score (column ``quantity``) on each benchmark forecast."""
     from skillfit.forecasting import hypothetical_compute
 
     compute = hypothetical_compute(model, rows)
-    table = table[table["benchmark"] == model.benchmarks[0]]
     rows_ = table[table["quantity"].isin(["pi", "measured"]) & table["llm"].isin(list(compute))]
     return rows_.assign(compute=rows_["llm"].map(compute))[
-        ["llm", "compute", "k", "median", "lower", "upper", "quantity"]]
+        ["benchmark", "llm", "compute", "k", "median", "lower", "upper", "quantity"]]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -294,7 +295,11 @@ def run(args: argparse.Namespace) -> int:
           "averaged over infinitely many combinations; measured /"
           f"{table.attrs['trials']} = the ratio a new evaluation of {table.attrs['trials']} "
           "combinations would measure (the expected score plus its grading scatter: compare "
-          "published rates with this one)")
+          "published rates with this one)"
+          + ("; measured rate (benchmarks published without trials: "
+             f"{', '.join(table.attrs['without_trials'])}) = a new published rate, the expected "
+             "score plus the scatter the fit estimates for that benchmark's rates"
+             if table.attrs["without_trials"] else ""))
     print()
     sys.stdout.write(format_forecast(table, ci, levels[0] if levels else 0.5))
     for note in table.attrs["warnings"]:
@@ -320,6 +325,12 @@ def run(args: argparse.Namespace) -> int:
         "hypothetical_llms": rows, "k_max": k_max, "ci_prob": ci, "ci_kind": "eti",
         "forecast_warnings": table.attrs["warnings"]})
     print(diagnostics_line(report))
+    for row in report.get("rates_without_trials", ()):
+        print(f"note: benchmark {row['benchmark']!r} gives rates without trials: they are fitted "
+              f"as Beta(score kappa, (1 - score) kappa) with a precision kappa the fit "
+              f"estimates, {row['kappa_median']:.3g} [{row['kappa_lower']:.3g}, "
+              f"{row['kappa_upper']:.3g}] ({row['cells']} cells; 0 stands for below "
+              f"{row['half']:g}, 1 for above {1 - row['half']:g})")
     for msg in report["warnings"]:
         print(f"warning: {msg}")
     if not report["warnings"]:

@@ -111,8 +111,8 @@ def fan_chart_figure(fan: pd.DataFrame, points: pd.DataFrame | None = None,
     ----------
     fan : pandas.DataFrame
         :func:`skillfit.forecasting.fan_table`: ``compute, k, median`` and ``lower_P``/``upper_P``
-        per interval mass P (drawn as nested bands); ``attrs["quantity"]`` and ``attrs["link"]``
-        label the axes.
+        per interval mass P (drawn as nested bands); ``attrs["quantity"]``, ``attrs["link"]``
+        and ``attrs["benchmark"]`` (default Skill-Mix) label the axes.
     points : pandas.DataFrame, optional
         Observed LLMs to place: ``llm, compute, k, median`` (e.g.
         :func:`skillfit.forecasting.observed_points`, or the published rates of
@@ -131,11 +131,20 @@ def fan_chart_figure(fan: pd.DataFrame, points: pd.DataFrame | None = None,
                    reverse=True)
     ncols = max(1, min(ncols, len(ks)))
     fig, axes = _panel_grid(len(ks), ncols, 6.2, 4.0, 0.9)
-    ylabel = {"pi": "pi_k: chance a random k-tuple is handled",
-              "score": "expected Skill-Mix ratio of full marks",
-              "measured": "measured ratio of full marks"
-                          + (f" ({fan.attrs['trials']} combinations)" if "trials" in fan.attrs
-                             else "")}.get(quantity, quantity)
+    bench = fan.attrs.get("benchmark", "skillmix")
+    if bench == "skillmix":
+        ylabel = {"pi": "pi_k: chance a random k-tuple is handled",
+                  "score": "expected Skill-Mix ratio of full marks",
+                  "measured": "measured ratio of full marks"
+                              + (f" ({fan.attrs['trials']} combinations)"
+                                 if fan.attrs.get("trials") else "")}.get(quantity, quantity)
+    else:
+        trials = fan.attrs.get("trials")
+        ylabel = {"pi": f"pi_k on {bench}: chance a random k-tuple is handled",
+                  "score": f"expected score on {bench}",
+                  "measured": f"measured score on {bench}"
+                              + (f" ({trials} items)" if trials else " (a new published rate)")
+                  }.get(quantity, quantity)
     for ax, k in zip(axes, ks, strict=False):
         sel = fan[fan["k"] == k].sort_values("compute")
         for j, prob in enumerate(probs):
@@ -173,7 +182,8 @@ def fan_chart_figure(fan: pd.DataFrame, points: pd.DataFrame | None = None,
     link = fan.attrs.get("link")
     what = {"pi": "pi_k", "score": "expected score",
             "measured": "measured score of a new evaluation"}.get(quantity, quantity)
-    fig.suptitle(f"Forecast {what} vs training compute ({link + ' link; ' if link else ''}"
+    on = "" if bench == "skillmix" else f" on {bench}"
+    fig.suptitle(f"Forecast {what}{on} vs training compute ({link + ' link; ' if link else ''}"
                  "closed LLMs and LLMs of unknown size not shown)", fontsize=11)
     return fig
 
