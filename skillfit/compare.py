@@ -112,7 +112,11 @@ def fit_links(links: Iterable[str], data: pd.DataFrame | None = None,
 
 
 def compare_links(models: Mapping[str, SkillGraphModel]) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
-    """PSIS-LOO comparison of fitted models on the Skill-Mix observations.
+    """PSIS-LOO comparison of fitted models on their counted observations.
+
+    The pointwise log-likelihood is ``successes``' (every benchmark's cells with trials); the
+    cells of a benchmark whose rates come without trials are left out (their ``successes``
+    term is 0 of 0).
 
     Returns
     -------
@@ -125,24 +129,38 @@ def compare_links(models: Mapping[str, SkillGraphModel]) -> tuple[pd.DataFrame, 
     import arviz as az
 
     pareto: dict[str, dict[str, Any]] = {}
+    trees = {}
+    for link, model in models.items():
+        if "log_likelihood" not in model.idata:
+            model.compute_log_likelihood()
+        trees[link] = _counted_cells(model)
     with warnings.catch_warnings():
         # ArviZ's generic Pareto-k warning is replaced by pareto_messages(), in plain words.
         warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
-        for link, model in models.items():
-            if "log_likelihood" not in model.idata:
-                model.compute_log_likelihood()
-            loo = az.loo(model.idata, var_name=OBSERVED_VAR, pointwise=True)
+        for link, tree in trees.items():
+            loo = az.loo(tree, var_name=OBSERVED_VAR, pointwise=True)
             k = np.asarray(loo.pareto_k).ravel()
             pareto[link] = {
                 "n_k_above_0.7": int(np.sum(k > PARETO_K_MAX)),
                 "max_pareto_k": float(np.nanmax(k)) if np.isfinite(k).any() else float("nan"),
                 "n_k_nan": int(np.sum(~np.isfinite(k))), "n_obs": int(k.size),
                 "good_k": float(loo.good_k)}
-        table = pd.DataFrame(az.compare({link: m.idata for link, m in models.items()},
-                                        var_name=OBSERVED_VAR, round_to="none"))
+        table = pd.DataFrame(az.compare(trees, var_name=OBSERVED_VAR, round_to="none"))
     for key in ("n_k_above_0.7", "max_pareto_k"):
         table[key] = [pareto[link][key] for link in table.index]
     return table, pareto
+
+
+def _counted_cells(model: SkillGraphModel) -> Any:
+    """``model.idata``, its ``successes`` log-likelihood without the cells of rates published
+    without trials (the same tree when there are none)."""
+    rated = model.inputs.rate_cells()
+    if not rated.size:
+        return model.idata
+    tree = model.idata.copy()
+    keep = np.setdiff1d(np.arange(tree["log_likelihood"].sizes["cell"]), rated)
+    tree["log_likelihood"] = tree["log_likelihood"].isel(cell=keep)
+    return tree
 
 
 def pareto_messages(pareto: Mapping[str, Mapping[str, Any]]) -> list[str]:

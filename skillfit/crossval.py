@@ -22,6 +22,14 @@ and its family offset is its family's (a new model of its family and size, as
 ``{"of": llm, "factor": 1}``). One compiled graph per link therefore serves every fold: each
 worker compiles it once (cached per link, configuration and data) and refits with new data.
 
+**Other benchmarks.** With other benchmarks' scores in the data (a composition table), the
+cells scored are the fit's *reference* benchmark's (the first of ``model_config["benchmarks"]``,
+Skill-Mix by default), and the other benchmarks' cells stay in every refit:
+``benchmarks = ["mine"]`` cross-validates a benchmark alone, ``["mine", "skillmix"]`` asks
+whether Skill-Mix's scores help forecast it (the ``size`` scheme then fits the benchmark's
+smaller LLMs, and Skill-Mix whole, and forecasts its larger ones). A benchmark whose rates come
+without trials cannot be the one scored.
+
 **Scores.** Each held-out cell gets the predictive distribution of its *measured* count:
 a Beta-Binomial(``n``, ``P kappa``, ``(1 - P) kappa``) mixed over posterior draws (the nulls:
 one Beta-Binomial with a dispersion fitted on the training cells). From that exact pmf:
@@ -59,8 +67,8 @@ from skillfit.errors import SkillfitError
 from skillfit.models.skill_graph import NUTPIE_ADAPTATION, SHARED_PARAMETERS
 
 __all__ = ["MIN_LOGISTIC_CELLS", "NULLS", "PSENSE_VARS", "SCHEMES", "UNKNOWN_TOKENS",
-           "VARIANTS", "Fold", "cell_table", "crossval", "crps_discrete",
-           "drop_loss_only_families", "fit_dispersion", "fit_fold_task", "make_folds",
+           "VARIANTS", "Fold", "cell_table", "check_sensitivity_data", "crossval",
+           "crps_discrete", "drop_loss_only_families", "fit_dispersion", "fit_fold_task", "make_folds",
            "mixture_pmf", "null_means", "paired_differences", "paired_runs", "read_folds",
            "pmf_scores", "sensitivity", "sensitivity_task", "summarise",
            "summary_with_paired",
@@ -78,8 +86,12 @@ MIN_LOGISTIC_CELLS = 3
 
 
 # --------------------------------------------------------------------------- cells and folds
-def cell_table(data: pd.DataFrame, metric: str = "ratio_of_full_marks") -> pd.DataFrame:
-    """The Skill-Mix cells of a combined joint table, in the joint model's cell order.
+def cell_table(data: pd.DataFrame, metric: str = "ratio_of_full_marks",
+               benchmarks: Sequence[str] | None = None) -> pd.DataFrame:
+    """The cells cross-validation scores: the fit's reference benchmark's, in model order.
+
+    The reference is the first of ``benchmarks`` (default: Skill-Mix, else the first
+    benchmark of the data); the other benchmarks' cells stay in every refit.
 
     Parameters
     ----------
@@ -87,36 +99,55 @@ def cell_table(data: pd.DataFrame, metric: str = "ratio_of_full_marks") -> pd.Da
         A combined joint table (:func:`skillfit.models.skill_graph_data.combine`).
     metric : str
         The Skill-Mix metric.
+    benchmarks : sequence of str, optional
+        The benchmarks fitted (``model_config["benchmarks"]``).
 
     Returns
     -------
     pandas.DataFrame
         One row per cell: ``llm, k, n, successes, observed`` (``successes / n``),
         ``log10_compute`` (of ``6 N D``; NaN for closed LLMs; undisclosed ``D`` taken as
-        :data:`UNKNOWN_TOKENS`), ``compute_known`` and ``closed`` (no known N).
+        :data:`UNKNOWN_TOKENS`), ``compute_known``, ``closed`` (no known N) and ``cell`` (the
+        cell's index in the joint model). ``attrs["benchmark"]`` names the reference.
+
+    Raises
+    ------
+    SkillfitError
+        If the reference's rates come without trials (they are not counts a refit can hold
+        out and score).
 
     Examples
     --------
     >>> from skillfit.models.skill_graph import SkillGraphModel
     >>> cells = cell_table(SkillGraphModel.bundled_data())
-    >>> len(cells), int(cells["closed"].sum())
-    (34, 9)
+    >>> len(cells), int(cells["closed"].sum()), cells.attrs["benchmark"]
+    (34, 9, 'skillmix')
     """
-    from skillfit.models.skill_graph_data import assemble, split
+    from skillfit.models.skill_graph_data import assemble, split, split_composition
 
-    x = assemble(*split(data), metric=metric)
-    base = x.base_of_llm[x.cell_llm]
+    x = assemble(*split(data), metric=metric, composition=split_composition(data),
+                 benchmarks=None if benchmarks is None else list(benchmarks))
+    if x.benchmark_half[0] is not None:
+        raise SkillfitError(
+            f"crossval: benchmark {x.benchmarks[0]!r} gives rates without trials, which a "
+            "refit cannot hold out and score as counts; cross-validate a benchmark with trials "
+            "(the first of model_config 'benchmarks')"
+        )
+    cell = np.flatnonzero(x.benchmark_of_cell() == 0)
+    base = x.base_of_llm[x.cell_llm[cell]]
     log_n, log_d = x.log_params[base], x.log_tokens[base]
     closed = ~np.isfinite(log_n)
     known = np.isfinite(log_n) & np.isfinite(log_d)
     log_d = np.where(np.isfinite(log_d), log_d, np.log(UNKNOWN_TOKENS))
     log10c = np.where(closed, np.nan, (np.log(6.0) + log_n + log_d) / np.log(10.0))
-    return pd.DataFrame({
-        "llm": np.array(x.llms)[x.cell_llm], "k": x.cell_k.astype(int),
-        "n": x.cell_n.astype(int), "successes": x.cell_successes.astype(int),
-        "observed": x.cell_successes / x.cell_n, "log10_compute": log10c,
-        "compute_known": known, "closed": closed,
+    out = pd.DataFrame({
+        "llm": np.array(x.llms)[x.cell_llm[cell]], "k": x.cell_k[cell].astype(int),
+        "n": x.cell_n[cell].astype(int), "successes": x.cell_successes[cell].astype(int),
+        "observed": x.cell_successes[cell] / x.cell_n[cell], "log10_compute": log10c,
+        "compute_known": known, "closed": closed, "cell": cell,
     })
+    out.attrs["benchmark"] = x.benchmarks[0]
+    return out
 
 
 @dataclass(frozen=True)
@@ -553,7 +584,9 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
         k, n, observed, closed, method, kind`` (``model``/``baseline``: not "null", which
         CSV readers take for a missing value) and the :func:`pmf_scores`
         columns,
-        plus ``max_r_hat``, ``divergences`` of the refit (NaN for nulls).
+        plus ``max_r_hat``, ``divergences`` of the refit (NaN for nulls). The cells are the
+        fit's reference benchmark's (``attrs["benchmark"]``; :func:`cell_table`): with other
+        benchmarks in ``data``, their cells stay in every refit.
 
     Examples
     --------
@@ -568,12 +601,6 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
     from skillfit.models.skill_graph_data import split_composition
     from skillfit.runner import Runner
 
-    if split_composition(data) is not None:
-        raise SkillfitError(
-            "crossval: the folds are Skill-Mix cells; cross-validation with other benchmarks' "
-            "scores (a composition table) is not built yet: fit Skill-Mix alone, or use "
-            "skillfit backtest (it keeps the other benchmarks in every fit)"
-        )
     say = report or (lambda _line: None)
     model_config = {k: v for k, v in dict(model_config or {}).items() if k != "link"}
     sampler = SkillGraphModel(sampler_config=sampler_config).sampler_config
@@ -581,13 +608,18 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
                                        "nuts")
                if k in sampler}
     metric = model_config.get("metric", "ratio_of_full_marks")
-    cells = cell_table(data, metric)
+    cells = cell_table(data, metric, model_config.get("benchmarks"))
+    if split_composition(data) is not None:
+        say(f"scoring benchmark {cells.attrs['benchmark']!r}; the other benchmarks' cells stay "
+            "in every refit")
     folds = [f for s in schemes for f in make_folds(cells, s)]
     tasks, labels = [], []
     for fold in folds:
         for link in links:
+            # the fold's cells as the joint model's cell indices
+            held = tuple(int(c) for c in cells.loc[list(fold.heldout), "cell"])
             tasks.append({"link": link, "data": data, "model_config": model_config,
-                          "sampler_config": sampler, "heldout": fold.heldout,
+                          "sampler_config": sampler, "heldout": held,
                           "seed": _seed(seed, fold.scheme, fold.name, link)})
             labels.append(f"{fold.scheme}: {fold.name} [{link}]")
     say(f"{len(folds)} folds x {len(links)} links = {len(tasks)} refits "
@@ -625,7 +657,9 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
                              "method": method, "kind": kind,
                              **pmf_scores(pmfs[j], int(cell["successes"])),
                              "max_r_hat": r_hat, "divergences": div})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["benchmark"] = cells.attrs["benchmark"]
+    return out
 
 
 def with_open_only(folds: pd.DataFrame) -> pd.DataFrame:
@@ -879,6 +913,24 @@ def sensitivity_task(task: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def check_sensitivity_data(data: pd.DataFrame) -> None:
+    """Refuse data that :func:`sensitivity` does not cover: scores of other benchmarks (its
+    variants and the default LLMs' forecasts are Skill-Mix's).
+
+    Raises
+    ------
+    SkillfitError
+        If ``data`` holds a composition table.
+    """
+    from skillfit.models.skill_graph_data import split_composition
+
+    if split_composition(data) is not None:
+        raise SkillfitError(
+            "sensitivity: its structural variants and the default LLMs' forecasts are "
+            "Skill-Mix's; with other benchmarks' scores, cross-validate with --no-sensitivity"
+        )
+
+
 def sensitivity(data: pd.DataFrame, model_config: Mapping[str, Any] | None = None,
                 sampler_config: Mapping[str, Any] | None = None, seed: int = 0,
                 runner: Any = None, report: Callable[[str], None] | None = None
@@ -898,6 +950,7 @@ def sensitivity(data: pd.DataFrame, model_config: Mapping[str, Any] | None = Non
     from skillfit.models.skill_graph import SkillGraphModel
     from skillfit.runner import Runner
 
+    check_sensitivity_data(data)
     base_cfg = dict(model_config or {})
     sampler = SkillGraphModel(sampler_config=sampler_config).sampler_config
     sampler = {k: sampler[k] for k in ("draws", "tune", "chains", "target_accept", "nuts_sampler",

@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from skillfit.compare import check_links
     from skillfit.crossval import (
         SCHEMES,
+        check_sensitivity_data,
         crossval,
         paired_differences,
         paired_runs,
@@ -107,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     out, replace = output_folder(args, OUTPUT_ROOT / "crossval")
     baseline = read_folds(args.baseline) if args.baseline else None
     data = spec.load_data()
+    if args.sensitivity:
+        check_sensitivity_data(data)  # before hours of refits
     model_config = {k: v for k, v in spec.model_config.items() if k != "link"}
 
     with Runner(scheduler=args.scheduler, n_workers=args.workers, serial=args.serial,
@@ -158,7 +161,8 @@ def run(args: argparse.Namespace) -> int:
         "command": "skillfit crossval " + " ".join(
             f"--{k.replace('_', '-')}={v}" for k, v in sorted(vars(args).items())
             if k not in ("func", "command") and v not in (None, False)),
-        "spec": spec.name, "schemes": schemes, "links": links, "random_seed": seed,
+        "spec": spec.name, "benchmark": folds.attrs.get("benchmark"), "schemes": schemes,
+        "links": links, "random_seed": seed,
         "sampler_config": {k: v for k, v in sampler.items() if k in
                            ("draws", "tune", "chains", "target_accept", "nuts_sampler")},
         "model_config": json.loads(json.dumps(model_config, default=str)),
