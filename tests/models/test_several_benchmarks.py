@@ -85,8 +85,9 @@ def test_assemble_fits_the_benchmarks_named() -> None:
      "Skill-Mix scores go in the skillmix table"),
     (made_up().iloc[:6].assign(metric="fraction_met"), "composition data: benchmark 'bench-a' "
      "has only fraction_met rows; the joint model observes all_met or full_marks"),
-    (made_up(trials=None), "composition data: benchmark 'bench-a' has no trials for GPT-4 k=1, "
-     "GPT-4 k=2, GPT-4 k=3, Llama-2-70B k=1, Llama-2-70B k=2 and more"),
+    (made_up(trials=[40, None, None, 40, 40, 40, 40]), "composition data: benchmark 'bench-a' "
+     "has trials for some of its all_met rows but not for GPT-4 k=2, GPT-4 k=3: give them for "
+     "every row, or for none"),
     (made_up(generations=[1, 2, 1, 1, 1, 1, 1]), "composition data: benchmark 'bench-a' has "
      "several generations values (1, 2); one per benchmark"),
 ])
@@ -208,6 +209,20 @@ def test_forecast_per_benchmark(two) -> None:
         forecast(two, llms, benchmark="nope")
 
 
+def test_forecast_of_an_llm_scored_only_on_another_benchmark(two) -> None:
+    """'of' reaches an LLM that only bench-a scores (any case); a fit that leaves bench-a out
+    says so."""
+    row = [{"name": "l10", "of": "llama-2-70b", "factor": 10.0}]
+    table = forecast(two, row, k_max=2, trials=None, score_at_least=(), benchmark="bench-a")
+    assert table["llm"].unique().tolist() == ["l10"]
+    with pytest.raises(SkillfitError, match="unknown LLM 'nobody'; scored LLMs: "):
+        forecast(two, [{"name": "x", "of": "nobody", "factor": 2.0}])
+    skillmix_only = mocked_fit({"benchmarks": ["skillmix"]}, draws=10, chains=1, seed=3)
+    with pytest.raises(SkillfitError, match="forecast 'l10': 'of': 'Llama-2-70B' is not in the "
+                       "fit \\(it is scored only on benchmarks it left out\\)"):
+        forecast(skillmix_only, row, k_max=2)
+
+
 def test_printed_forecast_has_a_block_per_benchmark(two) -> None:
     """skillfit forecast prints one block per benchmark, each with every LLM; with one
     benchmark, no header."""
@@ -221,6 +236,48 @@ def test_printed_forecast_has_a_block_per_benchmark(two) -> None:
     assert lines.count("big") == 2
     one = format_forecast(forecast(two, llms, k_max=2, benchmark="bench-a"), 0.89)
     assert "==" not in one and one.splitlines()[0] == "big"
+
+
+def test_fan_charts_per_benchmark(two, tmp_path) -> None:
+    """Each benchmark has its fan tables (its own c, gamma, generations), its observed LLMs and
+    published rates, and its two charts; marks go to their benchmark's charts."""
+    from skillfit.forecasting import fan_table, observed_points, observed_rates
+    from skillfit.report import write_forecast_plots
+
+    ref = fan_table(two, ks=(2,), compute_grid=[1e24], quantity="score")
+    other = fan_table(two, ks=(2,), compute_grid=[1e24], quantity="score", benchmark="bench-a")
+    assert ref.attrs["benchmark"] == "skillmix" and other.attrs["benchmark"] == "bench-a"
+    assert abs(ref["median"].iloc[0] - other["median"].iloc[0]) > 1e-6
+    rates = observed_rates(two, (1, 2, 3), benchmark="bench-a")
+    assert sorted(rates["llm"].unique()) == ["Llama-2-70B"]  # GPT-4's size is unknown
+    assert rates["median"].round(3).tolist() == [0.6, 0.3, 0.1]
+    assert "Llama-2-70B" not in set(observed_rates(two, (1, 2, 3))["llm"])
+    assert set(observed_points(two, (2,), benchmark="bench-a")["llm"]) == {"Llama-2-70B"}
+    with pytest.raises(SkillfitError, match="benchmark 'bench-b' is not in the fit"):
+        observed_rates(two, (2,), benchmark="bench-b")
+    marked = pd.DataFrame({"benchmark": ["bench-a"], "llm": ["big"], "compute": [1e24],
+                           "k": [2], "median": [0.5], "lower": [0.4], "upper": [0.6],
+                           "quantity": ["pi"]})
+    calls = []
+    import skillfit.plots.skillmix as plots
+
+    original = plots.fan_chart_figure
+
+    def spy(fan, points=None, marked=None, **kwargs):
+        calls.append((fan.attrs["benchmark"], fan.attrs["quantity"],
+                      None if marked is None else len(marked)))
+        return original(fan, points, marked, **kwargs)
+
+    plots.fan_chart_figure = spy
+    try:
+        written = write_forecast_plots(two, tmp_path, marked)
+    finally:
+        plots.fan_chart_figure = original
+    assert written == ["forecast_fan.png", "forecast_fan_measured.png",
+                       "forecast_fan_bench-a.png", "forecast_fan_measured_bench-a.png"]
+    assert all((tmp_path / name).stat().st_size > 10_000 for name in written)
+    assert calls == [("skillmix", "pi", 0), ("skillmix", "measured", 0),
+                     ("bench-a", "pi", 1), ("bench-a", "measured", 0)]
 
 
 def test_forecast_score_uses_the_benchmarks_generations() -> None:
@@ -264,13 +321,44 @@ def test_simulate_benchmark_from_the_fits_draw_and_its_messages(two) -> None:
             simulate_benchmark(two, args.pop("name"), **args)
 
 
-def test_crossval_refuses_other_benchmarks() -> None:
-    """Cross-validation's folds are Skill-Mix cells: with a composition table it says so."""
-    from skillfit.crossval import crossval
+def test_crossval_scores_the_reference_benchmark(monkeypatch) -> None:
+    """With a composition table, crossval scores the fit's reference benchmark: its cells as
+    the joint model's cell indices (Skill-Mix's come first in the model), its trials, and nulls
+    fitted on its own training cells; the other benchmarks stay in every refit. A reference
+    without trials, and the sensitivity checks, are refused."""
+    import skillfit.crossval as cv
 
-    with pytest.raises(SkillfitError, match="crossval: the folds are Skill-Mix cells; "
-                       "cross-validation with other benchmarks"):
-        crossval(combine(*tables(), composition=made_up()), ["llm"], ["threshold"])
+    data = combine(*tables(), composition=made_up())
+    seen = []
+
+    def fake(task):
+        seen.append((task["heldout"], task["model_config"]))
+        return {"score": np.full((len(task["heldout"]), 8), 0.5), "kappa": np.full(8, 30.0),
+                "max_r_hat": 1.0, "divergences": 0, "seconds": 0.0}
+
+    monkeypatch.setattr(cv, "fit_fold_task", fake)
+    cells = cv.cell_table(data, benchmarks=["bench-a", "skillmix"])
+    assert cells.attrs["benchmark"] == "bench-a" and list(cells["cell"]) == list(range(34, 40))
+    assert set(cells["n"]) == {40} and cells["successes"].tolist() == [36, 29, 20, 24, 12, 4]
+    folds = cv.crossval(data, ["llm", "top-k"], ["threshold"],
+                        model_config={"benchmarks": ["bench-a", "skillmix"]})
+    assert folds.attrs["benchmark"] == "bench-a"
+    assert {h for held, _ in seen for h in held} <= set(range(34, 40))
+    assert seen[0][1]["benchmarks"] == ["bench-a", "skillmix"]
+    assert set(folds["llm"]) == {"GPT-4", "Llama-2-70B"} and set(folds["n"]) == {40}
+    top = folds[(folds["scheme"] == "top-k") & (folds["method"] == "per-k mean")]
+    assert top["k"].tolist() == [3, 3]
+    # Skill-Mix stays the default reference, its cells unchanged
+    plain = cv.cell_table(data)
+    assert plain.attrs["benchmark"] == "skillmix" and list(plain["cell"]) == list(range(34))
+    with pytest.raises(SkillfitError, match="crossval: benchmark 'rated' gives rates without "
+                       "trials"):
+        cv.cell_table(combine(*tables(), composition=made_up(trials=None, benchmark="rated")),
+                      benchmarks=["rated"])
+    with pytest.raises(SkillfitError, match="sensitivity: .* cross-validate with "
+                       "--no-sensitivity"):
+        cv.check_sensitivity_data(data)
+    cv.check_sensitivity_data(combine(*tables()))
 
 
 @pytest.mark.slow
