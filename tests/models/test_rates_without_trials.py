@@ -13,7 +13,7 @@ import pandas as pd
 import pytensor
 import pytensor.tensor as pt
 import pytest
-from pymc.testing import mock_sample
+from _mocked import mocked_joint_fit
 from scipy import special, stats
 
 from skillfit import datasets
@@ -153,22 +153,9 @@ def test_assemble_keeps_the_rates_as_rates() -> None:
     assert plain.rate_cells().size == 0 and np.isnan(plain.cell_half()).all()
 
 
-def mocked_fit(seed: int = 5) -> SkillGraphModel:
-    import pymc as pm
-
-    original = pm.sample
-    pm.sample = mock_sample
-    try:
-        model = SkillGraphModel(sampler_config={"draws": 60, "chains": 2})
-        model.fit(combine(*tables(), composition=made_up_rates()), random_seed=seed)
-    finally:
-        pm.sample = original
-    return model
-
-
 @pytest.fixture(scope="module")
 def rated() -> SkillGraphModel:
-    return mocked_fit()
+    return mocked_joint_fit(combine(*tables(), composition=made_up_rates()), draws=60)
 
 
 def test_fit_observes_the_rates_and_reports_their_precision(rated) -> None:

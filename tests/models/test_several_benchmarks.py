@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pymc.testing import mock_sample
+from _mocked import mocked_joint_fit
 
 from skillfit import datasets
 from skillfit.data.composition import from_skillmix
@@ -144,16 +144,8 @@ def test_skillmix_through_the_composition_path_is_the_same_model() -> None:
 
 def mocked_fit(config: dict, draws: int, chains: int, seed: int) -> SkillGraphModel:
     """Skill-Mix and bench-a 'fitted' with prior draws (pm.sample mocked while fitting)."""
-    import pymc as pm
-
-    original = pm.sample
-    pm.sample = mock_sample
-    try:
-        model = SkillGraphModel(config, sampler_config={"draws": draws, "chains": chains})
-        model.fit(combine(*tables(), composition=made_up()), random_seed=seed)
-    finally:
-        pm.sample = original
-    return model
+    return mocked_joint_fit(combine(*tables(), composition=made_up()), config, draws, chains,
+                            seed)
 
 
 @pytest.fixture(scope="module")
