@@ -108,7 +108,8 @@ def cell_table(data: pd.DataFrame, metric: str = "ratio_of_full_marks",
         One row per cell: ``llm, k, n, successes, observed`` (``successes / n``),
         ``log10_compute`` (of ``6 N D``; NaN for closed LLMs; undisclosed ``D`` taken as
         :data:`UNKNOWN_TOKENS`), ``compute_known``, ``closed`` (no known N) and ``cell`` (the
-        cell's index in the joint model). ``attrs["benchmark"]`` names the reference.
+        cell's index in the joint model). ``attrs["benchmark"]`` names the reference,
+        ``attrs["kept"]`` the other benchmarks fitted.
 
     Raises
     ------
@@ -147,6 +148,7 @@ def cell_table(data: pd.DataFrame, metric: str = "ratio_of_full_marks",
         "compute_known": known, "closed": closed, "cell": cell,
     })
     out.attrs["benchmark"] = x.benchmarks[0]
+    out.attrs["kept"] = list(x.benchmarks[1:])
     return out
 
 
@@ -610,8 +612,9 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
     metric = model_config.get("metric", "ratio_of_full_marks")
     cells = cell_table(data, metric, model_config.get("benchmarks"))
     if split_composition(data) is not None:
-        say(f"scoring benchmark {cells.attrs['benchmark']!r}; the other benchmarks' cells stay "
-            "in every refit")
+        kept = cells.attrs["kept"]
+        say(f"scoring benchmark {cells.attrs['benchmark']!r}"
+            + (f"; {', '.join(kept)} stay whole in every refit" if kept else " alone"))
     folds = [f for s in schemes for f in make_folds(cells, s)]
     tasks, labels = [], []
     for fold in folds:

@@ -331,6 +331,7 @@ def test_crossval_scores_the_reference_benchmark(monkeypatch) -> None:
     monkeypatch.setattr(cv, "fit_fold_task", fake)
     cells = cv.cell_table(data, benchmarks=["bench-a", "skillmix"])
     assert cells.attrs["benchmark"] == "bench-a" and list(cells["cell"]) == list(range(34, 40))
+    assert cells.attrs["kept"] == ["skillmix"]
     assert set(cells["n"]) == {40} and cells["successes"].tolist() == [36, 29, 20, 24, 12, 4]
     folds = cv.crossval(data, ["llm", "top-k"], ["threshold"],
                         model_config={"benchmarks": ["bench-a", "skillmix"]})
@@ -343,6 +344,7 @@ def test_crossval_scores_the_reference_benchmark(monkeypatch) -> None:
     # Skill-Mix stays the default reference, its cells unchanged
     plain = cv.cell_table(data)
     assert plain.attrs["benchmark"] == "skillmix" and list(plain["cell"]) == list(range(34))
+    assert plain.attrs["kept"] == ["bench-a"]
     with pytest.raises(SkillfitError, match="crossval: benchmark 'rated' gives rates without "
                        "trials"):
         cv.cell_table(combine(*tables(), composition=made_up(trials=None, benchmark="rated")),
