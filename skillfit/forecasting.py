@@ -505,8 +505,9 @@ def forecast_by_k(table: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``benchmark, llm, k``, then ``score_median, score_lower, score_upper`` (the
-        score a new evaluation of ``attrs["trials"]`` items would *measure*: the ``measured``
-        rows), ``expected_score_mean, _median, _lower, _upper`` (the expected score),
+        score a new evaluation of ``attrs["trials"]`` items would *measure*, or on a benchmark
+        of ``attrs["without_trials"]`` a new published rate: the ``measured`` rows),
+        ``expected_score_mean, _median, _lower, _upper`` (the expected score),
         ``pi_mean, _median, _lower, _upper``, one ``P(expected_score>=x)`` column per level
         and ``k_max_pi50`` (the LLM's largest k with median pi >= 0.5, repeated on its rows).
         ``attrs`` are the table's.

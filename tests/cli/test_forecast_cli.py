@@ -226,9 +226,10 @@ def test_forecast_of_a_spec_with_another_benchmark(tmp_path: Path, capsys) -> No
     out = tmp_path / "run"
     assert main(["forecast", str(spec), "--out", str(out), *FAST, "--k-max", "2"]) == 0
     stdout = capsys.readouterr().out
-    # the k-curves and prior predictive check of each benchmark; the fan charts Skill-Mix's
+    # the k-curves, prior predictive check and fan charts of each benchmark
     for name in ("skillmix_kcurves.png", "bench-a_kcurves.png", "prior_predictive.png",
-                 "prior_predictive_bench-a.png", "forecast_fan.png"):
+                 "prior_predictive_bench-a.png", "forecast_fan.png", "forecast_fan_bench-a.png",
+                 "forecast_fan_measured_bench-a.png"):
         assert (out / name).stat().st_size > 0, name
     assert "== benchmark skillmix ==" in stdout and "== benchmark bench-a ==" in stdout
     assert "expected score = the benchmark's score (Skill-Mix: ratio of full marks)" in stdout
@@ -242,3 +243,26 @@ def test_forecast_of_a_spec_with_another_benchmark(tmp_path: Path, capsys) -> No
                  "--k-max", "2"]) == 0
     assert "==" not in capsys.readouterr().out
     assert set(pd.read_csv(tmp_path / "one" / "forecast.csv")["benchmark"]) == {"bench-a"}
+
+
+def test_forecast_of_a_benchmark_without_trials(tmp_path: Path, capsys) -> None:
+    """Rates without trials: the fit's note gives the estimated precision and the rounding, the
+    printed column is a measured rate, diagnostics.json holds the precision."""
+    rows = "\n".join(f"bench-r,{m},{k},all_met,{v}" for m, vs in (
+        ("GPT-4", (0.9, 0.7)), ("LLaMA-2-7B-Chat", (0.5, 0.0))) for k, v in zip((1, 2), vs,
+                                                                               strict=True))
+    (tmp_path / "r.csv").write_text("benchmark,llm,k,metric,value\n" + rows + "\n")
+    spec = tmp_path / "s.toml"
+    spec.write_text('[model]\ntype = "skill_graph"\nname = "rates"\n[data]\n'
+                    'dataset = "bundled"\ncomposition = "r.csv"\n[[forecast.llms]]\n'
+                    'name = "big"\nparams = 7e10\ntokens = 2e12\n')
+    out = tmp_path / "run"
+    assert main(["forecast", str(spec), "--out", str(out), *FAST, "--k-max", "2",
+                 "--no-plots"]) == 0
+    stdout = capsys.readouterr().out
+    note = [line for line in stdout.splitlines() if line.startswith("note: benchmark 'bench-r'")]
+    assert len(note) == 1 and "(4 cells; 0 stands for below 0.05, 1 for above 0.95)" in note[0]
+    assert "measured rate [89%]" in stdout and "measured /100 [89%]" in stdout
+    diag = json.loads((out / "diagnostics.json").read_text())
+    row = diag["rates_without_trials"][0]
+    assert row["benchmark"] == "bench-r" and row["kappa_lower"] < row["kappa_upper"]
