@@ -614,7 +614,7 @@ def crossval(data: pd.DataFrame, schemes: Sequence[str] = SCHEMES,
     if split_composition(data) is not None:
         kept = cells.attrs["kept"]
         say(f"scoring benchmark {cells.attrs['benchmark']!r}"
-            + (f"; {', '.join(kept)} stay whole in every refit" if kept else " alone"))
+            + (f"; kept whole in every refit: {', '.join(kept)}" if kept else " alone"))
     folds = [f for s in schemes for f in make_folds(cells, s)]
     tasks, labels = [], []
     for fold in folds:

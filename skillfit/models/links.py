@@ -22,7 +22,8 @@ import numpy as np
 
 from skillfit.theory import kernels
 
-__all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "SCORE_EPS", "TAU_NODES", "TAU_WEIGHTS",
+__all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "SCORE_EPS", "TAIL_TERMS", "TAU_NODES",
+           "TAU_WEIGHTS",
            "link_probability", "rate_log_likelihood", "rate_resolution", "score_probability",
            "simulate_published_rates", "simulate_rates", "skill_fraction_probability"]
 
