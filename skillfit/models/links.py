@@ -227,8 +227,9 @@ def rate_resolution(values: Any) -> float:
     return 0.5e-12
 
 
-#: Terms of the series of the Beta distribution's lower tail (:func:`_log_lower_tail`): exact to
-#: 1e-10 in log for ``b x`` up to 20 (e.g. a precision of 400 with rates given to one decimal).
+#: Terms of the series of the Beta distribution's lower tail that :func:`rate_log_likelihood` sums
+#: for a published 0 or 1: exact to 1e-10 in log for ``b h`` up to 20 (e.g. a precision of 400
+#: with rates given to one decimal).
 TAIL_TERMS = 200
 
 
@@ -278,8 +279,11 @@ def rate_log_likelihood(value: Any, score: Any, kappa: Any, half: Any, xp: Any) 
     that a rate with trials follows, observed directly, so ``kappa`` is the rates' precision
     (the scatter of items and of grading together). A rate is given to some decimals; 0 stands
     for any rate below ``half`` (:func:`rate_resolution`) and 1 for any above ``1 - half``, so
-    those two get the Beta's tail probability (censored, :func:`_log_lower_tail`) and every
-    other value its density.
+    those two get the Beta's tail probability (censored) and every other value its density.
+    The tail ``I_h(a, b)`` is summed from its series of positive terms (DLMF 8.17.8 with
+    15.2.1, :data:`TAIL_TERMS` terms in log space): finite where it underflows, and with a
+    gradient everywhere (PyTensor's ``betainc`` gradient is NaN for small ``a`` and large
+    ``b``, the case of a published 0 with a small expected score).
 
     Parameters
     ----------
