@@ -212,17 +212,27 @@ def test_failure_after_sampling_leaves_the_previous_run_untouched(run_dir: Path,
     assert pd.read_csv(old / "forecast.csv")["k"].max() == 2
 
 
+def _composition_spec(folder: Path, name: str, values: tuple, trials: int | None) -> Path:
+    """A spec beside a composition CSV of benchmark ``name`` (GPT-4 and LLaMA-2-7B-Chat at
+    k = 1, 2; ``trials`` per cell, or none), forecasting one LLM."""
+    llms = ("GPT-4", "LLaMA-2-7B-Chat")
+    cells = [(m, k, v) for m, vs in zip(llms, (values[:2], values[2:]), strict=True)
+             for k, v in zip((1, 2), vs, strict=True)]
+    tail = "" if trials is None else f",{trials}"
+    rows = "\n".join(f"{name},{m},{k},all_met,{v}{tail}" for m, k, v in cells)
+    head = "benchmark,llm,k,metric,value" + ("" if trials is None else ",trials")
+    (folder / f"{name}.csv").write_text(head + "\n" + rows + "\n")
+    spec = folder / "s.toml"
+    spec.write_text(f'[model]\ntype = "skill_graph"\nname = "{name}"\n[data]\n'
+                    f'dataset = "bundled"\ncomposition = "{name}.csv"\n[[forecast.llms]]\n'
+                    'name = "big"\nparams = 7e10\ntokens = 2e12\n')
+    return spec
+
+
 def test_forecast_of_a_spec_with_another_benchmark(tmp_path: Path, capsys) -> None:
     """A spec with [data] composition: one printed block per benchmark, forecast.csv rows of
     both, the predictive check over every benchmark's cells; [forecast] benchmark picks one."""
-    rows = "\n".join(f"bench-a,{m},{k},all_met,{v},40" for m, vs in (
-        ("GPT-4", (0.9, 0.7)), ("LLaMA-2-7B-Chat", (0.5, 0.1))) for k, v in zip((1, 2), vs,
-                                                                               strict=True))
-    (tmp_path / "a.csv").write_text("benchmark,llm,k,metric,value,trials\n" + rows + "\n")
-    spec = tmp_path / "s.toml"
-    spec.write_text('[model]\ntype = "skill_graph"\nname = "two"\n[data]\ndataset = "bundled"\n'
-                    'composition = "a.csv"\n[[forecast.llms]]\nname = "big"\nparams = 7e10\n'
-                    'tokens = 2e12\n')
+    spec = _composition_spec(tmp_path, "bench-a", (0.9, 0.7, 0.5, 0.1), trials=40)
     out = tmp_path / "run"
     assert main(["forecast", str(spec), "--out", str(out), *FAST, "--k-max", "2"]) == 0
     stdout = capsys.readouterr().out
@@ -248,14 +258,7 @@ def test_forecast_of_a_spec_with_another_benchmark(tmp_path: Path, capsys) -> No
 def test_forecast_of_a_benchmark_without_trials(tmp_path: Path, capsys) -> None:
     """Rates without trials: the fit's note gives the estimated precision and the rounding, the
     printed column is a measured rate, diagnostics.json holds the precision."""
-    rows = "\n".join(f"bench-r,{m},{k},all_met,{v}" for m, vs in (
-        ("GPT-4", (0.9, 0.7)), ("LLaMA-2-7B-Chat", (0.5, 0.0))) for k, v in zip((1, 2), vs,
-                                                                               strict=True))
-    (tmp_path / "r.csv").write_text("benchmark,llm,k,metric,value\n" + rows + "\n")
-    spec = tmp_path / "s.toml"
-    spec.write_text('[model]\ntype = "skill_graph"\nname = "rates"\n[data]\n'
-                    'dataset = "bundled"\ncomposition = "r.csv"\n[[forecast.llms]]\n'
-                    'name = "big"\nparams = 7e10\ntokens = 2e12\n')
+    spec = _composition_spec(tmp_path, "bench-r", (0.9, 0.7, 0.5, 0.0), trials=None)
     out = tmp_path / "run"
     assert main(["forecast", str(spec), "--out", str(out), *FAST, "--k-max", "2",
                  "--no-plots"]) == 0
