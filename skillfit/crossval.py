@@ -144,7 +144,7 @@ def cell_table(data: pd.DataFrame, metric: str = "ratio_of_full_marks",
     out = pd.DataFrame({
         "llm": np.array(x.llms)[x.cell_llm[cell]], "k": x.cell_k[cell].astype(int),
         "n": x.cell_n[cell].astype(int), "successes": x.cell_successes[cell].astype(int),
-        "observed": x.cell_successes[cell] / x.cell_n[cell], "log10_compute": log10c,
+        "observed": x.observed_rates()[cell], "log10_compute": log10c,
         "compute_known": known, "closed": closed, "cell": cell,
     })
     out.attrs["benchmark"] = x.benchmarks[0]

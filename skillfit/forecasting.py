@@ -484,11 +484,10 @@ def forecast(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.Data
         table.insert(0, "benchmark", name)
         tables.append(table)
     table = pd.concat(tables, ignore_index=True)
-    x = model.inputs
     table.attrs.update({"ci_prob": ci_prob, "ci_kind": ci_kind,
                         "trials": None if trials is None else int(trials),
                         "without_trials": [b for b in chosen
-                                           if x.benchmark_half[fitted.index(b)] is not None],
+                                           if model.rate_resolution(b) is not None],
                         "warnings": notes})
     return table
 
@@ -563,7 +562,7 @@ def _forecast_benchmark(model: SkillGraphModel, llms: Any, names: list[str], log
     quantities = FORECAST_QUANTITIES if trials is not None else ("pi", "score")
     stats = {q: np.empty((n, K, 4)) for q in quantities}
     # a benchmark published without trials: a new published rate, rounded as its rates are
-    half = model.inputs.benchmark_half[model.benchmarks.index(benchmark)]
+    half = model.rate_resolution(benchmark)
     if trials is not None:
         kappa = _shared(model, benchmark)["kappa"]
     prob = np.empty((n, len(levels), K))
@@ -732,7 +731,7 @@ def fan_table(model: SkillGraphModel, ks: Sequence[int] = (2, 3, 4, 5),
     assert out is not None
     out = out.sort_values(["k", "compute"], kind="stable").reset_index(drop=True)
     out["k"] = out["k"].astype(int)
-    rated = model.inputs.benchmark_half[model.benchmarks.index(name)] is not None
+    rated = model.rate_resolution(name) is not None
     out.attrs.update({"quantity": quantity, "ci_probs": tuple(float(p) for p in ci_probs),
                       "link": model.link, "benchmark": name,
                       "trials": None if rated else NEW_EVALUATION_TRIALS})

@@ -25,6 +25,7 @@ from skillfit.errors import DataValidationError, DataWarning
 
 __all__ = [
     "check_known_llms",
+    "rate_resolution",
     "validate",
     "validate_chinchilla",
     "validate_composition",
@@ -267,6 +268,32 @@ def _decimals(values: np.ndarray, most: int = 12) -> np.ndarray:
     return d
 
 
+def rate_resolution(values: Any, decimals: int | None = None) -> float:
+    """Half the last decimal place rates are given to: ``0.5 10^-d``.
+
+    A rate given to d decimals stands for any rate within this of it: a published 0 for any
+    rate below it (the joint model's censored rates without trials), a count's rate for any
+    count within it (:func:`whole_count_possible`).
+
+    Parameters
+    ----------
+    values : array_like
+        Rates as published.
+    decimals : int, optional
+        d. Default: the most any of ``values`` has (a column's precision).
+
+    Examples
+    --------
+    >>> rate_resolution([0.0, 0.25, 0.9])
+    0.005
+    >>> rate_resolution([0.0, 1.0])
+    0.5
+    """
+    if decimals is None:
+        decimals = int(_decimals(np.asarray(values, dtype="float64").ravel()).max(initial=0))
+    return 0.5 * 10.0 ** -decimals
+
+
 def whole_count_possible(value: np.ndarray, trials: np.ndarray,
                          decimals: int | None = None) -> np.ndarray:
     """Whether some whole count out of ``trials`` rounds to ``value`` at ``decimals`` places.
@@ -297,9 +324,7 @@ def whole_count_possible(value: np.ndarray, trials: np.ndarray,
     """
     value = np.asarray(value, dtype="float64")
     trials = np.asarray(trials, dtype="float64")
-    if decimals is None:
-        decimals = int(_decimals(value).max(initial=0))
-    half = 0.5 * 10.0 ** -decimals
+    half = rate_resolution(value, decimals)
     nearest = np.round(value * trials) / trials
     return np.abs(nearest - value) <= half * (1 + 1e-9)
 

@@ -24,7 +24,7 @@ from skillfit.theory import kernels
 
 __all__ = ["GENERATIONS", "LINKS", "LOGISTIC_CENTRE", "SCORE_EPS", "TAIL_TERMS", "TAU_NODES",
            "TAU_WEIGHTS",
-           "link_probability", "rate_log_likelihood", "rate_resolution", "score_probability",
+           "link_probability", "rate_log_likelihood", "score_probability",
            "simulate_published_rates", "simulate_rates", "skill_fraction_probability"]
 
 #: The links from theta to pi, the chance a k-tuple is handled (``threshold`` is the default).
@@ -207,26 +207,6 @@ def skill_fraction_probability(pi_levels: Any, k: Any, gamma: Any, partial_weigh
     return terms.sum(axis=-1) / k
 
 
-def rate_resolution(values: Any) -> float:
-    """Half the last decimal place the rates are given to: ``0.5 10^-d``, d their most decimals.
-
-    A published rate of 0 stands for any rate below this, 1 for any above ``1 -`` it
-    (:func:`rate_log_likelihood`).
-
-    Examples
-    --------
-    >>> rate_resolution([0.0, 0.25, 0.9])
-    0.005
-    >>> rate_resolution([0.0, 1.0])
-    0.5
-    """
-    v = np.asarray(values, dtype=float).ravel()
-    for places in range(13):
-        if np.all(np.abs(np.round(v, places) - v) < 1e-12):
-            return 0.5 * 10.0 ** -places
-    return 0.5e-12
-
-
 #: Terms of the series of the Beta distribution's lower tail that :func:`rate_log_likelihood` sums
 #: for a published 0 or 1: exact to 1e-10 in log for ``b h`` up to 20 (e.g. a precision of 400
 #: with rates given to one decimal).
@@ -244,14 +224,6 @@ def _log_gamma(xp: Any) -> Any:
     return pt.gammaln
 
 
-def _cumsum_last(x: Any, xp: Any) -> Any:
-    if xp is np:
-        return np.cumsum(x, axis=-1)
-    import pytensor.tensor as pt
-
-    return pt.cumsum(x, axis=-1)
-
-
 def _log_lower_tail(a: Any, b: Any, x: Any, log_beta: Any, xp: Any) -> Any:
     """``log P(X <= x)`` for ``X ~ Beta(a, b)`` and small ``x``, i.e. ``log I_x(a, b)``, from its
     series of positive terms (DLMF 8.17.8 with 15.2.1):
@@ -267,7 +239,7 @@ def _log_lower_tail(a: Any, b: Any, x: Any, log_beta: Any, xp: Any) -> Any:
     n = np.arange(TAIL_TERMS - 1, dtype=float)
     a_, b_, x_ = column(a), column(b), column(x)
     log_ratio = xp.log(a_ + b_ + n) + xp.log(x_) - xp.log(a_ + 1.0 + n)
-    log_terms = _cumsum_last(log_ratio, xp)  # log of terms 1 .. TAIL_TERMS - 1 (term 0 is 1)
+    log_terms = xp.cumsum(log_ratio, axis=-1)  # log of terms 1 .. TAIL_TERMS - 1 (term 0 is 1)
     series = xp.log1p(xp.exp(log_terms).sum(axis=-1))
     return a * xp.log(x) + b * xp.log1p(-x) - xp.log(a) - log_beta + series
 
@@ -278,7 +250,8 @@ def rate_log_likelihood(value: Any, score: Any, kappa: Any, half: Any, xp: Any) 
     A rate is ``Beta(score kappa, (1 - score) kappa)``: the latent rate of the Beta-Binomial
     that a rate with trials follows, observed directly, so ``kappa`` is the rates' precision
     (the scatter of items and of grading together). A rate is given to some decimals; 0 stands
-    for any rate below ``half`` (:func:`rate_resolution`) and 1 for any above ``1 - half``, so
+    for any rate below ``half`` (:func:`skillfit.data.validate.rate_resolution`) and 1 for any
+    above ``1 - half``, so
     those two get the Beta's tail probability (censored) and every other value its density.
     The tail ``I_h(a, b)`` is summed from its series of positive terms (DLMF 8.17.8 with
     15.2.1, :data:`TAIL_TERMS` terms in log space): finite where it underflows, and with a
@@ -337,14 +310,7 @@ def rate_log_likelihood(value: Any, score: Any, kappa: Any, half: Any, xp: Any) 
             part = (a - 1.0) * np.log(v) + (b - 1.0) * np.log1p(-v) - log_beta
         parts.append(part + np.zeros(idx.size))  # a scalar score and kappa: one per value
     order = np.argsort(np.concatenate(groups), kind="stable")
-    joined = np.concatenate(parts) if xp is np else _pt_concatenate(parts)
-    return joined[order]
-
-
-def _pt_concatenate(parts: list[Any]) -> Any:
-    import pytensor.tensor as pt
-
-    return pt.concatenate(parts)
+    return xp.concatenate(parts)[order]
 
 
 def simulate_published_rates(score: Any, kappa: Any, half: Any, rng: np.random.Generator,
@@ -360,8 +326,8 @@ def simulate_published_rates(score: Any, kappa: Any, half: Any, rng: np.random.G
 
 def simulate_rates(score: Any, kappa: Any, n: Any, rng: np.random.Generator) -> np.ndarray:
     """Observed rates drawn from the observation model: ``successes / n`` with
-    ``successes ~ BetaBinomial(n, score kappa, (1 - score) kappa)``; where ``n`` is 0 (a rate
-    published without trials, :func:`rate_log_likelihood`), the Beta draw itself.
+    ``successes ~ BetaBinomial(n, score kappa, (1 - score) kappa)`` (rates published without
+    trials: :func:`simulate_published_rates`).
 
     ``score`` (the expected ratio of full marks), ``kappa`` and ``n`` broadcast; ``score`` is
     clipped to [SCORE_EPS, 1 - SCORE_EPS] as in the model. This is what a *measured* score scatters by:
@@ -370,7 +336,4 @@ def simulate_rates(score: Any, kappa: Any, n: Any, rng: np.random.Generator) -> 
     p = np.clip(np.asarray(score, dtype=float), SCORE_EPS, 1.0 - SCORE_EPS)
     q = rng.beta(p * kappa, (1.0 - p) * kappa)
     n = np.broadcast_to(np.asarray(n), q.shape)
-    if not (n == 0).any():
-        return rng.binomial(n, q) / n
-    counted = rng.binomial(np.maximum(n, 1), q) / np.maximum(n, 1)
-    return np.where(n > 0, counted, q)
+    return rng.binomial(n, q) / n

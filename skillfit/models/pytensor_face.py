@@ -57,6 +57,8 @@ PT = SimpleNamespace(
     minimum=pt.minimum,
     maximum=pt.maximum,
     clip=_clip,
+    cumsum=pt.cumsum,
+    concatenate=pt.concatenate,
     stop_gradient=zero_grad,
     opaque=_opaque,
 )

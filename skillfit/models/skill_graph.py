@@ -859,6 +859,21 @@ class SkillGraphModel(ModelBuilder):
         out["generations"] = np.full(out["c"].size, float(self.inputs.benchmark_generations[j]))
         return out
 
+    def rate_resolution(self, benchmark: str | None = None) -> float | None:
+        """Half the last decimal place of ``benchmark``'s rates (default the reference) when
+        they were published without trials, else None (its rates are counts of trials).
+
+        Examples
+        --------
+        >>> model = SkillGraphModel()
+        >>> _ = model.build_model()
+        >>> model.rate_resolution() is None
+        True
+        """
+        names = self.benchmarks
+        return self.inputs.benchmark_half[names.index(names[0] if benchmark is None
+                                                      else benchmark)]
+
     def rates_without_trials(self, ci_prob: float = CI_PROB) -> pd.DataFrame:
         """The benchmarks whose rates were published without trials, and their precision.
 
@@ -941,12 +956,19 @@ class SkillGraphModel(ModelBuilder):
             ``(S, n_cell)`` simulated rates.
         """
         x = self.inputs
-        sims = simulate_rates(score, kappa, x.cell_n[None, :], rng)
         rated = x.rate_cells()
-        if rated.size:
-            conc = kappa[:, rated] if kappa.shape[1] > 1 else kappa
-            sims[:, rated] = simulate_published_rates(score[:, rated], conc,
-                                                      x.cell_half()[rated], rng)
+        if not rated.size:
+            return simulate_rates(score, kappa, x.cell_n[None, :], rng)
+        counted = np.setdiff1d(np.arange(len(x.cell_n)), rated)
+
+        def part(kappa_: np.ndarray, cells: np.ndarray) -> np.ndarray:
+            return kappa_[:, cells] if kappa_.shape[1] > 1 else kappa_
+
+        sims = np.empty(score.shape)
+        sims[:, counted] = simulate_rates(score[:, counted], part(kappa, counted),
+                                          x.cell_n[None, counted], rng)
+        sims[:, rated] = simulate_published_rates(score[:, rated], part(kappa, rated),
+                                                  x.cell_half()[rated], rng)
         return sims
 
     # ----------------------------------------------------------------- posterior checks

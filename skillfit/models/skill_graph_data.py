@@ -32,8 +32,8 @@ from skillfit.data import (
     validate_skillmix,
 )
 from skillfit.data.composition import SKILLMIX_BENCHMARK
+from skillfit.data.validate import rate_resolution
 from skillfit.errors import DataValidationError
-from skillfit.models.links import rate_resolution
 
 __all__ = ["JointInputs", "assemble", "check_composition", "combine", "split",
            "split_composition"]

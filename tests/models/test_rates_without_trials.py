@@ -17,12 +17,11 @@ from _mocked import mocked_joint_fit
 from scipy import special, stats
 
 from skillfit import datasets
+from skillfit.data.validate import rate_resolution
 from skillfit.forecasting import forecast
 from skillfit.models.links import (
     rate_log_likelihood,
-    rate_resolution,
     simulate_published_rates,
-    simulate_rates,
 )
 from skillfit.models.pytensor_face import PT
 from skillfit.models.skill_graph import SkillGraphModel
@@ -104,7 +103,11 @@ def test_rate_tail_is_exact_and_differentiable_where_betainc_is_not() -> None:
                 assert got == pytest.approx(np.log(exact), abs=1e-9), (h, a, b)
     big = rate_log_likelihood([0.0], 0.97, 400.0, 0.005, np)
     assert special.betainc(388.0, 12.0, 0.005) == 0.0 and np.isfinite(big).all()
-    assert big[0] < -1500
+    # the series' first term bounds it below; its terms shrink at least by the first ratio r,
+    # so it is at most that term / (1 - r)
+    first = 388 * np.log(0.005) + 12 * np.log1p(-0.005) - np.log(388) - special.betaln(388, 12)
+    ratio = 400 * 0.005 / 389
+    assert first <= big[0] <= first - np.log1p(-ratio)
     a_, b_ = pt.dvector("a"), pt.dvector("b")
     nan_grad = pytensor.function([a_, b_], pt.grad(pt.betainc(a_, b_, 0.0005).sum(), a_))
     assert np.isnan(nan_grad(np.array([0.01]), np.array([300.0]))).all()  # why the series
@@ -126,11 +129,6 @@ def test_published_rates_are_beta_draws_rounded_to_the_decimals() -> None:
     assert draws.var() == pytest.approx(0.3 * 0.7 / 21, rel=0.05)
     low = simulate_published_rates(np.full(20_000, 0.01), 5.0, 0.005, rng)
     assert (low == 0).mean() == pytest.approx(stats.beta.cdf(0.005, 0.05, 4.95), abs=0.01)
-    # simulate_rates: n = 0 is a rate without trials, the Beta draw itself
-    mixed = simulate_rates(np.full((5000, 2), 0.4), 30.0, np.array([[50, 0]]), rng)
-    assert np.allclose(mixed[:, 0] * 50, np.rint(mixed[:, 0] * 50))
-    assert not np.allclose(mixed[:, 1] * 50, np.rint(mixed[:, 1] * 50))
-    assert mixed[:, 1].var() == pytest.approx(0.24 / 31, rel=0.08)
 
 
 def test_rate_resolution_is_half_the_last_decimal() -> None:
@@ -180,6 +178,20 @@ def test_compare_scores_the_counted_cells_only(rated) -> None:
     assert pareto["one"]["n_obs"] == 34 and pareto["one"]["n_k_nan"] == 0
     assert rated.idata["log_likelihood"].sizes["cell"] == 40  # the fit itself is untouched
     assert table.loc["one", "elpd"] == pytest.approx(table.loc["same", "elpd"])
+
+
+def test_cell_rates_are_counts_or_published_rates(rated) -> None:
+    """simulate_cell_rates: a cell with trials scatters as its Beta-Binomial count out of 100,
+    a rate without trials as the Beta itself (variance p(1 - p)/(kappa + 1)), rounded to its
+    2 decimals."""
+    n_cell = len(rated.inputs.cell_n)
+    sims = rated.simulate_cell_rates(np.full((5000, n_cell), 0.4), np.full((5000, 1), 30.0),
+                                     np.random.default_rng(7))
+    counted, rates = sims[:, :34], sims[:, 34:]
+    np.testing.assert_allclose(counted * 100, np.rint(counted * 100), atol=1e-9)
+    np.testing.assert_allclose(rates * 100, np.rint(rates * 100), atol=1e-9)
+    assert counted.var(axis=0).mean() == pytest.approx(0.24 * (1 / 100 + 99 / 3100), rel=0.03)
+    assert rates.var(axis=0).mean() == pytest.approx(0.24 / 31, rel=0.03)
 
 
 def test_checks_hold_the_published_rates(rated) -> None:
