@@ -273,7 +273,7 @@ def rate_resolution(values: Any, decimals: int | None = None) -> float:
 
     A rate given to d decimals stands for any rate within this of it: a published 0 for any
     rate below it (the joint model's censored rates without trials), a count's rate for any
-    count within it (:func:`whole_count_possible`).
+    count within it (``whole_count_possible``).
 
     Parameters
     ----------
