@@ -187,8 +187,32 @@ def replicate_joint(seed: int, draws: int = 400, spec: str = "skillmix",
     for p, values in post.items():
         keep = values[np.linspace(0, values.size - 1, THIN_TO).astype(int)]
         ranks[p] = int(np.sum(keep < truth[p]))
-    ranks["divergences"] = int(idata["sample_stats"]["diverging"].values.sum())
+    diverging = idata["sample_stats"]["diverging"].values.reshape(-1).astype(bool)
+    ranks["divergences"] = int(diverging.sum())
+    # where the replication was: its true values, and the posterior medians over all draws
+    # and over the divergent ones (written by --save, to find the prior's hard corners)
+    ranks["truth"] = truth
+    ranks["median"] = {p: float(np.median(v)) for p, v in post.items()}
+    ranks["median_divergent"] = {p: float(np.median(v[diverging])) if diverging.any()
+                                 else float("nan") for p, v in post.items()}
     return ranks
+
+
+def save_replications(path: str, seeds: list[int], results: list[dict]) -> None:
+    """One row per replication: seed, divergences, and for every ranked name its true value,
+    posterior median, median over the divergent draws and rank (CSV at ``path``)."""
+    import pandas as pd
+
+    rows = []
+    for seed, r in zip(seeds, results, strict=True):
+        row: dict = {"seed": seed, "divergences": r["divergences"]}
+        for p in r["truth"]:
+            row[f"{p}:truth"] = r["truth"][p]
+            row[f"{p}:median"] = r["median"][p]
+            row[f"{p}:median_divergent"] = r["median_divergent"][p]
+            row[f"{p}:rank"] = r[p]
+        rows.append(row)
+    pd.DataFrame(rows).to_csv(path, index=False)
 
 
 def main() -> None:
@@ -203,9 +227,14 @@ def main() -> None:
     ap.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
     ap.add_argument("--adaptation", default=None, choices=("diag", "low_rank"),
                     help="joint model: nutpie's mass-matrix adaptation (default: the model's)")
+    ap.add_argument("--save", default=None, metavar="CSV",
+                    help="joint model: write each replication's true values, posterior medians "
+                         "(all draws and divergent ones), ranks and divergences to CSV")
+    ap.add_argument("--first-seed", type=int, default=1,
+                    help="seed of the first replication (then consecutive; default 1)")
     a = ap.parse_args()
     t0 = time.perf_counter()
-    seeds = list(range(1, a.reps + 1))
+    seeds = list(range(a.first_seed, a.first_seed + a.reps))
     if a.model == "scaling":
         fn, params, name = partial(replicate, draws=a.draws), PARAMS, "ScalingLawModel"
     else:
@@ -225,6 +254,9 @@ def main() -> None:
         div = np.array([r["divergences"] for r in results])
         print(f"  divergences: {int((div > 0).sum())} of {a.reps} replications had any "
               f"(total {int(div.sum())}, max {int(div.max())} in one)")
+        if a.save:
+            save_replications(a.save, seeds, results)
+            print(f"  replications written to {a.save}")
     worst = 1.0
     for p in params:
         ranks = np.array([r[p] for r in results])
