@@ -36,6 +36,11 @@ NEWTON_STEPS = 12
 
 #: Relative distance kept from the singular end points alpha*beta = 1.
 _EDGE = 1e-12
+#: Largest theta (and theta_k) the competent fraction works with: theta is 1.0 in floating point
+#: once ``c r^eta > 37``, where ``d theta_k / d theta`` would be 0 * inf. The competent fraction
+#: is the same either side of it (its theta_k is clipped there too); only the gradient is
+#: kept finite (0).
+THETA_MAX = 1.0 - _EDGE
 _TINY = 1e-300
 
 
@@ -65,10 +70,18 @@ def tuple_theta(theta: Any, k: Any, mode: str, xp: Any) -> Any:
     ``"linear"``: ``k * theta`` (the paper's form, an upper bound on the union).
     """
     if mode == "union":
-        return -xp.expm1(k * xp.log1p(-theta))
+        return -xp.expm1(log_tuple_survival(theta, k, xp))
     if mode == "linear":
         return k * theta
     raise ValueError(f"mode must be 'union' or 'linear', got {mode!r}")
+
+
+def log_tuple_survival(theta: Any, k: Any, xp: Any) -> Any:
+    """``log(1 - theta_k) = k log(1 - theta)``, the log of the measure of k-tuples of pieces that
+    do not fail (``"union"`` mode of :func:`tuple_theta`). Finite where ``1 - theta_k`` rounds
+    to 0 (``theta`` near 1, large ``k``), so that a logit of ``theta_k`` built from it keeps a
+    finite gradient there (for ``theta`` itself at most :data:`THETA_MAX`)."""
+    return k * xp.log1p(-theta)
 
 
 def entropy_per_edge(theta: Any, degree: Any, xp: Any) -> Any:
@@ -186,8 +199,8 @@ def competent_fraction(
     where the theorem holds, the Markov value ``1 - 1/beta`` where it gives less, 0 for
     ``beta <= 1``. Every branch is evaluated on safe inputs so that gradients stay finite.
     """
-    theta_k = tuple_theta(theta, k, mode, xp)
-    theta_k = xp.clip(theta_k, _TINY, 1.0 - _EDGE)
+    theta_k = tuple_theta(xp.minimum(theta, THETA_MAX), k, mode, xp)
+    theta_k = xp.clip(theta_k, _TINY, THETA_MAX)
     beta = (1.0 - tau) / theta_k
     useful = beta > 1.0 + 1e-9
     beta_safe = xp.where(useful, beta, 2.0)

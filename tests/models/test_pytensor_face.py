@@ -157,6 +157,32 @@ def test_tau_spread_link_faces_agree_and_gradients_are_finite_differences():
     assert np.all(np.isfinite([d_theta.sum(), d_tau, d_spread])) and abs(float(d_spread)) > 1e-3
 
 
+@pytest.mark.parametrize("spread", [0.4, 0.0])
+def test_threshold_link_gradient_is_finite_where_no_tuple_is_handled(spread: float) -> None:
+    """theta near 1 (a large c, the prior's corner where no LLM handles anything): 1 - theta_k
+    rounds to 0 at k = 6 for theta = 0.999, and theta itself is 1.0 once c r^eta > 37. The
+    link is 0 there and its gradient must be 0, not NaN: a NaN gradient is a divergence
+    ("Logp function returned error code"), which these points caused in simulation-based
+    calibration before the level average took log(1 - theta_k) as k log(1 - theta)."""
+    from skillfit.models.links import link_probability
+
+    theta_v, degree_v = pt.dvector("theta"), pt.dscalar("degree")
+    k = pt.dvector("k")
+    params = {"degree": degree_v, "tau": 0.5, "floor": 0.0}
+    if spread:
+        params["tau_spread"] = spread
+    pi = link_probability("threshold", theta_v, None, k, params, pytensor_face.PT)
+    fn = pytensor.function([theta_v, degree_v, k],
+                           [pi, *pytensor.grad(pt.log(pi + 1e-6).sum(), [theta_v, degree_v])],
+                           mode=pytensor_face.theory_mode())
+    theta = np.array([0.5, 0.9, 0.999, 0.9999, 1 - 1e-13, 1.0])
+    for kk in (1.0, 6.0):
+        got, d_theta, d_degree = fn(theta, 7.5, np.full(theta.size, kk))
+        assert np.all(np.isfinite(d_theta)) and np.isfinite(d_degree), (kk, d_theta)
+        assert np.all(got[2:] < 1e-60)
+        assert np.all(d_theta <= 0.0)  # more failed text, fewer tuples handled
+
+
 def test_skill_fraction_faces_agree_and_gradients_are_finite_differences():
     """The expected skill fraction: the PyTensor graph (pi levels, gamma per cell, the weight
     and per_tuple symbolic, as in the joint model) equals the NumPy face to 1e-12, and its
