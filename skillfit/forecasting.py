@@ -37,6 +37,8 @@ from skillfit.models.links import (
     simulate_published_rates,
     simulate_rates,
 )
+from skillfit.models.link_table import ThresholdTable
+from skillfit.theory import kernels
 
 if TYPE_CHECKING:
     from skillfit.models.skill_graph import SkillGraphModel
@@ -45,7 +47,7 @@ __all__ = ["COMPUTE_SPAN_WARN", "DEFAULT_HYPOTHETICAL_LLMS", "FORECAST_QUANTITIE
            "K_MAX_LIMIT", "NEW_EVALUATION_TRIALS", "TOKENS_PER_PARAM_RANGE", "check_llms",
            "compute_for", "extrapolation_warnings", "fan_table", "forecast", "forecast_by_k",
            "gamma_draws",
-           "hypothetical_compute", "kcurve_table", "llm_aliases", "observed_compute",
+           "hypothetical_compute", "kcurve_table", "link_table", "llm_aliases", "observed_compute",
            "observed_points", "observed_rates", "pi_and_score_draws", "resolve_llm_name",
            "resolve_llms"]
 
@@ -291,22 +293,40 @@ def gamma_draws(model: SkillGraphModel, llms: Iterable[Mapping[str, Any]] | pd.D
 
 
 def pi_and_score_draws(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray,
-                       gamma: np.ndarray | None = None, benchmark: str | None = None):
+                       gamma: np.ndarray | None = None, benchmark: str | None = None,
+                       table: ThresholdTable | None = None):
     """Posterior draws of pi and of the expected score, each ``(n, K, S)``, from ``log r``
     draws of shape ``(n, S)`` (see :func:`resolve_llms`) at the k values ``ks``; ``gamma``
     ``(n, S)`` (see :func:`gamma_draws`; default the model's ``gamma`` for every row), on
-    ``benchmark`` (its ``c``, ``gamma`` and generations; default the fit's reference)."""
+    ``benchmark`` (its ``c``, ``gamma`` and generations; default the fit's reference).
+    ``table`` (threshold link): pi from this tabulated link (:func:`link_table`) instead of
+    the exact one."""
     shared = _shared(model, benchmark)
     theta = scaling.theta_expr(np.exp(log_r), shared["c"], np, shared["eta"])  # (n, S)
     params = {k: v[None, None, :] for k, v in shared.items()}
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        pi = link_probability(model.link, theta[:, None, :], log_r[:, None, :],
-                              ks[None, :, None], params, np)
+    if table is not None:
+        pi = table(kernels.tuple_theta(theta[:, None, :], ks[None, :, None], "union", np))
+    else:
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            pi = link_probability(model.link, theta[:, None, :], log_r[:, None, :],
+                                  ks[None, :, None], params, np)
     pi = np.broadcast_to(pi, (log_r.shape[0], ks.size, log_r.shape[1]))
     g = shared["gamma"][None, None, :] if gamma is None else np.asarray(gamma, float)[:, None, :]
     score = score_probability(pi, g, np, generations=shared["generations"][None, None, :],
                               per_tuple=shared["per_tuple"][None, None, :])
     return pi, score
+
+
+def link_table(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray,
+               benchmark: str | None = None) -> ThresholdTable | None:
+    """The threshold link tabulated per posterior draw over every ``theta_k`` that ``log r``
+    draws ``(n, S)`` reach at ``ks`` (:class:`~skillfit.models.link_table.ThresholdTable`),
+    or None where evaluating them exactly is cheaper (few LLMs x k, another link)."""
+    if model.link != "threshold" or not ThresholdTable.worth_it(log_r.shape[0] * ks.size):
+        return None
+    shared = _shared(model, benchmark)
+    theta = scaling.theta_expr(np.exp(log_r), shared["c"], np, shared["eta"])
+    return ThresholdTable.for_queries(theta, ks, shared)
 
 
 def observed_compute(model: SkillGraphModel) -> dict[str, float]:
@@ -567,11 +587,13 @@ def _forecast_benchmark(model: SkillGraphModel, llms: Any, names: list[str], log
         kappa = _shared(model, benchmark)["kappa"]
     prob = np.empty((n, len(levels), K))
     k50 = np.empty(n)
+    # many LLMs: the link tabulated once per draw for all of them
+    table = link_table(model, log_r, ks, benchmark)
     # LLMs in chunks of about FORECAST_CHUNK values (LLMs x k x draws), see its comment
     step = max(1, FORECAST_CHUNK // (K * log_r.shape[1]))
     for lo in range(0, n, step):
         sl = slice(lo, min(n, lo + step))
-        pi, score = pi_and_score_draws(model, log_r[sl], ks, gamma[sl], benchmark)
+        pi, score = pi_and_score_draws(model, log_r[sl], ks, gamma[sl], benchmark, table)
         draws = [pi, score]
         if trials is not None and half is not None:
             draws.append(np.stack([simulate_published_rates(score[i], kappa, half,
