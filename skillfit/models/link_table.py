@@ -40,6 +40,8 @@ TABLE_TOL = 5e-5
 
 #: what the threshold link reads (:func:`~skillfit.models.links.link_probability`)
 _LINK_PARAMS = ("degree", "tau", "tau_spread", "floor")
+# values evaluated at once while tabulating (as forecasting.FORECAST_CHUNK)
+_BLOCK = 100_000
 # where in each interval the spline is checked against the exact link
 _CHECKS = (0.25, 0.5, 0.75)
 # theta_k is clipped as the competent fraction clips it (kernels: 1e-300 and 1 - 1e-12)
@@ -94,14 +96,14 @@ class ThresholdTable:
                        if name in params}
         self.lo, self.width, self.nodes, self.tol = lo, (hi - lo) / (nodes - 1), nodes, tol
         grid = np.arange(nodes, dtype=float)[:, None]
-        at_nodes = self._exact(_expit(self.lo + self.width * grid), None)  # (nodes, S)
+        at_nodes = self._on_grid(grid)  # (nodes, S)
         # cubic polynomial coefficients per interval and draw: (4, nodes - 1, S)
         self.coef = CubicSpline(grid[:, 0], at_nodes, axis=0).c
         # the spline against the exact link inside every interval, at a quarter, half and
         # three quarters of it (a kink inside an interval can make one point lucky)
         missed = np.zeros((nodes - 1, self.lo.size), bool)
         for frac in _CHECKS:
-            exact = self._exact(_expit(self.lo + self.width * (grid[:-1] + frac)), None)
+            exact = self._on_grid(grid[:-1] + frac)
             spline = ((self.coef[0] * frac + self.coef[1]) * frac + self.coef[2]) * frac + self.coef[3]
             missed |= ~(np.abs(spline - exact) <= tol)
         # a spline that misses in one interval rings in the next ones: they fall back too
@@ -116,10 +118,22 @@ class ThresholdTable:
         interval) beats evaluating ``queries_per_draw`` values exactly."""
         return queries_per_draw > (1 + len(_CHECKS)) * nodes
 
-    def _exact(self, theta_k: np.ndarray, draws: np.ndarray | None) -> np.ndarray:
-        """The exact link at ``theta_k`` of shape ``(..., S)`` (``draws`` None) or flat, with
-        ``draws`` the draw of each value."""
-        params = {name: (value if value.ndim == 0 or draws is None else value[draws])
+    def _on_grid(self, grid: np.ndarray) -> np.ndarray:
+        """The exact link at ``logit theta_k = lo + width * grid`` of every draw, ``grid`` of
+        shape ``(m, 1)``: draws in blocks of about :data:`_BLOCK` values (memory stays flat and
+        the solver's temporaries in cache, as forecasts chunk their LLMs)."""
+        out = np.empty((grid.shape[0], self.lo.size))
+        step = max(1, _BLOCK // grid.shape[0])
+        for start in range(0, self.lo.size, step):
+            draws = np.arange(start, min(self.lo.size, start + step))
+            x = self.lo[draws] + self.width[draws] * grid
+            out[:, draws] = self._exact(_expit(x).ravel(),
+                                        np.broadcast_to(draws, x.shape).ravel()).reshape(x.shape)
+        return out
+
+    def _exact(self, theta_k: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        """The exact link at ``theta_k``, each value of the draw ``draws`` (flat arrays)."""
+        params = {name: value if value.ndim == 0 else value[draws]
                   for name, value in self.params.items()}
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             return link_probability("threshold", theta_k, None, 1.0, params, np)
