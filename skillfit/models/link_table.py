@@ -44,8 +44,8 @@ _LINK_PARAMS = ("degree", "tau", "tau_spread", "floor")
 _BLOCK = 100_000
 # where in each interval the spline is checked against the exact link
 _CHECKS = (0.25, 0.5, 0.75)
-# theta_k is clipped as the competent fraction clips it (kernels: 1e-300 and 1 - 1e-12)
-_LO, _HI = 1e-300, 1.0 - 1e-12
+# theta_k is clipped as the competent fraction clips it (from 1e-300 to kernels.THETA_MAX)
+_LO, _HI = 1e-300, kernels.THETA_MAX
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -70,8 +70,8 @@ class ThresholdTable:
     nodes : int
         Spline nodes per draw (:data:`TABLE_NODES`).
     tol : float
-        Midpoint tolerance beyond which an interval falls back to the exact link
-        (:data:`TABLE_TOL`).
+        Largest miss of the spline at the checks inside an interval before that interval and
+        its two neighbours fall back to the exact link (:data:`TABLE_TOL`).
 
     Examples
     --------
