@@ -302,7 +302,7 @@ def pi_and_score_draws(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray
     ``table`` (threshold link): pi from this tabulated link (:func:`link_table`) instead of
     the exact one."""
     shared = _shared(model, benchmark)
-    theta = scaling.theta_expr(np.exp(log_r), shared["c"], np, shared["eta"])  # (n, S)
+    theta = _theta_draws(shared, log_r)
     params = {k: v[None, None, :] for k, v in shared.items()}
     if table is not None:
         pi = table(kernels.tuple_theta(theta[:, None, :], ks[None, :, None], "union", np))
@@ -325,8 +325,12 @@ def link_table(model: SkillGraphModel, log_r: np.ndarray, ks: np.ndarray,
     if model.link != "threshold" or not ThresholdTable.worth_it(log_r.shape[0] * ks.size):
         return None
     shared = _shared(model, benchmark)
-    theta = scaling.theta_expr(np.exp(log_r), shared["c"], np, shared["eta"])
-    return ThresholdTable.for_queries(theta, ks, shared)
+    return ThresholdTable.for_queries(_theta_draws(shared, log_r), ks, shared)
+
+
+def _theta_draws(shared: Mapping[str, np.ndarray], log_r: np.ndarray) -> np.ndarray:
+    """theta ``(n, S)`` of ``log r`` draws ``(n, S)`` under a benchmark's ``c`` and ``eta``."""
+    return scaling.theta_expr(np.exp(log_r), shared["c"], np, shared["eta"])
 
 
 def observed_compute(model: SkillGraphModel) -> dict[str, float]:

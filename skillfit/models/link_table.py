@@ -49,12 +49,9 @@ _LO, _HI = 1e-300, kernels.THETA_MAX
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, _LO, _HI)
-    return np.log(p) - np.log1p(-p)
+    from scipy.special import logit
 
-
-def _expit(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    return logit(np.clip(p, _LO, _HI))
 
 
 class ThresholdTable:
@@ -94,7 +91,7 @@ class ThresholdTable:
         hi = np.maximum(hi, lo + 1e-9)  # one query per draw: a table of one tiny interval
         self.params = {name: np.asarray(params[name], float) for name in _LINK_PARAMS
                        if name in params}
-        self.lo, self.width, self.nodes, self.tol = lo, (hi - lo) / (nodes - 1), nodes, tol
+        self.lo, self.width, self.nodes = lo, (hi - lo) / (nodes - 1), nodes
         grid = np.arange(nodes, dtype=float)[:, None]
         at_nodes = self._on_grid(grid)  # (nodes, S)
         # cubic polynomial coefficients per interval and draw: (4, nodes - 1, S)
@@ -122,12 +119,14 @@ class ThresholdTable:
         """The exact link at ``logit theta_k = lo + width * grid`` of every draw, ``grid`` of
         shape ``(m, 1)``: draws in blocks of about :data:`_BLOCK` values (memory stays flat and
         the solver's temporaries in cache, as forecasts chunk their LLMs)."""
+        from scipy.special import expit
+
         out = np.empty((grid.shape[0], self.lo.size))
         step = max(1, _BLOCK // grid.shape[0])
         for start in range(0, self.lo.size, step):
             draws = np.arange(start, min(self.lo.size, start + step))
             x = self.lo[draws] + self.width[draws] * grid
-            out[:, draws] = self._exact(_expit(x).ravel(),
+            out[:, draws] = self._exact(expit(x).ravel(),
                                         np.broadcast_to(draws, x.shape).ravel()).reshape(x.shape)
         return out
 

@@ -66,8 +66,9 @@ def _averaged_over_levels(theta: Any, degree: Any, tau: Any, spread: Any, k: Any
     # theta near 1 (and theta to 1 once c r^eta > 37), where log1p(-theta_k) would be -inf and
     # its gradient, times the normal density's 0, NaN (divergences in the prior's corner where
     # no LLM handles anything); theta kept at most THETA_MAX as the competent fraction keeps it
-    log_survival = kernels.log_tuple_survival(xp.minimum(theta, kernels.THETA_MAX), k, xp)
-    theta_k = -xp.expm1(log_survival)
+    theta = xp.minimum(theta, kernels.THETA_MAX)
+    log_survival = kernels.log_tuple_survival(theta, k, xp)
+    theta_k = kernels.tuple_theta(theta, k, "union", xp)
     z_star = (log_survival - xp.log(theta_k) - logit_tau) / spread  # logit(1 - theta_k)
     mass = ndtr(z_star)
     z = ndtri(xp.clip(_last_axis(mass) * TAU_NODES, 1e-300, 1.0))
